@@ -1,0 +1,117 @@
+"""The app factory: one `setup_*` per concern, long-lived resources in cleanup contexts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
+
+import httpx
+from aiohttp import web
+
+from ispbot.clock import Clock, SystemClock
+from ispbot.config import Settings
+from ispbot.dispatcher import Dispatcher, Handler
+from ispbot.health import setup_health
+from ispbot.messages import Messages
+from ispbot.metrics import Metrics
+from ispbot.providers.registry import build_providers
+from ispbot.sender import OutboxSender
+from ispbot.services import Services
+from ispbot.storage.database import Database
+from ispbot.webhooks import MAX_BODY, SERVICES, WAKE_DISPATCHER, setup_webhooks
+
+log = logging.getLogger(__name__)
+
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+SENDER = web.AppKey("sender", OutboxSender)
+
+
+def default_handler() -> Handler:
+    from ispbot.flows.router import handle
+
+    return handle
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Services:
+    http = httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(15.0, connect=5.0),
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+    )
+    return Services(
+        settings=settings,
+        db=Database(settings.database_url),
+        clock=clock or SystemClock(),
+        messages=Messages(ZoneInfo(settings.timezone)),
+        providers=build_providers(settings, http),
+        http=http,
+        metrics=Metrics(),
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    handler: Handler | None = None,
+    background: bool = True,
+) -> web.Application:
+    """The whole service. With `background=False` the dispatcher and sender do not run by
+    themselves; tests drive them with `drain()` instead."""
+    app = web.Application(client_max_size=MAX_BODY)
+    services = build_services(settings, clock=clock, transport=transport)
+    app[SERVICES] = services
+    sender = OutboxSender(services)
+    dispatcher = Dispatcher(services, handler or default_handler(), on_outbox=sender.wake)
+    app[SENDER] = sender
+    app[DISPATCHER] = dispatcher
+    app[WAKE_DISPATCHER] = dispatcher.wake if background else (lambda: None)
+
+    setup_webhooks(app)
+    setup_health(app)
+    setup_web(app)
+    app.cleanup_ctx.append(_resources)
+    if background:
+        app.cleanup_ctx.append(_background_workers)
+    return app
+
+
+def setup_web(app: web.Application) -> None:
+    """The web pages: the sandbox chat (when the sandbox gateway is on) and the admin."""
+    from ispbot.webadmin.sandbox import setup_sandbox
+
+    if "sandbox" in app[SERVICES].providers:
+        setup_sandbox(app)
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    yield
+    services = app[SERVICES]
+    await services.http.aclose()
+    await services.db.dispose()
+
+
+async def _background_workers(app: web.Application) -> AsyncIterator[None]:
+    """The dispatcher and the outbox sender; on start they resume whatever an earlier run
+    left unfinished (pending inbox rows, unsent outbox rows)."""
+    dispatcher, sender = app[DISPATCHER], app[SENDER]
+    tasks = [
+        asyncio.create_task(dispatcher.run(), name="dispatcher"),
+        asyncio.create_task(sender.run(), name="sender"),
+    ]
+    yield
+    await dispatcher.stop()
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

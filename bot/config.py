@@ -1,0 +1,156 @@
+"""Configuration from ISPBOT_* environment variables and an optional `.env` file.
+
+Validated once at start; every bad value is reported with its variable name.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ProviderName(StrEnum):
+    SANDBOX = "sandbox"
+    FONNTE = "fonnte"
+    WABLAS = "wablas"
+    WOOWA = "woowa"
+    CLOUDAPI = "cloudapi"
+    WAHA = "waha"
+    EVOLUTION = "evolution"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names each bad variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ISPBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./ispbot.db"
+    provider: ProviderName = ProviderName.SANDBOX
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8080"
+    secret_key: str | None = None
+    webhook_secret: str | None = None
+    isp_name: str = "AGLIS Net"
+    cs_phone: str = "081200000800"
+    timezone: str = "Asia/Jakarta"
+    locale: str = "id"
+    data_dir: Path = Path("./var")
+    customer_id_prefix: str = "AGLS"
+    admin_password: str | None = None
+
+    # Conversations
+    reminder_after_minutes: list[int] = [60, 23 * 60]
+    draft_expiry_hours: int = Field(72, ge=1)
+    installation_horizon_days: int = Field(30, ge=1, le=365)
+
+    # Outbox
+    outbox_max_attempts: int = Field(12, ge=1)
+    # How long a sender may hold a claimed row; after that (the sender died) another
+    # sender takes it. Must exceed the gateway timeout (15 s).
+    outbox_lease_seconds: int = Field(30, ge=2)
+
+    # Gateways: the base URL of each is overridable so tests can use a local fake gateway.
+    fonnte_token: str | None = None
+    fonnte_base_url: str = "https://api.fonnte.com"
+    wablas_token: str | None = None
+    wablas_secret_key: str | None = None
+    wablas_base_url: str = "https://solo.wablas.com"
+    woowa_token: str | None = None
+    woowa_base_url: str = "https://notifapi.com"
+    cloudapi_token: str | None = None
+    cloudapi_base_url: str = "https://graph.facebook.com/v21.0"
+    cloudapi_app_secret: str | None = None
+    cloudapi_verify_token: str | None = None
+    cloudapi_phone_number_id: str | None = None
+    waha_base_url: str = "http://127.0.0.1:3000"
+    waha_api_key: str | None = None
+    waha_session: str = "default"
+    waha_hmac_key: str | None = None
+    evolution_base_url: str = "http://127.0.0.1:8081"
+    evolution_api_key: str | None = None
+    evolution_instance: str = "ispbot"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must be an async SQLAlchemy URL: sqlite+aiosqlite:///./ispbot.db "
+                "or postgresql+asyncpg://user@host/db"
+            )
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from exc
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in ("id", "en"):
+            raise ValueError("must be id or en")
+        return value
+
+    @field_validator("customer_id_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value.isalnum() or not 1 <= len(value) <= 8:
+            raise ValueError("must be 1 to 8 letters or digits, e.g. AGLS")
+        return value.upper()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the configuration, or raise ConfigError naming every bad value."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "ISPBOT_" + "_".join(str(p) for p in error["loc"]).upper()
+            lines.append(f"  {name}: {error['msg']}")
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+    if settings.secret_key is None:
+        settings.secret_key = _stored_secret_key(settings.data_dir)
+    return settings
+
+
+def _stored_secret_key(data_dir: Path) -> str:
+    """The secret key generated on first run and kept in the data directory."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

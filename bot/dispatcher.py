@@ -1,0 +1,157 @@
+"""The dispatcher: takes stored inbound messages and feeds them to the flows, one contact at
+a time, in arrival order.
+
+Each message is handled in ONE transaction: the conversation row is locked, the contact's
+oldest pending message is read under that lock, the flow runs, its replies go into the
+outbox and the inbox row is marked done. A crash anywhere leaves the message pending, so it
+is handled again after a restart; a commit makes its effects and its "done" mark durable
+together (exactly-once effect per inbound message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from ispbot.flows.turn import Turn
+from ispbot.providers.messages import InboundMessage, OutboundKind, OutboundMessage
+from ispbot.services import Services
+from ispbot.storage import conversations, inbox, outbox
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+Handler = Callable[[Turn], Awaitable[None]]
+
+
+class Dispatcher:
+    def __init__(self, services: Services, handler: Handler, on_outbox: Callable[[], None]) -> None:
+        self.services = services
+        self.handler = handler
+        self.on_outbox = on_outbox
+        self._wake = asyncio.Event()
+        self._active: dict[str, asyncio.Task[None]] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, poll_seconds: float = 1.0) -> None:
+        """Forever: start a worker for every contact with pending messages."""
+        while True:
+            try:
+                await self._start_workers()
+            except Exception:
+                log.exception("dispatcher: could not read the inbox; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+            self._wake.clear()
+
+    async def drain(self) -> None:
+        """Handle everything pending now, then return (tests, CLI)."""
+        while True:
+            await self._start_workers()
+            if not self._active:
+                return
+            await asyncio.gather(*self._active.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        for task in list(self._active.values()):
+            task.cancel()
+        await asyncio.gather(*self._active.values(), return_exceptions=True)
+
+    async def _start_workers(self) -> None:
+        async with self.services.db.sessions() as session:
+            contacts = await inbox.pending_contacts(session)
+        for contact_key in contacts:
+            if contact_key not in self._active:
+                task = asyncio.create_task(self._work(contact_key), name=f"contact:{contact_key}")
+                self._active[contact_key] = task
+
+    async def _work(self, contact_key: str) -> None:
+        try:
+            while await self._handle_next(contact_key):
+                pass
+        finally:
+            self._active.pop(contact_key, None)
+
+    async def _handle_next(self, contact_key: str) -> bool:
+        """Handle the contact's oldest pending message. False when there is none."""
+        services = self.services
+        async with services.db.sessions() as session:
+            peek = await inbox.next_pending(session, contact_key)
+        if peek is None:
+            return False
+        first_seen = InboundMessage.from_json(peek.payload)
+        now = services.clock.now()
+        try:
+            async with services.db.transaction() as session:
+                conversation = await conversations.lock(
+                    session, first_seen.contact, first_seen.provider, now, services.settings.locale
+                )
+                row = await inbox.next_pending(session, contact_key)  # re-read under the lock
+                if row is None:
+                    return False
+                message = InboundMessage.from_json(row.payload)
+                turn = Turn(
+                    session=session,
+                    conversation=conversation,
+                    message=message,
+                    now=now,
+                    settings=services.settings,
+                    messages=services.messages,
+                )
+                await self.handler(turn)
+                for reply in turn.replies:
+                    await outbox.enqueue(
+                        session,
+                        provider=conversation.provider,
+                        message=reply,
+                        now=now,
+                        inbox_id=row.id,
+                    )
+                conversation.version += 1
+                conversation.updated_at = now
+                conversation.last_inbound_at = now
+                await inbox.mark_done(session, row.id, now)
+                received_at = row.received_at
+        except Exception as exc:
+            log.exception("dispatcher: handling failed (contact %s)", _hashed(contact_key))
+            await self._record_failure(peek.id, peek.attempts, first_seen, repr(exc))
+            return True
+        services.metrics.processing.labels(message.provider).observe(
+            max(0.0, (services.clock.now() - received_at).total_seconds())
+        )
+        self.on_outbox()
+        return True
+
+    async def _record_failure(
+        self, inbox_id: int, attempts: int, message: InboundMessage, error: str
+    ) -> None:
+        """Count the failure; after MAX_ATTEMPTS give up and apologise, so a poison message
+        never blocks the contact's later messages."""
+        services = self.services
+        now = services.clock.now()
+        give_up = attempts + 1 >= MAX_ATTEMPTS
+        async with services.db.transaction() as session:
+            await inbox.record_failure(session, inbox_id, error, now, give_up=give_up)
+            if give_up and message.contact.is_indonesian:
+                text = services.messages.render(services.settings.locale, "internal_error")
+                await outbox.enqueue(
+                    session,
+                    provider=message.provider,
+                    message=OutboundMessage(to=message.contact, kind=OutboundKind.TEXT, text=text),
+                    now=now,
+                    inbox_id=inbox_id,
+                    purpose="internal_error",
+                )
+        if give_up:
+            self.on_outbox()
+
+
+def _hashed(contact_key: str) -> str:
+    """Logs never carry a full phone number."""
+    import hashlib
+
+    return hashlib.sha256(contact_key.encode()).hexdigest()[:10]

@@ -1,0 +1,109 @@
+"""The outbox sender: claims due outbox rows and delivers them through their gateway.
+
+Retryable failures (timeouts, 5xx, 429) go back with exponential backoff; permanent ones
+and rows that used up their attempts are dead-lettered, visibly (admin, /metrics). A
+contact's rows go out in order: when one fails, the rest of that contact's batch waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from ispbot.providers.errors import PermanentGatewayError, RetryableGatewayError
+from ispbot.services import Services
+from ispbot.storage import outbox
+from ispbot.storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+class OutboxSender:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, poll_seconds: float = 1.0) -> None:
+        while True:
+            try:
+                while await self.send_due():
+                    pass
+            except Exception:
+                log.exception("sender: could not read the outbox; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Send everything due now (tests, CLI). Returns how many rows were attempted."""
+        total = 0
+        while attempted := await self.send_due():
+            total += attempted
+        return total
+
+    async def send_due(self, limit: int = 100) -> int:
+        async with self.services.db.transaction() as session:
+            rows = await outbox.claim_due(
+                session,
+                self.services.clock.now(),
+                limit,
+                lease=timedelta(seconds=self.services.settings.outbox_lease_seconds),
+            )
+        by_contact: dict[str, list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            by_contact[row.contact_key].append(row)
+        await asyncio.gather(*(self._send_in_order(batch) for batch in by_contact.values()))
+        return len(rows)
+
+    async def _send_in_order(self, batch: list[OutboxMessage]) -> None:
+        for index, row in enumerate(batch):
+            if not await self._send_one(row):
+                async with self.services.db.transaction() as session:
+                    for later in batch[index + 1 :]:
+                        await outbox.release(session, later.id)
+                return
+
+    async def _send_one(self, row: OutboxMessage) -> bool:
+        """Deliver one row. False when it must be retried later (the contact waits)."""
+        services = self.services
+        provider = services.provider_for(row.provider)
+        try:
+            result = await provider.send(outbox.as_message(row))
+        except RetryableGatewayError as exc:
+            return await self._failed(row, str(exc), permanent=False, retry_after=exc.retry_after)
+        except PermanentGatewayError as exc:
+            await self._failed(row, str(exc), permanent=True)
+            return True
+        except Exception as exc:
+            log.exception("sender: unexpected error from %s", provider.name)
+            return await self._failed(row, repr(exc), permanent=False)
+        async with services.db.transaction() as session:
+            await outbox.mark_sent(session, row.id, result.message_id, services.clock.now())
+        services.metrics.sent.labels(row.provider).inc()
+        return True
+
+    async def _failed(
+        self, row: OutboxMessage, error: str, *, permanent: bool, retry_after: float | None = None
+    ) -> bool:
+        services = self.services
+        async with services.db.transaction() as session:
+            status = await outbox.mark_failed(
+                session,
+                row,
+                error,
+                services.clock.now(),
+                permanent=permanent,
+                max_attempts=services.settings.outbox_max_attempts,
+                retry_after=retry_after,
+            )
+        services.metrics.send_failures.labels(row.provider, "permanent" if permanent else "retry").inc()
+        if status == "dead":
+            log.warning("sender: outbox row %s dead-lettered: %s", row.id, error[:200])
+            return True
+        return False

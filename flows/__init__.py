@@ -1,0 +1,1 @@
+"""The conversations: one module per conversation, each reading like the chat it runs."""

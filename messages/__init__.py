@@ -1,0 +1,70 @@
+"""Every text the bot sends, as jinja2 templates per locale: `messages/id/<name>.j2` with
+its twin in `messages/en/<name>.j2`. Customer-typed values are only ever passed in as
+variables, never compiled as templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+LOCALES = ("id", "en")
+
+
+def rupiah(amount: int | float | None) -> str:
+    """199900 → `Rp 199.900`."""
+    if amount is None:
+        return "-"
+    return format_currency(
+        round(amount), "IDR", locale="id_ID", format="¤ #,##0", currency_digits=False
+    ).replace("\xa0", " ")
+
+
+class Messages:
+    """Renders the message templates in the customer's language."""
+
+    def __init__(self, timezone: ZoneInfo) -> None:
+        self.timezone = timezone
+        self.env = Environment(
+            loader=PackageLoader("ispbot.messages", ""),
+            undefined=StrictUndefined,
+            autoescape=False,  # WhatsApp text, not HTML  # noqa: S701
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["rupiah"] = rupiah
+        self._locale = "id"
+
+    def render(self, locale: str, template_name: str, /, **context: Any) -> str:
+        locale = locale if locale in LOCALES else "id"
+        template = self.env.get_template(f"{locale}/{template_name}.j2")
+        context.setdefault("date", lambda d, fmt="full": self.date(d, locale, fmt))
+        context.setdefault("datetime", lambda d: self.datetime(d, locale))
+        return template.render(**context).strip()
+
+    def date(self, value: date | datetime | None, locale: str, fmt: str = "full") -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, datetime):
+            value = value.astimezone(self.timezone).date()
+        pattern = "EEEE, d MMMM y" if fmt == "full" else "d MMM y"
+        return format_date(value, format=pattern, locale=locale)
+
+    def datetime(self, value: datetime | None, locale: str) -> str:
+        if value is None:
+            return "-"
+        return format_datetime(
+            value.astimezone(self.timezone), format="EEEE, d MMMM y, HH.mm", locale=locale
+        ) + (" WIB" if str(self.timezone) == "Asia/Jakarta" else "")
+
+    def names(self, locale: str) -> set[str]:
+        return {
+            n.split("/", 1)[1].removesuffix(".j2")
+            for n in self.env.list_templates(extensions=["j2"])
+            if n.startswith(f"{locale}/")
+        }

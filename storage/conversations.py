@@ -1,0 +1,66 @@
+"""Conversations: one row per contact with its flow, state and collected answers.
+
+`lock` returns the row locked for the caller's transaction (SELECT … FOR UPDATE on
+PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so a contact's messages are
+handled one at a time even across processes, and state is read only after the lock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.providers.messages import Contact
+from ispbot.storage.models import Conversation, ConversationEvent
+from ispbot.storage.upsert import insert_for
+
+
+async def lock(
+    session: AsyncSession, contact: Contact, provider: str, now: datetime, locale: str
+) -> Conversation:
+    await session.execute(
+        insert_for(session, Conversation)
+        .values(
+            contact_key=contact.key,
+            phone=contact.phone,
+            user_id=contact.user_id,
+            provider=provider,
+            flow="menu",
+            state="start",
+            data={},
+            locale=locale,
+            mode="bot",
+            version=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    stmt = select(Conversation).where(Conversation.contact_key == contact.key)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    conversation = (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one()
+    if conversation.provider != provider:
+        conversation.provider = provider  # replies go back the way the customer wrote
+    return conversation
+
+
+async def get(session: AsyncSession, contact_key: str) -> Conversation | None:
+    rows = await session.execute(select(Conversation).where(Conversation.contact_key == contact_key))
+    return rows.scalar_one_or_none()
+
+
+def record_event(
+    session: AsyncSession, conversation: Conversation, event: str, now: datetime, state: str | None = None
+) -> None:
+    session.add(
+        ConversationEvent(
+            contact_key=conversation.contact_key,
+            flow=conversation.flow,
+            state=state or conversation.state,
+            event=event,
+            created_at=now,
+        )
+    )

@@ -1,0 +1,192 @@
+"""The outbox: every message the bot sends, written in the same transaction as its cause
+and delivered at least once by the sender (`ispbot.sender`).
+
+A row is `pending` until claimed, `sending` while a sender holds its lease, then `sent` or,
+after too many failures or a permanent one, `dead` (visible in the admin). A lease that
+runs out (the sender died) makes the row claimable again. Rows of one contact go out in
+order: a row is not claimed while an earlier row of the same contact is unsent.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.providers.messages import Contact, DeliveryStatus, OutboundMessage
+from ispbot.storage.models import OutboxMessage
+
+LEASE = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    provider: str,
+    message: OutboundMessage,
+    now: datetime,
+    purpose: str | None = None,
+    inbox_id: int | None = None,
+    sent_by: int | None = None,
+) -> OutboxMessage:
+    row = OutboxMessage(
+        provider=provider,
+        contact_key=message.to.key,
+        phone=message.to.phone,
+        user_id=message.to.user_id,
+        kind=message.kind.value,
+        text=message.text,
+        payload=message.to_json(),
+        purpose=purpose,
+        inbox_id=inbox_id,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        sent_by=sent_by,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def as_message(row: OutboxMessage) -> OutboundMessage:
+    contact = Contact(phone=row.phone, user_id=row.user_id)
+    return OutboundMessage.from_json(contact, row.payload)
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int = 100, lease: timedelta = LEASE
+) -> list[OutboxMessage]:
+    """Take a lease on due rows, keeping each contact's order: a contact's rows are claimed
+    only as the unbroken run from its oldest unsent row. With PostgreSQL, rows another
+    process holds are skipped (FOR UPDATE SKIP LOCKED), and so is the rest of that contact."""
+    claimable = or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
+    )
+    stmt = select(OutboxMessage).where(claimable).order_by(OutboxMessage.id).limit(limit)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    candidates = list((await session.execute(stmt)).scalars())
+    if not candidates:
+        return []
+    unsent = await session.execute(
+        select(OutboxMessage.contact_key, OutboxMessage.id)
+        .where(
+            OutboxMessage.contact_key.in_({row.contact_key for row in candidates}),
+            OutboxMessage.status.in_(("pending", "sending")),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    queue: dict[str, list[int]] = {}
+    for contact_key, outbox_id in unsent:
+        queue.setdefault(contact_key, []).append(outbox_id)
+    rows: list[OutboxMessage] = []
+    taken: dict[str, int] = {}
+    broken: set[str] = set()
+    for row in candidates:
+        key = row.contact_key
+        index = taken.get(key, 0)
+        ids = queue.get(key, [])
+        if key not in broken and index < len(ids) and ids[index] == row.id:
+            rows.append(row)
+            taken[key] = index + 1
+        else:
+            broken.add(key)
+    if rows:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([r.id for r in rows]))
+            .values(status="sending", claimed_until=now + lease)
+        )
+    return rows
+
+
+async def mark_sent(
+    session: AsyncSession, outbox_id: int, provider_message_id: str | None, now: datetime
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id)
+        .values(
+            status="sent",
+            sent_at=now,
+            claimed_until=None,
+            provider_message_id=provider_message_id,
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+    """2 s, 4 s, 8 s … up to 15 minutes, with jitter; a gateway's Retry-After wins."""
+    if retry_after is not None:
+        return timedelta(seconds=min(retry_after, MAX_BACKOFF.total_seconds()))
+    base = min(2.0 ** max(attempts, 1), MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+async def mark_failed(
+    session: AsyncSession,
+    row: OutboxMessage,
+    error: str,
+    now: datetime,
+    *,
+    permanent: bool,
+    max_attempts: int,
+    retry_after: float | None = None,
+) -> str:
+    """Record a failed attempt: back to `pending` with backoff, or `dead`. Returns the status."""
+    attempts = row.attempts + 1
+    dead = permanent or attempts >= max_attempts
+    status = "dead" if dead else "pending"
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .values(
+            status=status,
+            attempts=attempts,
+            last_error=error[:2000],
+            claimed_until=None,
+            next_attempt_at=now if dead else now + backoff(attempts, retry_after),
+        )
+    )
+    return status
+
+
+async def release(session: AsyncSession, outbox_id: int) -> None:
+    """Give a claimed row back untouched (an earlier row of its contact failed)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "sending")
+        .values(status="pending", claimed_until=None)
+    )
+
+
+async def record_delivery(session: AsyncSession, status: DeliveryStatus) -> None:
+    """A gateway's delivery report for a message we sent."""
+    values: dict[str, object] = {"delivery": status.state.value}
+    if status.error:
+        values["last_error"] = status.error[:2000]
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.provider == status.provider,
+            OutboxMessage.provider_message_id == status.message_id,
+        )
+        .values(**values)
+    )
+
+
+async def requeue_dead(session: AsyncSession, outbox_id: int, now: datetime) -> bool:
+    """Staff retry of a dead-lettered row."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "dead")
+        .values(status="pending", next_attempt_at=now, attempts=0)
+    )
+    return bool(result.rowcount)

@@ -1,0 +1,64 @@
+"""A contact's chat as one list: what they sent (inbox) and what we sent (outbox), in order.
+Used by the sandbox page, `ispbot chat` and the admin's transcript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.storage.models import InboxMessage, OutboxMessage
+
+
+@dataclass(frozen=True)
+class Line:
+    key: str  # "in-12" / "out-40"
+    direction: str  # "in" | "out"
+    at: datetime
+    kind: str
+    text: str
+    payload: dict[str, Any]
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "direction": self.direction,
+            "at": self.at.isoformat(),
+            "kind": self.kind,
+            "text": self.text,
+            "status": self.status,
+            "choices": self.payload.get("choices") or [] if self.direction == "out" else [],
+            "button": self.payload.get("button") if self.direction == "out" else None,
+            "url": self.payload.get("url") if self.direction == "out" else None,
+            "filename": self.payload.get("filename") if self.direction == "out" else None,
+        }
+
+
+async def lines(
+    session: AsyncSession, contact_key: str, *, after_in: int = 0, after_out: int = 0, limit: int = 200
+) -> list[Line]:
+    inbound = await session.execute(
+        select(InboxMessage)
+        .where(InboxMessage.contact_key == contact_key, InboxMessage.id > after_in)
+        .order_by(InboxMessage.id.desc())
+        .limit(limit)
+    )
+    outbound = await session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.contact_key == contact_key, OutboxMessage.id > after_out)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    result = [
+        Line(f"in-{m.id}", "in", m.received_at, m.kind, m.text, m.payload, m.status)
+        for m in inbound.scalars()
+    ] + [
+        Line(f"out-{m.id}", "out", m.created_at, m.kind, m.text, m.payload, m.status)
+        for m in outbound.scalars()
+    ]
+    result.sort(key=lambda line: (line.at, line.direction == "out", line.key))
+    return result[-limit:]
