@@ -1,0 +1,124 @@
+"""NIK, the 16-digit number on an Indonesian KTP: checked digit by digit so the chat can say
+exactly what is wrong, and masked for display.
+
+Layout: `PP RR DD DDMMYY SSSS`: province, regency and district where it was issued, the
+birth date (women add 40 to the day) and a serial. The issuing district may have been
+split or renumbered since, so an unknown regency or district is only a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from ispbot.storage.regions import Level, Region, get_region
+
+_SEPARATORS = re.compile(r"[\s.\-]")
+NIK_LENGTH = 16
+
+
+class NikReason(StrEnum):
+    LENGTH = "length"  # not 16 digits
+    NOT_DIGITS = "not_digits"  # something other than digits, spaces, dots and dashes
+    PROVINCE = "province"  # digits 1–2 are no province
+    BIRTH_DATE = "birth_date"  # digits 7–12 are no real date (31 Feb, day 00, month 13…)
+    FUTURE_BIRTH_DATE = "future_birth_date"  # a real date, but after `today`
+    SERIAL = "serial"  # digits 13–16 are 0000
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+@dataclass(frozen=True, slots=True)
+class NikCheck:
+    """The verdict on a typed NIK: `reason` is None exactly when it is valid.
+
+    `warnings` may hold `regency_unknown` or `district_unknown`; `region` is the most
+    precise known region of the issuing code (a district, else a regency, else a province).
+    """
+
+    nik: str | None = None
+    reason: NikReason | None = None
+    gender: Gender | None = None
+    birth_date: date | None = None
+    region: Region | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def normalize_nik(text: str) -> str:
+    """The typed NIK without the spaces, dots and dashes people put in it."""
+    return _SEPARATORS.sub("", text)
+
+
+def validate_nik(text: str, *, today: date) -> NikCheck:
+    """Check a typed NIK; `today` (the customer's date) bounds the birth date."""
+    nik = normalize_nik(text)
+    if not (nik.isascii() and nik.isdigit()) and nik:
+        return NikCheck(reason=NikReason.NOT_DIGITS)
+    if len(nik) != NIK_LENGTH:
+        return NikCheck(reason=NikReason.LENGTH)
+    province = _region(nik[:2], Level.PROVINCE)
+    if province is None:
+        return NikCheck(nik=nik, reason=NikReason.PROVINCE)
+    born = _birth(nik[6:12], today)
+    if isinstance(born, NikReason):
+        return NikCheck(nik=nik, reason=born)
+    if nik[12:] == "0000":
+        return NikCheck(nik=nik, reason=NikReason.SERIAL)
+    region, warnings = _issuing_region(nik, province)
+    return NikCheck(
+        nik=nik,
+        gender=Gender.FEMALE if int(nik[6:8]) > 40 else Gender.MALE,
+        birth_date=born,
+        region=region,
+        warnings=warnings,
+    )
+
+
+def _birth(digits: str, today: date) -> date | NikReason:
+    """DDMMYY (day + 40 for women) as a date; of 19YY and 20YY the latest not after today."""
+    day, month, yy = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    if day > 40:
+        day -= 40
+    candidates = []
+    for century in (2000, 1900):
+        try:
+            candidates.append(date(century + yy, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        return NikReason.BIRTH_DATE
+    past = [born for born in candidates if born <= today]
+    return past[0] if past else NikReason.FUTURE_BIRTH_DATE
+
+
+def _issuing_region(nik: str, province: Region) -> tuple[Region, tuple[str, ...]]:
+    regency = _region(nik[:4], Level.REGENCY)
+    if regency is None:
+        return province, ("regency_unknown", "district_unknown")
+    district = _region(nik[:6], Level.DISTRICT)
+    if district is None:
+        return regency, ("district_unknown",)
+    return district, ()
+
+
+def _region(code: str, level: Level) -> Region | None:
+    """The region of exactly this level (`3200` would otherwise find province 32)."""
+    region = get_region(code)
+    return region if region is not None and region.level is level else None
+
+
+def mask_nik(text: str) -> str:
+    """`3273010101900001` → `3273********0001`: enough to recognise, not to reuse."""
+    nik = normalize_nik(text)
+    if len(nik) < 8:
+        return "*" * len(nik)
+    return nik[:4] + "*" * (len(nik) - 8) + nik[-4:]
