@@ -1,0 +1,113 @@
+"""Staff actions on a registration, shared by the admin, the API and the scheduler: the
+lifecycle rule, its side effects (survey ticket, customer + installation ticket), the
+audit row and the customer's WhatsApp message, in the caller's ONE transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot.services import Services
+from ispbot.storage import audit, conversations, customers, outbox, registrations, tickets
+from ispbot.storage.lifecycle import Action
+from ispbot.storage.models import Customer, Registration, RegistrationEvent, User
+
+# The message template each action sends (seed texts: messages/id/notify_*.j2).
+NOTIFICATION = {
+    Action.VERIFY: "notify_verified",
+    Action.SCHEDULE_SURVEY: "notify_survey_scheduled",
+    Action.COMPLETE_SURVEY: "notify_survey_completed",
+    Action.APPROVE: "notify_approved",
+    Action.REJECT: "notify_rejected",
+    Action.CREATE_CUSTOMER: "notify_customer_created",
+    Action.CANCEL: "notify_cancelled",
+}
+
+
+def tracking_url(services: Services, registration: Registration) -> str:
+    return f"{services.settings.public_url}/track/{registration.registration_number}"
+
+
+async def notify(
+    services: Services,
+    session: AsyncSession,
+    registration: Registration,
+    template: str,
+    *,
+    now: datetime,
+    customer: Customer | None = None,
+    purpose: str | None = None,
+    sent_by: int | None = None,
+) -> None:
+    """Queue the registration's WhatsApp message through the gateway the customer uses."""
+    contact = Contact(phone=registration.phone)
+    convo = await conversations.get(session, registration.contact_key or registration.phone)
+    provider = convo.provider if convo else services.settings.provider.value
+    locale = registration.locale or services.settings.locale
+    text = services.messages.render(
+        locale,
+        template,
+        registration=registration,
+        customer=customer,
+        tracking_url=tracking_url(services, registration),
+        isp_name=services.settings.isp_name,
+        cs_phone=services.settings.cs_phone,
+    )
+    await outbox.enqueue(
+        session,
+        provider=provider,
+        message=OutboundMessage(to=contact, kind=OutboundKind.TEXT, text=text),
+        now=now,
+        purpose=purpose or f"notify:{template}",
+        sent_by=sent_by,
+    )
+
+
+async def act(
+    services: Services,
+    session: AsyncSession,
+    registration: Registration,
+    action: Action,
+    *,
+    actor: User | None,
+    note: str | None = None,
+    reason: str | None = None,
+    survey_date: datetime | None = None,
+    ip: str | None = None,
+) -> RegistrationEvent:
+    """Apply one action. Raises TransitionRefused / ValueError before changing anything."""
+    now = services.clock.now()
+    tz = services.settings.tz
+    event = await registrations.apply(
+        session, registration, action, now=now, actor=actor, note=note, reason=reason, survey_date=survey_date
+    )
+    customer = None
+    if action is Action.SCHEDULE_SURVEY:
+        await tickets.open_ticket(
+            session, kind="survey", now=now, timezone=tz, registration_id=registration.id,
+            subject=f"Survey lokasi {registration.registration_number}",
+            description=f"{registration.full_name}, {registration.address}, {registration.kelurahan}, "
+            f"{registration.kecamatan}, {registration.city}",
+            contact_phone=registration.phone, scheduled_at=survey_date,
+        )
+    elif action is Action.CREATE_CUSTOMER:
+        customer = await customers.create_from_registration(
+            session, registration, prefix=services.settings.customer_id_prefix, now=now, timezone=tz
+        )
+        await tickets.open_ticket(
+            session, kind="installation", now=now, timezone=tz, registration_id=registration.id,
+            customer_id=customer.id, subject=f"Instalasi {customer.customer_code}",
+            description=f"{registration.address}, {registration.kelurahan}, {registration.kecamatan}, {registration.city}",
+            contact_phone=registration.phone,
+            scheduled_at=None,
+        )
+    audit.record(
+        session, action=f"registration.{action.value}", now=now, actor=actor,
+        target_type="registration", target_id=registration.registration_number,
+        detail={"from": event.from_status, "to": event.to_status, "note": note or reason}, ip=ip,
+    )
+    await notify(services, session, registration, NOTIFICATION[action], now=now, customer=customer,
+                 sent_by=actor.id if actor else None)
+    return event

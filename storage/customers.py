@@ -1,0 +1,52 @@
+"""Customers: created from an approved registration with id `<PREFIX>YYYYMMDDNNNN`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.storage import sequences
+from ispbot.storage.models import Customer, Registration
+
+
+async def create_from_registration(
+    session: AsyncSession, registration: Registration, *, prefix: str, now: datetime, timezone: ZoneInfo
+) -> Customer:
+    day = now.astimezone(timezone).strftime("%Y%m%d")
+    number = await sequences.next_value(session, f"CUST-{day}")
+    customer = Customer(
+        customer_code=f"{prefix}{day}{number:04d}",
+        full_name=registration.full_name,
+        email=registration.email,
+        phone=registration.phone,
+        address=registration.address,
+        rt=registration.rt,
+        rw=registration.rw,
+        kelurahan=registration.kelurahan,
+        kecamatan=registration.kecamatan,
+        city=registration.city,
+        postal_code=registration.postal_code,
+        region_code=registration.region_code,
+        package_id=registration.package_id,
+        account_status="active",
+        portal_active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(customer)
+    await session.flush()
+    registration.customer_id = customer.id
+    return customer
+
+
+async def by_phone(session: AsyncSession, phone: str) -> Customer | None:
+    rows = await session.execute(select(Customer).where(Customer.phone == phone).order_by(Customer.id).limit(1))
+    return rows.scalar_one_or_none()
+
+
+async def by_code(session: AsyncSession, code: str) -> Customer | None:
+    rows = await session.execute(select(Customer).where(Customer.customer_code == code.strip().upper()))
+    return rows.scalar_one_or_none()

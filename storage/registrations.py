@@ -1,0 +1,252 @@
+"""Registrations: creating them (with a unique `REG-YYYYMMDD-NNNN`), finding them, and
+applying lifecycle actions with a history row. Only flushes; callers own the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from ispbot.storage import sequences
+from ispbot.storage.lifecycle import ACTIVE, Action, Status, next_status
+from ispbot.storage.models import Customer, Package, Registration, RegistrationEvent, User
+
+
+@dataclass
+class NewRegistration:
+    full_name: str
+    email: str
+    phone: str
+    address: str
+    kelurahan: str
+    kecamatan: str
+    city: str
+    package_id: int
+    rt: str | None = None
+    rw: str | None = None
+    postal_code: str | None = None
+    region_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address_notes: str | None = None
+    id_card_number: str | None = None
+    id_card_photo: str | None = None
+    preferred_installation_date: date | None = None
+    preferred_time_slot: str | None = None
+    notes: str | None = None
+    whatsapp_verified: bool = False
+    contact_key: str | None = None
+    source: str = "whatsapp"
+    locale: str = "id"
+    extra: dict[str, Any] = field(default_factory=dict)  # referral_code, utm_*
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    registration_number: str | None
+    status: str | None
+    customer_code: str | None
+    matched_on: str  # "email" | "phone"
+
+
+async def find_duplicate(session: AsyncSession, *, email: str | None, phone: str | None) -> Duplicate | None:
+    """An open registration or an existing customer with this email or phone."""
+    conditions = []
+    if email:
+        conditions.append(func.lower(Registration.email) == email.lower())
+    if phone:
+        conditions.append(Registration.phone == phone)
+    if conditions:
+        found = await session.execute(
+            select(Registration)
+            .where(or_(*conditions), Registration.status.in_([s.value for s in ACTIVE]))
+            .order_by(Registration.id.desc())
+            .limit(1)
+        )
+        if (reg := found.scalar_one_or_none()) is not None:
+            on = "email" if email and reg.email.lower() == email.lower() else "phone"
+            return Duplicate(reg.registration_number, reg.status, None, on)
+    conditions = []
+    if email:
+        conditions.append(func.lower(Customer.email) == email.lower())
+    if phone:
+        conditions.append(Customer.phone == phone)
+    if conditions:
+        found_customer = await session.execute(
+            select(Customer).where(or_(*conditions), Customer.account_status == "active").limit(1)
+        )
+        if (customer := found_customer.scalar_one_or_none()) is not None:
+            on = "email" if email and customer.email.lower() == email.lower() else "phone"
+            return Duplicate(None, None, customer.customer_code, on)
+    return None
+
+
+async def create(
+    session: AsyncSession, new: NewRegistration, *, now: datetime, timezone: ZoneInfo, actor_label: str = "customer"
+) -> Registration:
+    day = now.astimezone(timezone).strftime("%Y%m%d")
+    number = await sequences.next_value(session, f"REG-{day}")
+    registration = Registration(
+        registration_number=f"REG-{day}-{number:04d}",
+        status=Status.PENDING_VERIFICATION.value,
+        full_name=new.full_name,
+        email=new.email,
+        phone=new.phone,
+        contact_key=new.contact_key,
+        whatsapp_verified=new.whatsapp_verified,
+        whatsapp_verified_at=now if new.whatsapp_verified else None,
+        id_card_number=new.id_card_number,
+        id_card_photo=new.id_card_photo,
+        address=new.address,
+        rt=new.rt,
+        rw=new.rw,
+        kelurahan=new.kelurahan,
+        kecamatan=new.kecamatan,
+        city=new.city,
+        postal_code=new.postal_code,
+        region_code=new.region_code,
+        latitude=new.latitude,
+        longitude=new.longitude,
+        address_notes=new.address_notes,
+        package_id=new.package_id,
+        preferred_installation_date=new.preferred_installation_date,
+        preferred_time_slot=new.preferred_time_slot,
+        notes=new.notes,
+        referral_code=new.extra.get("referral_code"),
+        utm_source=new.extra.get("utm_source"),
+        utm_medium=new.extra.get("utm_medium"),
+        utm_campaign=new.extra.get("utm_campaign"),
+        source=new.source,
+        locale=new.locale,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(registration)
+    await session.flush()
+    session.add(
+        RegistrationEvent(
+            registration_id=registration.id,
+            from_status=None,
+            to_status=registration.status,
+            actor_label=actor_label,
+            note=None,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return registration
+
+
+async def by_number(session: AsyncSession, number: str, *, for_update: bool = False) -> Registration | None:
+    stmt = (
+        select(Registration)
+        .options(selectinload(Registration.package))
+        .where(Registration.registration_number == number.strip().upper())
+    )
+    if for_update and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def by_id(session: AsyncSession, registration_id: int, *, for_update: bool = False) -> Registration | None:
+    stmt = select(Registration).options(selectinload(Registration.package)).where(Registration.id == registration_id)
+    if for_update and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def of_phone(session: AsyncSession, phone: str, limit: int = 5) -> list[Registration]:
+    rows = await session.execute(
+        select(Registration)
+        .options(selectinload(Registration.package))
+        .where(Registration.phone == phone)
+        .order_by(Registration.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def by_email(session: AsyncSession, email: str, limit: int = 5) -> list[Registration]:
+    rows = await session.execute(
+        select(Registration)
+        .options(selectinload(Registration.package))
+        .where(func.lower(Registration.email) == email.strip().lower())
+        .order_by(Registration.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def packages(session: AsyncSession, category: str = "broadband") -> list[Package]:
+    rows = await session.execute(
+        select(Package)
+        .where(Package.is_active.is_(True), Package.category == category)
+        .order_by(Package.sort_order, Package.monthly_price)
+    )
+    return list(rows.scalars())
+
+
+async def apply(
+    session: AsyncSession,
+    registration: Registration,
+    action: Action,
+    *,
+    now: datetime,
+    actor: User | None = None,
+    actor_label: str | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+    survey_date: datetime | None = None,
+) -> RegistrationEvent:
+    """Move the registration along its lifecycle (TransitionRefused if not allowed) and
+    record who did it. The caller adds the side effects (tickets, customer, message)."""
+    before = registration.status
+    after = next_status(before, action)
+    if action is Action.REJECT and not (reason or "").strip():
+        raise ValueError("a rejection needs a reason")
+    if action is Action.SCHEDULE_SURVEY and survey_date is None:
+        raise ValueError("a survey needs a date and time")
+    registration.status = after.value
+    registration.updated_at = now
+    actor_id = actor.id if actor else None
+    if action is Action.VERIFY:
+        registration.verified_at, registration.verified_by = now, actor_id
+    elif action is Action.SCHEDULE_SURVEY:
+        registration.survey_date, registration.survey_scheduled_at = survey_date, now
+    elif action is Action.COMPLETE_SURVEY:
+        registration.survey_completed_at = now
+    elif action is Action.APPROVE:
+        registration.approved_at, registration.approved_by = now, actor_id
+    elif action is Action.REJECT:
+        registration.rejected_at, registration.rejected_by = now, actor_id
+        registration.rejection_reason = (reason or "").strip()
+    elif action is Action.CANCEL:
+        registration.cancelled_at = now
+    elif action is Action.CREATE_CUSTOMER:
+        registration.customer_created_at = now
+    event = RegistrationEvent(
+        registration_id=registration.id,
+        from_status=before,
+        to_status=after.value,
+        actor_user_id=actor_id,
+        actor_label=actor_label or (actor.username if actor else "system"),
+        note=(note or reason or None),
+        created_at=now,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def history(session: AsyncSession, registration_id: int) -> list[RegistrationEvent]:
+    rows = await session.execute(
+        select(RegistrationEvent)
+        .where(RegistrationEvent.registration_id == registration_id)
+        .order_by(RegistrationEvent.id)
+    )
+    return list(rows.scalars())

@@ -1,0 +1,94 @@
+"""OTP rules with an injected clock, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ispbot.clock import FakeClock
+from ispbot.storage import otp
+from ispbot.storage.database import Database
+from ispbot.storage.models import OtpCode
+
+KEY = "k" * 32
+PHONE = "6281200000101"
+
+
+async def issue(db: Database, clock: FakeClock, purpose: str = "registration") -> otp.IssuedCode | otp.Refusal:
+    async with db.transaction() as s:
+        return await otp.issue(s, phone=PHONE, purpose=purpose, now=clock.now(), secret_key=KEY)
+
+
+async def check(db: Database, clock: FakeClock, code: str, purpose: str = "registration") -> otp.Check:
+    async with db.transaction() as s:
+        return await otp.verify(s, phone=PHONE, purpose=purpose, code=code, now=clock.now(), secret_key=KEY)
+
+
+async def test_a_code_works_once_and_is_stored_only_as_a_hash(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+    issued = await issue(db, clock)
+    assert isinstance(issued, otp.IssuedCode) and len(issued.code) == 6 and issued.code.isdigit()
+    async with db.sessions() as s:
+        stored = (await s.execute(select(OtpCode))).scalar_one()
+    assert issued.code not in stored.code_hash and len(stored.code_hash) == 64
+    assert (await check(db, clock, f" {issued.code} ")).result is otp.OtpResult.OK
+    assert (await check(db, clock, issued.code)).result is otp.OtpResult.NONE  # used up
+    await db.dispose()
+
+
+async def test_three_wrong_attempts_burn_the_code(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+    issued = await issue(db, clock)
+    assert isinstance(issued, otp.IssuedCode)
+    wrong = "000000" if issued.code != "000000" else "111111"
+    assert await check(db, clock, wrong) == otp.Check(otp.OtpResult.WRONG, attempts_left=2)
+    assert await check(db, clock, wrong) == otp.Check(otp.OtpResult.WRONG, attempts_left=1)
+    assert (await check(db, clock, wrong)).result is otp.OtpResult.BURNED
+    assert (await check(db, clock, issued.code)).result is otp.OtpResult.BURNED  # even the right one
+    await db.dispose()
+
+
+async def test_codes_expire_after_five_minutes_and_portal_codes_after_ten(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+    issued = await issue(db, clock)
+    assert isinstance(issued, otp.IssuedCode)
+    clock.advance(minutes=5)
+    assert (await check(db, clock, issued.code)).result is otp.OtpResult.EXPIRED
+    clock.advance(minutes=1)
+    portal = await issue(db, clock, "portal")
+    assert isinstance(portal, otp.IssuedCode)
+    clock.advance(minutes=9, seconds=59)
+    assert (await check(db, clock, portal.code, "portal")).result is otp.OtpResult.OK
+    await db.dispose()
+
+
+async def test_resend_waits_sixty_seconds_and_five_codes_an_hour_at_most(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+    first = await issue(db, clock)
+    assert isinstance(first, otp.IssuedCode)
+    clock.advance(seconds=30)
+    too_soon = await issue(db, clock)
+    assert isinstance(too_soon, otp.Refusal) and too_soon.reason is otp.OtpRefused.TOO_SOON
+    assert too_soon.retry_after == timedelta(seconds=30)
+    for _ in range(4):
+        clock.advance(seconds=61)
+        assert isinstance(await issue(db, clock), otp.IssuedCode)
+    clock.advance(seconds=61)
+    limited = await issue(db, clock)
+    assert isinstance(limited, otp.Refusal) and limited.reason is otp.OtpRefused.TOO_MANY
+    clock.advance(hours=1)
+    assert isinstance(await issue(db, clock), otp.IssuedCode)
+    await db.dispose()
+
+
+async def test_a_new_code_replaces_the_old_one_so_attempts_do_not_reset_by_guessing(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+    old = await issue(db, clock)
+    clock.advance(seconds=61)
+    new = await issue(db, clock)
+    assert isinstance(old, otp.IssuedCode) and isinstance(new, otp.IssuedCode)
+    if old.code != new.code:
+        assert (await check(db, clock, old.code)).result is otp.OtpResult.WRONG
+    assert (await check(db, clock, new.code)).result is otp.OtpResult.OK
+    await db.dispose()
