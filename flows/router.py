@@ -1,28 +1,67 @@
-"""Where each inbound message goes. Until the conversation flows land, every Indonesian
-contact gets the main menu; foreign numbers get a polite answer."""
+"""Where each inbound message goes: global commands first (in every state, Indonesian and
+English), then the contact's current flow. Foreign numbers get a polite answer."""
 
 from __future__ import annotations
 
+from ispbot.flows import menu, tracking
+from ispbot.flows.engine import Flow
+from ispbot.flows.registration import REGISTRATION
 from ispbot.flows.turn import Turn
-from ispbot.providers.messages import Choice
+from ispbot.providers.messages import InboundKind
+
+FLOWS: dict[str, Flow] = {"registration": REGISTRATION, "tracking": tracking.TRACKING}
+
+COMMANDS = {
+    "menu": "menu", "menu utama": "menu", "main menu": "menu",
+    "batal": "cancel", "cancel": "cancel", "batalkan": "cancel",
+    "kembali": "back", "back": "back", "balik": "back",
+    "bantuan": "help", "help": "help", "tolong": "help", "?": "help",
+    "cs": "cs", "admin": "cs", "operator": "cs",
+    "bahasa": "language", "language": "language", "english": "language", "indonesia": "language",
+}
 
 
-def main_menu_choices(locale: str) -> list[Choice]:
-    if locale == "en":
-        titles = ["Register", "Check status", "Invoices", "Support ticket", "My profile", "FAQ", "Talk to CS"]
-    else:
-        titles = ["Daftar baru", "Cek status", "Tagihan", "Tiket gangguan", "Profil saya", "FAQ", "Hubungi CS"]
-    ids = ["register", "status", "invoices", "ticket", "profile", "faq", "cs"]
-    return [Choice(id=f"menu:{i}", title=t) for i, t in zip(ids, titles, strict=True)]
+def command_of(turn: Turn) -> str | None:
+    if turn.message.kind is not InboundKind.TEXT:
+        return None
+    return COMMANDS.get(" ".join(turn.message.text.lower().split()).strip(".!"))
 
 
 async def handle(turn: Turn) -> None:
     if not turn.contact.is_indonesian:
         turn.say("foreign_number")
         return
-    turn.ask(
-        "menu",
-        main_menu_choices(turn.locale),
-        button="Menu",
-        name=turn.contact.name,
-    )
+    turn.conversation.reminders_sent = 0
+    flow = FLOWS.get(turn.conversation.flow)
+    command = command_of(turn)
+    if command == "menu":
+        await menu.show(turn)  # a registration draft is kept: "daftar" offers to resume it
+    elif command == "cancel":
+        if flow is not None:
+            flow.drop(turn)
+            turn.say("cancelled")
+        await menu.show(turn)
+    elif command == "back":
+        if flow is None or not await flow.back(turn):
+            await menu.show(turn)
+    elif command == "help":
+        if flow is not None:
+            await flow.help(turn)
+        else:
+            turn.say("help_menu")
+            await menu.show(turn)
+    elif command == "language":
+        turn.conversation.locale = "en" if turn.locale == "id" else "id"
+        turn.say("language_changed")
+        if flow is not None:
+            await flow.reask(turn)
+        else:
+            await menu.show(turn)
+    elif command == "cs":
+        turn.say("coming_soon", feature="cs")
+        if flow is not None:
+            await flow.reask(turn)
+    elif flow is not None:
+        await flow.handle(turn)
+    else:
+        await menu.handle(turn)

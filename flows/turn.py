@@ -53,6 +53,12 @@ class Turn:
             OutboundMessage(to=self.contact, kind=OutboundKind.TEXT, text=self.render(template, **context))
         )
 
+    def say_to(self, contact: Contact, template: str, /, **context: Any) -> None:
+        """A message to another number of the customer's (e.g. an OTP)."""
+        self.replies.append(
+            OutboundMessage(to=contact, kind=OutboundKind.TEXT, text=self.render(template, **context))
+        )
+
     def ask(
         self, template: str, choices: list[Choice], /, *, button: str | None = None, **context: Any
     ) -> None:

@@ -63,7 +63,7 @@ async def start_service(env: dict[str, str], port: int) -> asyncio.subprocess.Pr
 
 
 def webhook(phone: str, n: int) -> dict[str, Any]:
-    return {"sender": phone, "message": f"pesan {n}", "name": "Uji", "type": "text",
+    return {"sender": phone, "message": "halo", "name": "Uji", "type": "text",
             "inboxid": int(phone[-2:]) * 1000 + n + 1, "isgroup": False, "device": "6281200000900"}
 
 

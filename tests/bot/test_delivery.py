@@ -59,8 +59,8 @@ async def test_rate_limited_gateway_is_retried_after_its_retry_after(harness_fac
 
 async def test_one_customers_outage_does_not_reorder_their_replies(harness_factory: Any, sqlite_url: str) -> None:
     h: Harness = await harness_factory(sqlite_url, provider="fonnte", fonnte_token="tok")
-    await h.post("fonnte", fonnte_text("6281200000101", "satu", 1))
-    await h.post("fonnte", fonnte_text("6281200000101", "dua", 2))
+    await h.post("fonnte", fonnte_text("6281200000101", "halo", 1))
+    await h.post("fonnte", fonnte_text("6281200000101", "hai", 2))
     h.gateway.fail_next(500)
     await h.settle()
     h.clock.advance(minutes=1)

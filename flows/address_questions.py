@@ -1,0 +1,186 @@
+"""The address part of the registration chat: street, RT/RW, city, kecamatan, kelurahan,
+postcode, landmark and location pin. City, kecamatan and kelurahan are checked against the
+official region list, narrowing from city down; a typo gets "did you mean" choices, and a
+name the list does not know is accepted when the customer types it again (the list may lag).
+"""
+
+from __future__ import annotations
+
+from ispbot.flows.answers import is_skip, is_yes
+from ispbot.flows.choices import StaleChoice, choice, pick, value_of
+from ispbot.flows.engine import Answer, Next, Retry, Stay
+from ispbot.flows.registration_draft import answers, forget, remember
+from ispbot.flows.turn import Turn
+from ispbot.providers.messages import InboundKind
+from ispbot.storage import regions
+from ispbot.storage.contact_fields import validate_postcode, validate_rt_rw
+
+
+def _text(turn: Turn) -> str:
+    return turn.message.text.strip()
+
+
+async def ask_street(turn: Turn) -> None:
+    turn.say("reg_ask_street")
+
+
+async def read_street(turn: Turn) -> Answer:
+    text = _text(turn)
+    if len(text) < 5 or len(text) > 200:
+        return Retry("reg_bad_street")
+    remember(turn, street=text)
+    return Next("street_given")
+
+
+async def ask_rt_rw(turn: Turn) -> None:
+    turn.say("reg_ask_rt_rw")
+
+
+async def read_rt_rw(turn: Turn) -> Answer:
+    checked = validate_rt_rw(_text(turn))
+    if not checked.ok or checked.value is None:
+        return Retry("reg_bad_rt_rw", {"typed": _text(turn)[:40]})
+    rt, rw = checked.value
+    remember(turn, rt=rt, rw=rw)
+    return Next("rt_rw_given")
+
+
+# -- the three region levels share one shape ---------------------------------------------
+
+
+async def _read_region(
+    turn: Turn, *, state: str, field: str, matches: list[regions.Match], trigger: str
+) -> Answer:
+    draft = answers(turn)
+    offered = [
+        choice(state, region.code, region.name)
+        for code in draft.get(f"_{field}_offered") or []
+        if (region := regions.get_region(code)) is not None
+    ]
+    try:
+        picked = pick(turn.message, offered, prefix=state)
+    except StaleChoice:
+        return Retry("stale_choice")
+    if picked is not None:
+        region = regions.get_region(value_of(picked))
+        if region is not None:
+            return _accept(turn, field, region.name, region.code, trigger)
+    if turn.message.kind is InboundKind.CHOICE:
+        return Retry("stale_choice")
+    text = _text(turn)
+    exact = [m for m in matches if m.exact]
+    if len(exact) == 1 or (not exact and matches and matches[0].score >= 97):
+        best = exact[0] if exact else matches[0]
+        return _accept(turn, field, best.region.name, best.region.code, trigger)
+    if matches and matches[0].score >= 70:
+        suggestions = (exact or matches)[:3]
+        remember(turn, **{f"_{field}_offered": [m.region.code for m in suggestions]})
+        turn.ask(
+            "reg_region_did_you_mean",
+            [choice(state, m.region.code, m.region.name) for m in suggestions],
+            typed=text,
+        )
+        return Stay()
+    if draft.get(f"_{field}_unknown") == text.lower():
+        # Typed twice: accept it as the customer wrote it; staff will check.
+        return _accept(turn, field, text.title(), None, trigger)
+    remember(turn, **{f"_{field}_unknown": text.lower()})
+    return Retry("reg_region_unknown", {"typed": text})
+
+
+def _accept(turn: Turn, field: str, name: str, code: str | None, trigger: str) -> Answer:
+    remember(turn, **{field: name, f"{field}_code": code})
+    forget(turn, f"_{field}_unknown", f"_{field}_offered")
+    return Next(trigger)
+
+
+async def ask_city(turn: Turn) -> None:
+    turn.say("reg_ask_city")
+
+
+async def read_city(turn: Turn) -> Answer:
+    matches = regions.find_city(_text(turn), limit=3) if turn.message.kind is InboundKind.TEXT else []
+    return await _read_region(turn, state="ASK_CITY", field="city", matches=matches, trigger="city_given")
+
+
+async def ask_district(turn: Turn) -> None:
+    turn.say("reg_ask_district", city=answers(turn).get("city", ""))
+
+
+async def read_district(turn: Turn) -> Answer:
+    city_code = answers(turn).get("city_code")
+    text = _text(turn)
+    matches = regions.find_district(text, city_code, limit=3) if turn.message.kind is InboundKind.TEXT else []
+    return await _read_region(turn, state="ASK_DISTRICT", field="district", matches=matches, trigger="district_given")
+
+
+async def ask_village(turn: Turn) -> None:
+    turn.say("reg_ask_village", district=answers(turn).get("district", ""))
+
+
+async def read_village(turn: Turn) -> Answer:
+    draft = answers(turn)
+    text = _text(turn)
+    matches = (
+        regions.find_village(text, draft.get("district_code"), draft.get("city_code"), limit=3)
+        if turn.message.kind is InboundKind.TEXT
+        else []
+    )
+    return await _read_region(turn, state="ASK_VILLAGE", field="village", matches=matches, trigger="village_given")
+
+
+def _known_postcodes(turn: Turn) -> tuple[str, ...]:
+    code = answers(turn).get("village_code")
+    return regions.postcodes_of_village(code) if code else ()
+
+
+async def ask_postcode(turn: Turn) -> None:
+    known = _known_postcodes(turn)
+    turn.say("reg_ask_postcode", known=known[0] if known else None, village=answers(turn).get("village", ""))
+
+
+async def read_postcode(turn: Turn) -> Answer:
+    known = _known_postcodes(turn)
+    text = _text(turn)
+    if known and is_yes(text):
+        remember(turn, postcode=known[0], postcode_warning=False)
+        return Next("postcode_given")
+    checked = validate_postcode(text)
+    if not checked.ok or checked.value is None:
+        return Retry("reg_bad_postcode", {"typed": text[:20]})
+    mismatch = bool(known) and checked.value not in known
+    remember(turn, postcode=checked.value, postcode_warning=mismatch)
+    if mismatch:
+        turn.say("reg_postcode_mismatch", typed=checked.value, known=known[0], village=answers(turn).get("village", ""))
+    return Next("postcode_given")
+
+
+async def ask_landmark(turn: Turn) -> None:
+    turn.say("reg_ask_landmark")
+
+
+async def read_landmark(turn: Turn) -> Answer:
+    text = _text(turn)
+    remember(turn, landmark=None if is_skip(text) else text[:300])
+    return Next("landmark_given")
+
+
+async def ask_location(turn: Turn) -> None:
+    turn.say("reg_ask_location")
+
+
+async def read_location(turn: Turn) -> Answer:
+    location = turn.message.location
+    if turn.message.kind is InboundKind.LOCATION and location is not None:
+        remember(turn, latitude=location.latitude, longitude=location.longitude)
+        return Next("location_given")
+    if is_skip(_text(turn)):
+        remember(turn, latitude=None, longitude=None)
+        return Next("location_given")
+    return Retry("reg_bad_location")
+
+
+def region_code(turn: Turn) -> str | None:
+    draft = answers(turn)
+    return draft.get("village_code") or draft.get("district_code") or draft.get("city_code")
+

@@ -1,0 +1,65 @@
+"""Reading everyday answers: skip words, yes/no, and dates the way Indonesians type them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+SKIP_WORDS = {"lewati", "skip", "tidak ada", "tidak", "ga ada", "gak ada", "nggak", "-", "tidak punya", "no", "none"}
+YES_WORDS = {"ya", "iya", "y", "yes", "ok", "oke", "benar", "betul", "setuju", "sip"}
+NO_WORDS = {"tidak", "bukan", "no", "n", "salah", "gak", "nggak"}
+
+MONTHS = {
+    "jan": 1, "januari": 1, "january": 1, "feb": 2, "februari": 2, "february": 2, "mar": 3, "maret": 3,
+    "march": 3, "apr": 4, "april": 4, "mei": 5, "may": 5, "jun": 6, "juni": 6, "june": 6, "jul": 7,
+    "juli": 7, "july": 7, "agu": 8, "agt": 8, "ags": 8, "agustus": 8, "aug": 8, "august": 8, "sep": 9,
+    "sept": 9, "september": 9, "okt": 10, "oktober": 10, "oct": 10, "october": 10, "nov": 11,
+    "november": 11, "des": 12, "desember": 12, "dec": 12, "december": 12,
+}
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower().strip(".!"))
+
+
+def is_skip(text: str) -> bool:
+    return _plain(text) in SKIP_WORDS
+
+
+def is_yes(text: str) -> bool:
+    return _plain(text) in YES_WORDS
+
+
+def is_no(text: str) -> bool:
+    return _plain(text) in NO_WORDS
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """`25/11/2026`, `25-11-26`, `2026-11-25`, `25 November 2026`, `25 nov`, `besok`, `lusa`."""
+    plain = _plain(text)
+    if plain in ("besok", "tomorrow"):
+        return today + timedelta(days=1)
+    if plain == "lusa":
+        return today + timedelta(days=2)
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", plain):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := re.fullmatch(r"(\d{1,2})[/\-.](\d{1,2})(?:[/\-.](\d{2}|\d{4}))?", plain):
+            return date(_year(m[3], today), int(m[2]), int(m[1]))
+        if m := re.fullmatch(r"(?:\w+,? )?(\d{1,2}) ([a-z]+)(?: (\d{4}))?", plain):
+            month = MONTHS.get(m[2])
+            if month:
+                found = date(_year(m[3], today), month, int(m[1]))
+                if m[3] is None and found < today:
+                    found = found.replace(year=found.year + 1)
+                return found
+    except ValueError:
+        return None
+    return None
+
+
+def _year(text: str | None, today: date) -> int:
+    if text is None:
+        return today.year
+    year = int(text)
+    return 2000 + year if year < 100 else year

@@ -1,0 +1,66 @@
+"""Reading a customer's pick among offered choices.
+
+A reply counts as a choice when it is the button/list id, the number shown in front of it,
+or the label typed loosely (case, spacing, small typos). A button from an earlier question
+carries that question's prefix in its id and is not applied to the current one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from ispbot.providers.messages import Choice, InboundKind, InboundMessage
+
+_SPACES = re.compile(r"\s+")
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+class StaleChoice(Exception):
+    """The customer tapped a button of an earlier question."""
+
+
+def _normal(text: str) -> str:
+    return _SPACES.sub(" ", re.sub(r"[^\w\s]", " ", text.lower())).strip()
+
+
+def pick(message: InboundMessage, choices: Sequence[Choice], *, prefix: str) -> Choice | None:
+    """The chosen option, None when the reply is not one of them; StaleChoice for a button
+    of another question."""
+    if message.kind is InboundKind.CHOICE and message.choice_id:
+        for choice in choices:
+            if choice.id == message.choice_id:
+                return choice
+        if not message.choice_id.startswith(prefix + ":"):
+            raise StaleChoice(message.choice_id)
+        return None
+    text = message.text
+    if number := _NUMBER.match(text):
+        index = int(number.group(1)) - 1
+        return choices[index] if 0 <= index < len(choices) else None
+    typed = _normal(text)
+    if not typed:
+        return None
+    labels = {i: _normal(choice.title) for i, choice in enumerate(choices)}
+    for i, label in labels.items():
+        if typed == label:
+            return choices[i]
+    best = process.extractOne(typed, labels, scorer=fuzz.WRatio, score_cutoff=86)
+    if best is None:
+        return None
+    # Refuse a guess when two labels are about equally close ("Home Gold" vs "Home Bold").
+    runner_up = [s for _, s, k in process.extract(typed, labels, scorer=fuzz.WRatio, limit=2) if k != best[2]]
+    if runner_up and best[1] - runner_up[0] < 4:
+        return None
+    return choices[best[2]]
+
+
+def choice(prefix: str, value: str, title: str, description: str | None = None) -> Choice:
+    """A choice whose id says which question it answers: `ASK_PACKAGE:home-gold-75`."""
+    return Choice(id=f"{prefix}:{value}", title=title, description=description)
+
+
+def value_of(picked: Choice) -> str:
+    return picked.id.split(":", 1)[1]

@@ -1,0 +1,195 @@
+"""How a flow runs. A flow is a `transitions` machine, defined once per flow (not per
+phone), plus for each state a Question: how to ask it and how to read the answer. The
+contact's place and answers live in the conversation row:
+
+    conversation.flow  = "registration"
+    conversation.state = "ASK_EMAIL"
+    conversation.data  = {"registration": {"full_name": …, "_history": [...], "_edit": …}}
+
+An answer handler returns `Next(trigger)` (the machine says where that leads) or
+`Retry(template)` (say what is wrong, ask again; earlier answers are kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from transitions import Machine
+
+from ispbot.flows.turn import Turn
+from ispbot.storage import conversations
+
+
+@dataclass(frozen=True)
+class Next:
+    trigger: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    ask_again: bool = True
+
+
+@dataclass(frozen=True)
+class Stay:
+    """The handler already said what to say (e.g. offered suggestions); stay here."""
+
+
+Answer = Next | Retry | Stay
+Asker = Callable[[Turn], Awaitable[None]]
+Reader = Callable[[Turn], Awaitable[Answer]]
+
+
+@dataclass(frozen=True)
+class Question:
+    ask: Asker
+    read: Reader
+    help: str | None = None  # template explaining the question (bantuan/help)
+
+
+@dataclass(frozen=True)
+class EditGroup:
+    """Fields edited together from the summary: the states from `first` to `last`; the
+    chat returns to the summary as soon as it would leave them."""
+
+    title_id: str
+    title_en: str
+    first: str
+    last: str
+
+
+class Flow:
+    def __init__(
+        self,
+        name: str,
+        *,
+        states: list[str],
+        transitions: list[dict[str, Any]],
+        questions: Mapping[str, Question],
+        summary_state: str | None = None,
+        edit_groups: Mapping[str, EditGroup] | None = None,
+        on_finish: Callable[[Turn], Awaitable[None]] | None = None,
+    ) -> None:
+        self.name = name
+        self.states = list(states)
+        self.initial = states[0]
+        self.machine = Machine(
+            model=None, states=states, transitions=transitions, initial=states[0], auto_transitions=False
+        )
+        self.questions = dict(questions)
+        self.summary_state = summary_state
+        self.edit_groups = dict(edit_groups or {})
+        missing = [s for s in states if s not in self.questions]
+        if missing:
+            raise ValueError(f"flow {name}: no question for {missing}")
+
+    # -- the contact's draft -------------------------------------------------------------
+    def draft(self, turn: Turn) -> dict[str, Any]:
+        data = dict(turn.conversation.data or {})
+        draft = dict(data.get(self.name) or {})
+        return draft
+
+    def save(self, turn: Turn, draft: dict[str, Any]) -> None:
+        data = dict(turn.conversation.data or {})
+        data[self.name] = draft
+        turn.conversation.data = data  # a new dict, so the JSON column is seen as changed
+
+    def drop(self, turn: Turn) -> None:
+        data = dict(turn.conversation.data or {})
+        data.pop(self.name, None)
+        turn.conversation.data = data
+
+    def has_draft(self, turn: Turn) -> bool:
+        return bool((turn.conversation.data or {}).get(self.name))
+
+    # -- moving ----------------------------------------------------------------------------
+    def destination(self, state: str, trigger: str) -> str:
+        found = self.machine.get_transitions(trigger=trigger, source=state)
+        if not found:
+            raise ValueError(f"flow {self.name}: no transition {trigger!r} from {state}")
+        return str(found[0].dest)
+
+    async def start(self, turn: Turn, *, resume: bool = False) -> None:
+        turn.conversation.flow = self.name
+        draft = self.draft(turn) if resume else {}
+        state = draft.get("_state", self.initial) if resume else self.initial
+        draft.setdefault("_history", [])
+        draft["_state"] = state
+        self.save(turn, draft)
+        await self.enter(turn, state)
+
+    async def enter(self, turn: Turn, state: str) -> None:
+        turn.conversation.state = state
+        draft = self.draft(turn)
+        draft["_state"] = state
+        self.save(turn, draft)
+        conversations.record_event(turn.session, turn.conversation, "asked", turn.now, state)
+        await self.questions[state].ask(turn)
+
+    async def handle(self, turn: Turn) -> None:
+        state = turn.conversation.state
+        question = self.questions.get(state)
+        if question is None:  # a state this version no longer has: start over politely
+            await self.start(turn)
+            return
+        answer = await question.read(turn)
+        if isinstance(answer, Stay):
+            conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
+            return
+        if isinstance(answer, Retry):
+            conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
+            turn.say(answer.template, **answer.context)
+            if answer.ask_again:
+                await question.ask(turn)
+            return
+        conversations.record_event(turn.session, turn.conversation, "answered", turn.now, state)
+        if turn.conversation.flow != self.name:  # the handler finished or switched flows
+            return
+        await self.advance(turn, state, answer.trigger)
+
+    async def advance(self, turn: Turn, state: str, trigger: str) -> None:
+        target = self.destination(state, trigger)
+        draft = self.draft(turn)
+        editing = draft.get("_edit")
+        if editing and self.summary_state:
+            group = self.edit_groups[editing]
+            inside = self.states[self.states.index(group.first) : self.states.index(group.last) + 1]
+            if target not in inside:
+                draft.pop("_edit", None)
+                target = self.summary_state
+        history = list(draft.get("_history", []))
+        history.append(state)
+        draft["_history"] = history[-40:]
+        self.save(turn, draft)
+        await self.enter(turn, target)
+
+    async def back(self, turn: Turn) -> bool:
+        """To the previous question, answers kept. False at the first question."""
+        draft = self.draft(turn)
+        history = list(draft.get("_history", []))
+        if not history:
+            return False
+        previous = history.pop()
+        draft["_history"] = history
+        self.save(turn, draft)
+        await self.enter(turn, previous)
+        return True
+
+    async def edit(self, turn: Turn, group_key: str) -> None:
+        group = self.edit_groups[group_key]
+        draft = self.draft(turn)
+        draft["_edit"] = group_key
+        self.save(turn, draft)
+        await self.enter(turn, group.first)
+
+    async def help(self, turn: Turn) -> None:
+        question = self.questions[turn.conversation.state]
+        turn.say(question.help or "help_generic")
+        await question.ask(turn)
+
+    async def reask(self, turn: Turn) -> None:
+        await self.questions[turn.conversation.state].ask(turn)

@@ -1,0 +1,405 @@
+"""Registration by chat: the seed's 4-step web wizard, one question at a time.
+
+    ASK_NAME → ASK_EMAIL → ASK_PHONE ─own→ ASK_NIK
+                                     └other→ ASK_OTHER_PHONE → AWAIT_OTP → ASK_NIK
+    ASK_NIK → ASK_KTP_PHOTO → ASK_STREET → ASK_RT_RW → ASK_CITY → ASK_DISTRICT → ASK_VILLAGE
+    → ASK_POSTCODE → ASK_LANDMARK → ASK_LOCATION → ASK_PACKAGE → ASK_DATE → ASK_SLOT
+    → ASK_NOTES → CONFIRM ─confirmed→ (registration REG-YYYYMMDD-NNNN, back to the menu)
+                         └edit a field → that question → CONFIRM
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from ispbot.flows import address_questions as address
+from ispbot.flows.answers import is_skip, parse_date
+from ispbot.flows.choices import StaleChoice, choice, pick, value_of
+from ispbot.flows.engine import Answer, EditGroup, Flow, Next, Question, Retry, Stay
+from ispbot.flows.registration_draft import answers, remember
+from ispbot.flows.turn import Turn
+from ispbot.providers.messages import Contact, InboundKind
+from ispbot.providers.phone import InvalidPhone, masked, normalize_phone
+from ispbot.storage import otp, registrations
+from ispbot.storage.contact_fields import validate_email, validate_name
+from ispbot.storage.identity import mask_nik, validate_nik
+
+STATES = [
+    "ASK_NAME", "ASK_EMAIL", "ASK_PHONE", "ASK_OTHER_PHONE", "AWAIT_OTP", "ASK_NIK", "ASK_KTP_PHOTO",
+    "ASK_STREET", "ASK_RT_RW", "ASK_CITY", "ASK_DISTRICT", "ASK_VILLAGE", "ASK_POSTCODE",
+    "ASK_LANDMARK", "ASK_LOCATION", "ASK_PACKAGE", "ASK_DATE", "ASK_SLOT", "ASK_NOTES", "CONFIRM",
+]
+
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "name_given", "source": "ASK_NAME", "dest": "ASK_EMAIL"},
+    {"trigger": "email_given", "source": "ASK_EMAIL", "dest": "ASK_PHONE"},
+    {"trigger": "own_number_chosen", "source": "ASK_PHONE", "dest": "ASK_NIK"},
+    {"trigger": "other_number_chosen", "source": "ASK_PHONE", "dest": "ASK_OTHER_PHONE"},
+    {"trigger": "other_number_given", "source": "ASK_OTHER_PHONE", "dest": "AWAIT_OTP"},
+    {"trigger": "otp_confirmed", "source": "AWAIT_OTP", "dest": "ASK_NIK"},
+    {"trigger": "nik_given", "source": "ASK_NIK", "dest": "ASK_KTP_PHOTO"},
+    {"trigger": "photo_given", "source": "ASK_KTP_PHOTO", "dest": "ASK_STREET"},
+    {"trigger": "street_given", "source": "ASK_STREET", "dest": "ASK_RT_RW"},
+    {"trigger": "rt_rw_given", "source": "ASK_RT_RW", "dest": "ASK_CITY"},
+    {"trigger": "city_given", "source": "ASK_CITY", "dest": "ASK_DISTRICT"},
+    {"trigger": "district_given", "source": "ASK_DISTRICT", "dest": "ASK_VILLAGE"},
+    {"trigger": "village_given", "source": "ASK_VILLAGE", "dest": "ASK_POSTCODE"},
+    {"trigger": "postcode_given", "source": "ASK_POSTCODE", "dest": "ASK_LANDMARK"},
+    {"trigger": "landmark_given", "source": "ASK_LANDMARK", "dest": "ASK_LOCATION"},
+    {"trigger": "location_given", "source": "ASK_LOCATION", "dest": "ASK_PACKAGE"},
+    {"trigger": "package_chosen", "source": "ASK_PACKAGE", "dest": "ASK_DATE"},
+    {"trigger": "date_given", "source": "ASK_DATE", "dest": "ASK_SLOT"},
+    {"trigger": "slot_chosen", "source": "ASK_SLOT", "dest": "ASK_NOTES"},
+    {"trigger": "notes_given", "source": "ASK_NOTES", "dest": "CONFIRM"},
+]
+
+EDIT_GROUPS = {
+    "name": EditGroup("Nama", "Name", "ASK_NAME", "ASK_NAME"),
+    "email": EditGroup("Email", "Email", "ASK_EMAIL", "ASK_EMAIL"),
+    "phone": EditGroup("Nomor WhatsApp", "WhatsApp number", "ASK_PHONE", "AWAIT_OTP"),
+    "ktp": EditGroup("KTP", "ID card (KTP)", "ASK_NIK", "ASK_KTP_PHOTO"),
+    "street": EditGroup("Alamat & RT/RW", "Street & RT/RW", "ASK_STREET", "ASK_RT_RW"),
+    "region": EditGroup("Kota, kecamatan, kelurahan", "City, district, village", "ASK_CITY", "ASK_POSTCODE"),
+    "landmark": EditGroup("Patokan & lokasi", "Landmark & location", "ASK_LANDMARK", "ASK_LOCATION"),
+    "package": EditGroup("Paket", "Package", "ASK_PACKAGE", "ASK_PACKAGE"),
+    "schedule": EditGroup("Jadwal instalasi", "Installation schedule", "ASK_DATE", "ASK_SLOT"),
+    "notes": EditGroup("Catatan", "Notes", "ASK_NOTES", "ASK_NOTES"),
+}
+
+SLOTS = {"pagi": ("Pagi (08.00–12.00)", "Morning (08–12)"), "siang": ("Siang (12.00–15.00)", "Midday (12–15)"),
+         "sore": ("Sore (15.00–18.00)", "Afternoon (15–18)")}
+
+
+def _text(turn: Turn) -> str:
+    return turn.message.text.strip()
+
+
+def _picked(turn: Turn, state: str, offered: list[Any]) -> Any:
+    """The choice among `offered`, None if the reply is something else; raises StaleChoice."""
+    return pick(turn.message, offered, prefix=state)
+
+
+# -- personal data -----------------------------------------------------------------------------
+
+
+async def ask_name(turn: Turn) -> None:
+    turn.say("reg_ask_name")
+
+
+async def read_name(turn: Turn) -> Answer:
+    checked = validate_name(_text(turn))
+    if not checked.ok:
+        return Retry("reg_bad_name")
+    remember(turn, full_name=checked.value)
+    return Next("name_given")
+
+
+async def ask_email(turn: Turn) -> None:
+    turn.say("reg_ask_email", name=answers(turn).get("full_name", ""))
+
+
+async def read_email(turn: Turn) -> Answer:
+    checked = validate_email(_text(turn))
+    if not checked.ok or checked.value is None:
+        return Retry("reg_bad_email", {"typed": _text(turn)[:80], "suggestion": checked.suggestion})
+    duplicate = await registrations.find_duplicate(turn.session, email=checked.value, phone=turn.contact.phone)
+    if duplicate is not None:
+        return await _already_registered(turn, duplicate)
+    remember(turn, email=checked.value)
+    return Next("email_given")
+
+
+async def _already_registered(turn: Turn, duplicate: registrations.Duplicate) -> Answer:
+    from ispbot.flows import menu
+
+    turn.say("reg_duplicate", duplicate=duplicate)
+    await menu.finish_flow(turn, "registration")
+    return Stay()
+
+
+def _phone_choices(turn: Turn) -> list[Any]:
+    own = masked(turn.contact.phone or "")
+    if turn.locale == "en":
+        return [choice("ASK_PHONE", "own", f"This number ({own})"), choice("ASK_PHONE", "other", "Another number")]
+    return [choice("ASK_PHONE", "own", f"Nomor ini ({own})"), choice("ASK_PHONE", "other", "Nomor lain")]
+
+
+async def ask_phone(turn: Turn) -> None:
+    turn.ask("reg_ask_phone", _phone_choices(turn))
+
+
+async def read_phone(turn: Turn) -> Answer:
+    try:
+        picked = _picked(turn, "ASK_PHONE", _phone_choices(turn))
+    except StaleChoice:
+        return Retry("stale_choice")
+    if picked is None:
+        return Retry("choose_one")
+    if value_of(picked) == "own":
+        remember(turn, phone=turn.contact.phone, whatsapp_verified=True)
+        return Next("own_number_chosen")
+    return Next("other_number_chosen")
+
+
+async def ask_other_phone(turn: Turn) -> None:
+    turn.say("reg_ask_other_phone")
+
+
+async def read_other_phone(turn: Turn) -> Answer:
+    try:
+        phone = normalize_phone(_text(turn))
+    except InvalidPhone:
+        return Retry("reg_bad_phone", {"typed": _text(turn)[:30]})
+    duplicate = await registrations.find_duplicate(turn.session, email=None, phone=phone)
+    if duplicate is not None:
+        return await _already_registered(turn, duplicate)
+    remember(turn, phone=phone, whatsapp_verified=False)
+    return await _send_code(turn, phone, then=Next("other_number_given"))
+
+
+async def _send_code(turn: Turn, phone: str, *, then: Answer) -> Answer:
+    issued = await otp.issue(
+        turn.session, phone=phone, purpose="registration", now=turn.now, secret_key=turn.settings.secret_key or ""
+    )
+    if isinstance(issued, otp.Refusal):
+        seconds = int(issued.retry_after.total_seconds()) + 1
+        return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60)})
+    turn.say_to(Contact(phone=phone), "otp", name=answers(turn).get("full_name", ""), code=issued.code, minutes=5)
+    return then
+
+
+async def ask_otp(turn: Turn) -> None:
+    turn.say("reg_ask_otp", phone=masked(answers(turn).get("phone", "")))
+
+
+async def read_otp(turn: Turn) -> Answer:
+    phone = answers(turn).get("phone", "")
+    text = _text(turn).lower()
+    if text in ("kirim ulang", "ulang", "resend", "kirim lagi"):
+        return await _send_code(turn, phone, then=Retry("reg_otp_resent", {"phone": masked(phone)}, ask_again=False))
+    check = await otp.verify(
+        turn.session, phone=phone, purpose="registration", code=text, now=turn.now,
+        secret_key=turn.settings.secret_key or "",
+    )
+    if check.result is otp.OtpResult.OK:
+        remember(turn, whatsapp_verified=True)
+        return Next("otp_confirmed")
+    if check.result is otp.OtpResult.WRONG:
+        return Retry("otp_wrong", {"left": check.attempts_left}, ask_again=False)
+    return Retry(f"otp_{check.result.value}", ask_again=False)
+
+
+async def ask_nik(turn: Turn) -> None:
+    turn.say("reg_ask_nik")
+
+
+async def read_nik(turn: Turn) -> Answer:
+    text = _text(turn)
+    if is_skip(text):
+        remember(turn, nik=None)
+        return Next("nik_given")
+    today = turn.now.astimezone(turn.settings.tz).date()
+    checked = validate_nik(text, today=today)
+    if not checked.ok or checked.reason is not None:
+        return Retry("reg_bad_nik", {"reason": checked.reason.value if checked.reason else "length"})
+    remember(turn, nik=checked.nik)
+    return Next("nik_given")
+
+
+ALLOWED_PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+
+async def ask_ktp_photo(turn: Turn) -> None:
+    turn.say("reg_ask_ktp_photo")
+
+
+async def read_ktp_photo(turn: Turn) -> Answer:
+    media = turn.message.media
+    if turn.message.kind is InboundKind.IMAGE and media is not None:
+        if media.mime_type and media.mime_type.split(";")[0] not in ALLOWED_PHOTO_TYPES:
+            return Retry("reg_bad_ktp_photo")
+        remember(turn, ktp_photo={"provider": turn.message.provider, "url": media.url, "media_id": media.media_id,
+                                  "mime_type": media.mime_type})
+        return Next("photo_given")
+    if is_skip(_text(turn)):
+        remember(turn, ktp_photo=None)
+        return Next("photo_given")
+    return Retry("reg_bad_ktp_photo")
+
+
+# -- package and schedule ---------------------------------------------------------------------
+
+
+async def _package_choices(turn: Turn) -> list[Any]:
+    from ispbot.messages import rupiah
+
+    per_month = "/month" if turn.locale == "en" else "/bulan"
+    return [
+        choice("ASK_PACKAGE", str(p.id), p.name, f"{p.speed_mbps} Mbps · {rupiah(p.monthly_price)}{per_month}")
+        for p in await registrations.packages(turn.session)
+    ][:10]
+
+
+async def ask_package(turn: Turn) -> None:
+    turn.ask("reg_ask_package", await _package_choices(turn), button="Paket" if turn.locale != "en" else "Packages")
+
+
+async def read_package(turn: Turn) -> Answer:
+    offered = await _package_choices(turn)
+    try:
+        picked = _picked(turn, "ASK_PACKAGE", offered)
+    except StaleChoice:
+        return Retry("stale_choice")
+    if picked is None:
+        return Retry("reg_bad_package", {"count": len(offered), "typed": _text(turn)[:30]})
+    price = picked.description or ""
+    remember(turn, package_id=int(value_of(picked)), package_name=picked.title, package_price=price)
+    return Next("package_chosen")
+
+
+def _install_days(turn: Turn) -> list[date]:
+    today = turn.now.astimezone(turn.settings.tz).date()
+    days = [today + timedelta(days=n) for n in range(1, turn.settings.installation_horizon_days + 1)]
+    return [d for d in days if d.weekday() != 6][:8]
+
+
+def _day_choices(turn: Turn) -> list[Any]:
+    return [choice("ASK_DATE", d.isoformat(), turn.messages.date(d, turn.locale, "short")) for d in _install_days(turn)]
+
+
+async def ask_date(turn: Turn) -> None:
+    turn.ask("reg_ask_date", _day_choices(turn), button="Tanggal" if turn.locale != "en" else "Dates")
+
+
+async def read_date(turn: Turn) -> Answer:
+    try:
+        picked = _picked(turn, "ASK_DATE", _day_choices(turn))
+    except StaleChoice:
+        return Retry("stale_choice")
+    today = turn.now.astimezone(turn.settings.tz).date()
+    chosen = date.fromisoformat(value_of(picked)) if picked else parse_date(_text(turn), today)
+    if chosen is None:
+        return Retry("reg_bad_date", {"typed": _text(turn)[:30]})
+    horizon = today + timedelta(days=turn.settings.installation_horizon_days)
+    if chosen <= today:
+        return Retry("reg_date_past", {"chosen": chosen})
+    if chosen > horizon:
+        return Retry("reg_date_too_far", {"chosen": chosen, "days": turn.settings.installation_horizon_days})
+    remember(turn, install_date=chosen.isoformat())
+    return Next("date_given")
+
+
+def _slot_choices(turn: Turn) -> list[Any]:
+    index = 1 if turn.locale == "en" else 0
+    return [choice("ASK_SLOT", key, titles[index]) for key, titles in SLOTS.items()]
+
+
+async def ask_slot(turn: Turn) -> None:
+    turn.ask("reg_ask_slot", _slot_choices(turn))
+
+
+async def read_slot(turn: Turn) -> Answer:
+    try:
+        picked = _picked(turn, "ASK_SLOT", _slot_choices(turn))
+    except StaleChoice:
+        return Retry("stale_choice")
+    if picked is None:
+        return Retry("choose_one")
+    remember(turn, slot=SLOTS[value_of(picked)][0])
+    return Next("slot_chosen")
+
+
+async def ask_notes(turn: Turn) -> None:
+    turn.say("reg_ask_notes")
+
+
+async def read_notes(turn: Turn) -> Answer:
+    text = _text(turn)
+    remember(turn, notes=None if is_skip(text) else text[:500])
+    return Next("notes_given")
+
+
+# -- summary -----------------------------------------------------------------------------------
+
+
+def _confirm_choices(turn: Turn) -> list[Any]:
+    if turn.locale == "en":
+        return [choice("CONFIRM", "send", "✅ Submit"), choice("CONFIRM", "edit", "✏️ Change data"),
+                choice("CONFIRM", "cancel", "❌ Cancel")]
+    return [choice("CONFIRM", "send", "✅ Kirim"), choice("CONFIRM", "edit", "✏️ Ubah data"),
+            choice("CONFIRM", "cancel", "❌ Batal")]
+
+
+def _edit_choices(turn: Turn) -> list[Any]:
+    return [
+        choice("CONFIRM", f"edit:{key}", group.title_en if turn.locale == "en" else group.title_id)
+        for key, group in EDIT_GROUPS.items()
+    ]
+
+
+async def ask_confirm(turn: Turn) -> None:
+    draft = answers(turn)
+    install = date.fromisoformat(draft["install_date"]) if draft.get("install_date") else None
+    turn.ask(
+        "reg_summary", _confirm_choices(turn), a=draft, nik=mask_nik(draft["nik"]) if draft.get("nik") else None,
+        phone=masked(draft.get("phone", "")), install_date=install,
+    )
+
+
+async def read_confirm(turn: Turn) -> Answer:
+    try:
+        picked = _picked(turn, "CONFIRM", _confirm_choices(turn) + _edit_choices(turn))
+    except StaleChoice:
+        return Retry("stale_choice")
+    if picked is None:
+        return Retry("choose_one")
+    value = value_of(picked)
+    if value == "edit":
+        turn.ask("reg_edit_which", _edit_choices(turn), button="Ubah" if turn.locale != "en" else "Change")
+        return Stay()
+    if value.startswith("edit:"):
+        await REGISTRATION.edit(turn, value.split(":", 1)[1])
+        return Stay()
+    from ispbot.flows import menu
+
+    if value == "cancel":
+        REGISTRATION.drop(turn)
+        turn.say("reg_cancelled")
+        await menu.finish_flow(turn, "registration")
+        return Stay()
+    from ispbot.flows.registration_submit import submit
+
+    await submit(turn)
+    return Stay()
+
+
+REGISTRATION = Flow(
+    "registration",
+    states=STATES,
+    transitions=TRANSITIONS,
+    questions={
+        "ASK_NAME": Question(ask_name, read_name, "help_name"),
+        "ASK_EMAIL": Question(ask_email, read_email, "help_email"),
+        "ASK_PHONE": Question(ask_phone, read_phone, "help_phone"),
+        "ASK_OTHER_PHONE": Question(ask_other_phone, read_other_phone, "help_phone"),
+        "AWAIT_OTP": Question(ask_otp, read_otp, "help_otp"),
+        "ASK_NIK": Question(ask_nik, read_nik, "help_nik"),
+        "ASK_KTP_PHOTO": Question(ask_ktp_photo, read_ktp_photo, "help_ktp_photo"),
+        "ASK_STREET": Question(address.ask_street, address.read_street, "help_street"),
+        "ASK_RT_RW": Question(address.ask_rt_rw, address.read_rt_rw, "help_rt_rw"),
+        "ASK_CITY": Question(address.ask_city, address.read_city, "help_region"),
+        "ASK_DISTRICT": Question(address.ask_district, address.read_district, "help_region"),
+        "ASK_VILLAGE": Question(address.ask_village, address.read_village, "help_region"),
+        "ASK_POSTCODE": Question(address.ask_postcode, address.read_postcode, "help_postcode"),
+        "ASK_LANDMARK": Question(address.ask_landmark, address.read_landmark, "help_landmark"),
+        "ASK_LOCATION": Question(address.ask_location, address.read_location, "help_location"),
+        "ASK_PACKAGE": Question(ask_package, read_package, "help_package"),
+        "ASK_DATE": Question(ask_date, read_date, "help_date"),
+        "ASK_SLOT": Question(ask_slot, read_slot, "help_slot"),
+        "ASK_NOTES": Question(ask_notes, read_notes, "help_notes"),
+        "CONFIRM": Question(ask_confirm, read_confirm, "help_confirm"),
+    },
+    summary_state="CONFIRM",
+    edit_groups=EDIT_GROUPS,
+)

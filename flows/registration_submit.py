@@ -1,0 +1,62 @@
+"""The end of the registration chat: the draft becomes a registration in
+`pending_verification`, and the customer gets the seed's confirmation with the tracking link."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ispbot.flows import menu
+from ispbot.flows.address_questions import region_code
+from ispbot.flows.registration_draft import answers
+from ispbot.flows.turn import Turn
+from ispbot.storage import registrations
+from ispbot.storage.models import Package
+
+
+async def submit(turn: Turn) -> None:
+    from ispbot.flows.registration import REGISTRATION
+
+    draft = answers(turn)
+    duplicate = await registrations.find_duplicate(turn.session, email=draft["email"], phone=draft["phone"])
+    if duplicate is not None:
+        turn.say("reg_duplicate", duplicate=duplicate)
+        REGISTRATION.drop(turn)
+        await menu.finish_flow(turn, "registration")
+        return
+    photo = draft.get("ktp_photo")
+    new = registrations.NewRegistration(
+        full_name=draft["full_name"],
+        email=draft["email"],
+        phone=draft["phone"],
+        whatsapp_verified=bool(draft.get("whatsapp_verified")),
+        contact_key=turn.contact.key,
+        id_card_number=draft.get("nik"),
+        id_card_photo=f"pending:{photo['provider']}:{photo.get('media_id') or photo.get('url')}" if photo else None,
+        address=draft["street"],
+        rt=draft.get("rt"),
+        rw=draft.get("rw"),
+        kelurahan=draft["village"],
+        kecamatan=draft["district"],
+        city=draft["city"],
+        postal_code=draft.get("postcode"),
+        region_code=region_code(turn),
+        latitude=draft.get("latitude"),
+        longitude=draft.get("longitude"),
+        address_notes=draft.get("landmark"),
+        package_id=int(draft["package_id"]),
+        preferred_installation_date=date.fromisoformat(draft["install_date"]),
+        preferred_time_slot=draft.get("slot"),
+        notes=draft.get("notes"),
+        source="whatsapp",
+        locale=turn.locale,
+    )
+    registration = await registrations.create(turn.session, new, now=turn.now, timezone=turn.settings.tz)
+    package = await turn.session.get(Package, registration.package_id)
+    turn.say(
+        "registration_confirmation",
+        registration=registration,
+        package=package,
+        tracking_url=f"{turn.settings.public_url}/track/{registration.registration_number}",
+    )
+    REGISTRATION.drop(turn)
+    await menu.finish_flow(turn, "registration")
