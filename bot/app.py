@@ -86,11 +86,14 @@ def create_app(
 
 
 def setup_web(app: web.Application) -> None:
-    """The web pages: the sandbox chat (when the sandbox gateway is on) and the admin."""
+    """The web pages: the sandbox chat (when the sandbox gateway is on), the staff admin,
+    the public tracking page and the JSON API."""
+    from ispbot.webadmin import setup_admin
     from ispbot.webadmin.sandbox import setup_sandbox
 
     if "sandbox" in app[SERVICES].providers:
         setup_sandbox(app)
+    setup_admin(app)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -103,12 +106,17 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 async def _background_workers(app: web.Application) -> AsyncIterator[None]:
     """The dispatcher and the outbox sender; on start they resume whatever an earlier run
     left unfinished (pending inbox rows, unsent outbox rows)."""
+    from ispbot.scheduler import JobRunner
+
     dispatcher, sender = app[DISPATCHER], app[SENDER]
+    runner = JobRunner(app[SERVICES])
+    runner.start()
     tasks = [
         asyncio.create_task(dispatcher.run(), name="dispatcher"),
         asyncio.create_task(sender.run(), name="sender"),
     ]
     yield
+    runner.stop()
     await dispatcher.stop()
     for task in tasks:
         task.cancel()

@@ -37,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     chat.add_argument("--phone", default="081200000101", help="the number you chat as (08…)")
     chat.add_argument("--url", help="the running service (default ISPBOT_PUBLIC_URL)")
 
+    jobs = commands.add_parser("jobs", help="list the scheduled jobs, or run one now")
+    jobs.add_argument("action", nargs="?", choices=["list", "run"], default="list")
+    jobs.add_argument("name", nargs="?", help="the job to run (with `run`)")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -58,12 +62,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         password = args.password or getpass.getpass("password (10+ characters): ")
         _migrate(settings)
         return asyncio.run(_create_user(settings, args.username, args.role, password, args.full_name, args.technician))
+    if args.command == "jobs":
+        return asyncio.run(_jobs(settings, args.action, args.name))
     if args.command == "chat":
         from ispbot.terminal_chat import run_chat
 
         return asyncio.run(run_chat(args.url or settings.public_url, args.phone))
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+async def _jobs(settings: Settings, action: str, name: str | None) -> int:
+    from ispbot.app import build_services
+    from ispbot.jobs import JOBS
+
+    if action == "list":
+        print(f"{'job':<12} {'every':>10}  what it does (runs in the one process holding the scheduler lease)")
+        for job in JOBS.values():
+            print(f"{job.name:<12} {job.every!s:>10}  {job.description}")
+        return 0
+    if name not in JOBS:
+        print(f"unknown job {name!r}; one of: {', '.join(JOBS)}", file=sys.stderr)
+        return 2
+    _migrate(settings)
+    services = build_services(settings)
+    try:
+        touched = await JOBS[name].run(services)
+    finally:
+        await services.http.aclose()
+        await services.db.dispose()
+    print(f"{name}: {touched} item(s)")
+    return 0
 
 
 def _migrate(settings: Settings) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from transitions import Machine
 
 from ispbot.flows.turn import Turn
+from ispbot.providers.messages import InboundKind
 from ispbot.storage import conversations
 
 
@@ -136,7 +137,11 @@ class Flow:
         if question is None:  # a state this version no longer has: start over politely
             await self.start(turn)
             return
-        answer = await question.read(turn)
+        message = turn.message
+        if message.kind is InboundKind.CHOICE and not (message.choice_id or "").startswith(f"{state}:"):
+            answer: Answer = Retry("stale_choice")  # a button of an earlier question
+        else:
+            answer = await question.read(turn)
         if isinstance(answer, Stay):
             conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
             return

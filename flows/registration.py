@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -163,7 +164,7 @@ async def _send_code(turn: Turn, phone: str, *, then: Answer) -> Answer:
         turn.session, phone=phone, purpose="registration", now=turn.now, secret_key=turn.settings.secret_key or ""
     )
     if isinstance(issued, otp.Refusal):
-        seconds = int(issued.retry_after.total_seconds()) + 1
+        seconds = math.ceil(issued.retry_after.total_seconds())
         return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60)})
     turn.say_to(Contact(phone=phone), "otp", name=answers(turn).get("full_name", ""), code=issued.code, minutes=5)
     return then

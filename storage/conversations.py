@@ -47,8 +47,11 @@ async def lock(
     return conversation
 
 
-async def get(session: AsyncSession, contact_key: str) -> Conversation | None:
-    rows = await session.execute(select(Conversation).where(Conversation.contact_key == contact_key))
+async def get(session: AsyncSession, contact_key: str, *, for_update: bool = False) -> Conversation | None:
+    stmt = select(Conversation).where(Conversation.contact_key == contact_key)
+    if for_update and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    rows = await session.execute(stmt.execution_options(populate_existing=True))
     return rows.scalar_one_or_none()
 
 

@@ -1,0 +1,101 @@
+"""Buttons and lists on the Cloud API, English on request, and status tracking by chat."""
+
+from __future__ import annotations
+
+import re
+
+from ispbot.storage import registrations
+from ispbot.storage.lifecycle import Action
+from tests.conftest import Harness
+from tests.flows.chat import Chat
+
+
+async def register_by_buttons(chat: Chat) -> str:
+    await chat.send("halo")
+    await chat.tap("Daftar pasang baru")
+    await chat.send("Rina Wulandari")
+    await chat.send("rina@example.com")
+    await chat.tap("Nomor ini")
+    await chat.send("lewati")
+    await chat.send("lewati")
+    await chat.send("Jl. Asia Afrika No. 1")
+    await chat.send("RT 5 RW 7")
+    [choose_city] = await chat.send("bandung")  # Kota or Kabupaten? offered as buttons
+    assert "Maksud Anda" in choose_city
+    await chat.tap("Kota Bandung")
+    await chat.send("sumur bandung")
+    await chat.send("braga")
+    await chat.send("ya")
+    await chat.send("lewati")
+    await chat.send(location=(-6.917, 107.609))
+    await chat.tap("Home Platinum")
+    await chat.tap(chat.last_choices[0]["title"])
+    await chat.tap("Siang")
+    [summary] = await chat.send("lewati")
+    assert "Braga, Sumur Bandung, Kota Bandung" in summary and "(lokasi terlampir)" in summary
+    [confirmation] = await chat.tap("Kirim")
+    number = re.search(r"REG-\d{8}-\d{4}", confirmation)
+    assert number
+    return number.group(0)
+
+
+async def test_cloudapi_registration_with_buttons_and_lists(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, phone="6281200000120", gateway="cloudapi")
+    number = await register_by_buttons(chat)
+    requests = [r.json for r in cloudapi.gateway.requests]
+    assert any(r.get("interactive", {}).get("type") == "list" for r in requests)  # menu, packages, dates
+    assert any(r.get("interactive", {}).get("type") == "button" for r in requests)  # yes/no-like choices
+    async with cloudapi.services.db.sessions() as s:
+        registration = await registrations.by_number(s, number)
+    assert registration is not None and registration.latitude == -6.917 and registration.package.name == "Home Platinum 100M"
+
+
+async def test_a_stale_button_is_not_applied_to_the_current_question(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, phone="6281200000121", gateway="cloudapi")
+    await chat.send("halo")
+    menu_choices = list(chat.last_choices)
+    await chat.tap("Daftar pasang baru")
+    await chat.send("Rina Wulandari")
+    stale, question = await chat.send(menu_choices[1]["title"], choice_id=menu_choices[1]["id"])
+    assert "pertanyaan sebelumnya" in stale and "email" in question
+
+
+async def test_english_on_request_in_the_middle_of_a_question(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, phone="6281200000122", gateway="cloudapi")
+    await chat.send("halo")
+    await chat.tap("Daftar pasang baru")
+    switched, question = await chat.send("language")
+    assert "English" in switched and "full name" in question
+    assert "email" in (await chat.send("Rina Wulandari"))[0].lower()
+
+
+async def test_tracking_own_registration_by_word_number_or_email(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, phone="6281200000123", gateway="cloudapi")
+    number = await register_by_buttons(chat)
+    [status] = await chat.send("status")
+    assert number in status and "✅ Pendaftaran diterima ← _saat ini_" in status and "⬜ Data diverifikasi" in status
+    assert "R****" in status and "Rina" not in status  # a masked name only
+    async with cloudapi.services.db.transaction() as s:
+        reg = await registrations.by_number(s, number)
+        assert reg is not None
+        await registrations.apply(s, reg, Action.REJECT, now=cloudapi.clock.now(), reason="Di luar area jangkauan")
+    [by_number] = await chat.send(number.lower())
+    assert "Ditolak" in by_number and "Di luar area jangkauan" in by_number
+    [by_email] = await chat.send("rina@example.com")
+    assert number in by_email
+
+
+async def test_someone_elses_registration_needs_the_matching_email(cloudapi: Harness) -> None:
+    owner = Chat(cloudapi, phone="6281200000124", gateway="cloudapi")
+    number = await register_by_buttons(owner)
+    stranger = Chat(cloudapi, phone="6281200000125", gateway="cloudapi")
+    await stranger.send("halo")
+    [ask] = await stranger.send(number)
+    assert "Untuk keamanan" in ask and "Paket" not in ask
+    [refused] = await stranger.send("someone@else.com")
+    assert "tidak menemukan" in refused and number not in refused
+    await stranger.send(number)
+    [shown] = await stranger.send("rina@example.com")
+    assert number in shown and "Home Platinum" in shown
+    [ask_number] = await stranger.send("rina@example.com")  # email alone is not enough
+    assert "nomor registrasi" in ask_number

@@ -1,0 +1,229 @@
+"""Every way a registration chat can go: wrong answers, back, cancel, help, edits,
+duplicates, another number with OTP, restarts, reminders and expiry."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ispbot.jobs import remind_quiet_registrations
+from ispbot.storage.models import Conversation, ConversationEvent, Registration
+from tests.conftest import Harness
+from tests.flows.chat import FONNTE, Chat
+
+
+async def to_question(chat: Chat, until: str) -> list[str]:
+    """Answer correctly up to (and including) the reply that asks `until`."""
+    script = [
+        ("halo", "Selamat datang"), ("1", "nama lengkap"), ("Budi Santoso", "email"),
+        ("budi@gmail.com", "WhatsApp"), ("1", "NIK"), ("3273010101900001", "foto KTP"),
+        ("lewati", "alamat jalan"), ("Jl. Sukajadi No. 10", "RT/RW"), ("001/002", "kota/kabupaten"),
+        ("Kota Bandung", "Kecamatan"), ("Sukajadi", "Kelurahan"), ("Sukagalih", "40163"),
+        ("ya", "patokan"), ("lewati", "lokasi"), ("lewati", "paket"), ("2", "tanggal instalasi"),
+        ("1", "Jam berapa"), ("1", "catatan"), ("lewati", "Langkah 4/4"),
+    ]
+    replies: list[str] = []
+    for text, expect in script:
+        replies = await chat.send(text)
+        assert expect in replies[-1], (text, replies)
+        if expect == until:
+            return replies
+    raise AssertionError(f"never asked {until}")
+
+
+async def test_every_wrong_answer_gets_a_reprompt_that_keeps_earlier_answers(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    bad, again = await chat.send("budi@")
+    assert "bukan alamat email yang valid" in bad and "email" in again
+    typo, _ = await chat.send("budi@gmial.com")
+    assert "gmail.com" in typo
+    await chat.send("budi@gmail.com")
+    await chat.send("1")
+    bad, again = await chat.send("327301010190000")  # 15 digits
+    assert "16 digit" in bad and "NIK" in again
+    await chat.send("3273010101900001")
+    await chat.send("lewati")
+    await chat.send("Jl. Sukajadi No. 10")
+    bad, again = await chat.send("abc")
+    assert "RT/RW" in bad and "RT/RW" in again
+    await chat.send("1/2")
+    await chat.send("Kota Bandung")
+    await chat.send("Sukajadi")
+    await chat.send("Sukagalih")
+    bad, _ = await chat.send("4016")
+    assert "5 digit" in bad
+    await chat.send("40163")
+    await chat.send("lewati")
+    await chat.send("lewati")
+    bad, again = await chat.send("9")
+    assert "Pilih nomor 1 sampai 6" in bad and "Home Bronze" in again
+    await chat.send("Home Gold 75M")
+    bad, _ = await chat.send("01/01/2020")
+    assert "sudah lewat" in bad
+    await chat.send("besok")
+    await chat.send("sore")
+    [summary] = await chat.send("rumah pagar hijau")
+    assert "Budi Santoso" in summary and "budi@gmail.com" in summary and "Home Gold 75M" in summary
+    assert "Sore (15.00–18.00)" in summary and "rumah pagar hijau" in summary
+    async with fonnte.services.db.sessions() as s:
+        reprompts = select(func.count()).where(ConversationEvent.event == "reprompt")
+        assert (await s.execute(reprompts)).scalar_one() >= 6  # counted for the drop-off funnel
+
+
+async def test_back_returns_to_the_previous_question_with_answers_kept(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "kota/kabupaten")
+    [rt_rw] = await chat.send("kembali")
+    assert "RT/RW" in rt_rw
+    [street] = await chat.send("kembali")
+    assert "alamat jalan" in street
+    await chat.send("Jl. Merdeka No. 5")
+    await chat.send("3/4")
+    replies = await to_rest_of_registration(chat)
+    assert "Jl. Merdeka No. 5, RT 003/RW 004" in replies[-1] and "Budi Santoso" in replies[-1]
+
+
+async def to_rest_of_registration(chat: Chat) -> list[str]:
+    replies: list[str] = []
+    for text in ["Kota Bandung", "Sukajadi", "Sukagalih", "ya", "lewati", "lewati", "2", "1", "1", "lewati"]:
+        replies = await chat.send(text)
+    return replies
+
+
+async def test_help_explains_and_asks_again_cancel_drops_the_draft(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "NIK")
+    explain, again = await chat.send("bantuan")
+    assert "16 digit di bagian atas KTP" in explain and "NIK" in again
+    cancelled, menu = await chat.send("batal")
+    assert "dibatalkan" in cancelled.lower() and "Silakan pilih layanan" in menu
+    [fresh] = await chat.send("1")
+    assert "nama lengkap" in fresh  # a new registration, not a resume
+
+
+async def test_edit_one_field_from_the_summary_and_come_back(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    [which] = await chat.send("ubah data")
+    assert "Data mana" in which and "Paket" in which
+    [package] = await chat.send("Paket")
+    assert "Home Titanium" in package
+    [summary] = await chat.send("6")
+    assert "Home Titanium 300M" in summary and "Langkah 4/4" in summary
+    await chat.send("2")
+    await chat.send("Nomor WhatsApp")
+    [summary] = await chat.send("1")  # own number: straight back to the summary
+    assert "Langkah 4/4" in summary
+    [confirmation] = await chat.send("1")
+    assert re.search(r"REG-\d{8}-0001", confirmation)
+
+
+async def test_menu_keeps_the_draft_and_registering_again_resumes_it(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "RT/RW")
+    [menu] = await chat.send("menu")
+    assert "Silakan pilih layanan" in menu
+    welcome, question = await chat.send("daftar")
+    assert "Selamat datang kembali" in welcome and "RT/RW" in question
+
+
+async def test_duplicate_email_or_phone_is_told_the_existing_registration(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    [confirmation] = await chat.send("kirim")
+    number = re.search(r"REG-\d{8}-\d{4}", confirmation)
+    assert number
+    other = Chat(fonnte, phone="6281200000199")
+    await other.send("halo")
+    await other.send("daftar")
+    await other.send("Siti Aminah")
+    [dup] = await other.send("BUDI@gmail.com")
+    assert number.group(0) in dup and "pending verification" in dup
+    async with fonnte.services.db.sessions() as s:
+        assert (await s.execute(select(func.count()).select_from(Registration))).scalar_one() == 1
+
+
+async def test_another_number_is_confirmed_by_otp_with_expiry_attempts_and_resend(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "WhatsApp")
+    await chat.send("2")
+    [ask_otp] = await chat.send("0812-0000-0150")
+    assert "0812****150" in ask_otp
+    [code_message] = fonnte.gateway.texts_to("6281200000150")
+    code = re.search(r"\*(\d{6})\*", code_message)
+    assert code and "berlaku selama 5 menit" in code_message
+    wrong = "000000" if code.group(1) != "000000" else "111111"
+    assert "Sisa percobaan: *2*" in (await chat.send(wrong))[0]
+    fonnte.clock.advance(minutes=6)
+    assert "kedaluwarsa" in (await chat.send(code.group(1)))[0]
+    [resent] = await chat.send("kirim ulang")
+    assert "Kode baru sudah dikirim" in resent
+    new_code = re.search(r"\*(\d{6})\*", fonnte.gateway.texts_to("6281200000150")[-1])
+    assert new_code
+    assert "60 detik" in (await chat.send("kirim ulang"))[0]
+    [nik] = await chat.send(new_code.group(1))
+    assert "NIK" in nik
+    await chat.send("lewati")
+    await chat.send("lewati")
+    await chat.send("Jl. Sukajadi No. 10")
+    await chat.send("1/2")
+    summary = (await to_rest_of_registration(chat))[-1]
+    assert "0812****150 ✔️" in summary
+
+
+async def test_a_restart_mid_flow_resumes_at_the_same_question(harness_factory: Any, sqlite_url: str) -> None:
+    first: Harness = await harness_factory(sqlite_url, **FONNTE)
+    from ispbot.storage.demo import seed_packages
+
+    async with first.services.db.transaction() as s:
+        await seed_packages(s)
+    chat = Chat(first)
+    await to_question(chat, "Kecamatan")
+    await first.client.close()
+    second: Harness = await harness_factory(sqlite_url, **FONNTE)
+    chat.h = second
+    chat.seen = 0
+    [village] = await chat.send("Sukajadi")
+    assert "Kelurahan" in village
+
+
+async def test_quiet_customers_are_reminded_twice_then_the_draft_expires(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "RT/RW")
+    services = fonnte.services
+    fonnte.clock.advance(minutes=59)
+    assert await remind_quiet_registrations(services) == 0
+    fonnte.clock.advance(minutes=2)
+    assert await remind_quiet_registrations(services) == 1
+    assert await remind_quiet_registrations(services) == 0  # not twice
+    fonnte.clock.advance(hours=22)
+    assert await remind_quiet_registrations(services) == 1
+    await fonnte.settle()
+    first, second = chat.replies()
+    assert "belum selesai" in first and "Pengingat terakhir" in second
+    fonnte.clock.advance(hours=49)
+    assert await remind_quiet_registrations(services) == 1
+    await fonnte.settle()
+    assert chat.replies() == []  # outside WhatsApp's 24-hour window: dropped quietly
+    async with services.db.sessions() as s:
+        convo = (await s.execute(select(Conversation))).scalar_one()
+    assert convo.flow == "menu" and "registration" not in convo.data
+    [fresh] = await chat.send("daftar")
+    assert "nama lengkap" in fresh
+
+
+async def test_an_answer_resets_the_reminders(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "RT/RW")
+    fonnte.clock.advance(minutes=61)
+    assert await remind_quiet_registrations(fonnte.services) == 1
+    await chat.send("1/2")
+    fonnte.clock.advance(minutes=30)
+    assert await remind_quiet_registrations(fonnte.services) == 0
+    fonnte.clock.advance(minutes=31)
+    assert await remind_quiet_registrations(fonnte.services) == 1
+    await fonnte.settle()
+    assert "belum selesai" in chat.replies()[-1]
