@@ -49,8 +49,9 @@ async def read_rt_rw(turn: Turn) -> Answer:
 
 
 async def _read_region(
-    turn: Turn, *, state: str, field: str, matches: list[regions.Match], trigger: str
+    turn: Turn, *, state: str, field: str, matches: list[regions.Match], trigger: str, elsewhere: bool = False
 ) -> Answer:
+    """`elsewhere`: the matches lie outside the chosen parent, so they are only offered."""
     draft = answers(turn)
     offered = [
         choice(state, region.code, region.name)
@@ -64,32 +65,53 @@ async def _read_region(
     if picked is not None:
         region = regions.get_region(value_of(picked))
         if region is not None:
-            return _accept(turn, field, region.name, region.code, trigger)
+            return _accept(turn, field, region, trigger)
     if turn.message.kind is InboundKind.CHOICE:
         return Retry("stale_choice")
     text = _text(turn)
+    if len(text) < 3:
+        return Retry("reg_region_unknown", {"typed": text})
     exact = [m for m in matches if m.exact]
-    if len(exact) == 1 or (not exact and matches and matches[0].score >= 97):
+    if not elsewhere and (len(exact) == 1 or (not exact and matches and matches[0].score >= 97)):
         best = exact[0] if exact else matches[0]
-        return _accept(turn, field, best.region.name, best.region.code, trigger)
-    if matches and matches[0].score >= 70:
+        return _accept(turn, field, best.region, trigger)
+    if matches and matches[0].score >= 75:
         suggestions = (exact or matches)[:3]
         remember(turn, **{f"_{field}_offered": [m.region.code for m in suggestions]})
         turn.ask(
             "reg_region_did_you_mean",
-            [choice(state, m.region.code, m.region.name) for m in suggestions],
+            [choice(state, m.region.code, _with_parent(m.region)) for m in suggestions],
             typed=text,
         )
         return Stay()
     if draft.get(f"_{field}_unknown") == text.lower():
         # Typed twice: accept it as the customer wrote it; staff will check.
-        return _accept(turn, field, text.title(), None, trigger)
+        remember(turn, **{field: text.title(), f"{field}_code": None})
+        forget(turn, f"_{field}_unknown", f"_{field}_offered")
+        return Next(trigger)
     remember(turn, **{f"_{field}_unknown": text.lower()})
     return Retry("reg_region_unknown", {"typed": text})
 
 
-def _accept(turn: Turn, field: str, name: str, code: str | None, trigger: str) -> Answer:
-    remember(turn, **{field: name, f"{field}_code": code})
+def _with_parent(region: regions.Region) -> str:
+    """`Coblong (Kota Bandung)`: a suggestion from outside the chosen parent says where it is."""
+    parent = regions.get_region(region.parent) if region.parent else None
+    if region.level is regions.Level.REGENCY or parent is None:
+        return region.name
+    return f"{region.name} ({parent.name})"[:24]
+
+
+def _accept(turn: Turn, field: str, region: regions.Region, trigger: str) -> Answer:
+    """Take the region, and its parents from the official list (so picking "Coblong (Kota
+    Bandung)" also corrects a wrongly chosen regency)."""
+    values: dict[str, object] = {field: region.name, f"{field}_code": region.code}
+    parent = regions.get_region(region.parent) if region.parent else None
+    if field == "village" and parent is not None:
+        values.update(district=parent.name, district_code=parent.code)
+        parent = regions.get_region(parent.parent) if parent.parent else None
+    if field in ("village", "district") and parent is not None and parent.level is regions.Level.REGENCY:
+        values.update(city=parent.name, city_code=parent.code)
+    remember(turn, **values)
     forget(turn, f"_{field}_unknown", f"_{field}_offered")
     return Next(trigger)
 
@@ -111,7 +133,12 @@ async def read_district(turn: Turn) -> Answer:
     city_code = answers(turn).get("city_code")
     text = _text(turn)
     matches = regions.find_district(text, city_code, limit=3) if turn.message.kind is InboundKind.TEXT else []
-    return await _read_region(turn, state="ASK_DISTRICT", field="district", matches=matches, trigger="district_given")
+    elsewhere = bool(city_code) and len(text) >= 3 and not (matches and matches[0].score >= 75)
+    if elsewhere:
+        matches = [m for m in regions.find_district(text, None, limit=3) if m.score >= 90]
+    return await _read_region(
+        turn, state="ASK_DISTRICT", field="district", matches=matches, trigger="district_given", elsewhere=elsewhere
+    )
 
 
 async def ask_village(turn: Turn) -> None:
@@ -126,7 +153,12 @@ async def read_village(turn: Turn) -> Answer:
         if turn.message.kind is InboundKind.TEXT
         else []
     )
-    return await _read_region(turn, state="ASK_VILLAGE", field="village", matches=matches, trigger="village_given")
+    elsewhere = bool(draft.get("district_code")) and len(text) >= 3 and not (matches and matches[0].score >= 75)
+    if elsewhere:
+        matches = [m for m in regions.find_village(text, None, draft.get("city_code"), limit=3) if m.score >= 90]
+    return await _read_region(
+        turn, state="ASK_VILLAGE", field="village", matches=matches, trigger="village_given", elsewhere=elsewhere
+    )
 
 
 def _known_postcodes(turn: Turn) -> tuple[str, ...]:

@@ -227,3 +227,28 @@ async def test_an_answer_resets_the_reminders(fonnte: Harness) -> None:
     assert await remind_quiet_registrations(fonnte.services) == 1
     await fonnte.settle()
     assert "belum selesai" in chat.replies()[-1]
+
+
+async def test_a_kecamatan_of_another_city_is_offered_with_its_city_and_corrects_it(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "kota/kabupaten")
+    [which] = await chat.send("bandung")
+    assert "Kabupaten Bandung" in which and "Kota Bandung" in which
+    await chat.send("1" if which.index("1. Kabupaten Bandung") >= 0 else "2")  # the wrong one
+    [offer] = await chat.send("coblong")
+    assert "Coblong (Kota Bandung)" in offer
+    [village] = await chat.send("1")
+    assert "Kelurahan" in village and "Coblong" in village
+    [postcode] = await chat.send("dago")
+    assert "Dago" in postcode
+    for text in ["ya", "lewati", "lewati", "2", "1", "1"]:
+        await chat.send(text)
+    [summary] = await chat.send("lewati")
+    assert "Dago, Coblong, Kota Bandung" in summary
+
+
+async def test_short_words_are_not_guessed_as_place_names(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Kecamatan")
+    [unknown, again] = await chat.send("ya")
+    assert "tidak menemukan" in unknown and "kembali" in unknown and "Kecamatan" in again
