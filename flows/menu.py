@@ -9,6 +9,7 @@ import re
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Choice
+from ispbot.storage import registrations
 
 ITEMS = [
     ("register", "Daftar pasang baru", "New registration"),
@@ -69,6 +70,10 @@ async def handle(turn: Turn) -> None:
         key = "status"
     if key == "register":
         turn.conversation.misunderstood = 0
+        existing = await registrations.find_duplicate(turn.session, email=None, phone=turn.contact.phone)
+        if existing is not None:
+            turn.say("reg_duplicate", duplicate=existing)
+            return
         if REGISTRATION.has_draft(turn):
             turn.say("reg_resume")
             await REGISTRATION.start(turn, resume=True)

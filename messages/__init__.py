@@ -34,8 +34,6 @@ class Messages:
             undefined=StrictUndefined,
             autoescape=False,  # WhatsApp text, not HTML  # noqa: S701
             keep_trailing_newline=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
         )
         self.env.filters["rupiah"] = rupiah
         self._locale = "id"
@@ -52,7 +50,7 @@ class Messages:
             return "-"
         if isinstance(value, datetime):
             value = value.astimezone(self.timezone).date()
-        pattern = "EEEE, d MMMM y" if fmt == "full" else "d MMM y"
+        pattern = "EEEE, d MMMM y" if fmt == "full" else "EEEE, d MMM"
         return format_date(value, format=pattern, locale=locale)
 
     def datetime(self, value: datetime | None, locale: str) -> str:

@@ -51,3 +51,18 @@ async def test_fonnte_registration_from_halo_to_reg_number(fonnte: Harness) -> N
     assert registration.kelurahan == "Sukagalih" and registration.region_code and registration.postal_code == "40163"
     assert "https://isp.example/track/" + registration.registration_number in confirmation
     assert "Rp 199.900/bulan" in confirmation
+
+
+async def test_summary_and_status_keep_one_item_per_line(fonnte: Harness) -> None:
+    from tests.flows.test_registration_paths import to_question
+
+    chat = Chat(fonnte)
+    [summary] = await to_question(chat, "Langkah 4/4")
+    lines = summary.splitlines()
+    assert any(line.startswith("📱 *WhatsApp:*") for line in lines)
+    assert any(line.startswith("🪪 *NIK:*") for line in lines)
+    assert any(line.startswith("📦 *Paket:*") for line in lines)
+    await chat.send("kirim")
+    [status] = await chat.send("status")
+    assert "✅ Pendaftaran diterima ← _saat ini_" in status.splitlines()
+    assert "⬜ Disetujui" in status.splitlines()

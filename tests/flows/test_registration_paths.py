@@ -252,3 +252,11 @@ async def test_short_words_are_not_guessed_as_place_names(fonnte: Harness) -> No
     await to_question(chat, "Kecamatan")
     [unknown, again] = await chat.send("ya")
     assert "tidak menemukan" in unknown and "kembali" in unknown and "Kecamatan" in again
+
+
+async def test_a_number_with_an_open_registration_is_told_at_once(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    await chat.send("kirim")
+    [told] = await chat.send("daftar")
+    assert "sudah terdaftar dengan nomor ini" in told and "REG-" in told
