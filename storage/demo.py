@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.storage.faq import seed_faq
 from ispbot.storage.models import Customer, Invoice, Package, Ticket
 from ispbot.storage.users import Role, by_username, create_user
 
@@ -150,4 +151,5 @@ async def seed_demo(session: AsyncSession, now: datetime, today: date, admin_pas
     report.packages = await seed_packages(session)
     report.admin_password = await seed_admin(session, now, admin_password)
     report.customer, report.invoices, report.tickets = await seed_demo_customer(session, now, today)
+    report.faq = await seed_faq(session, now)
     return report
