@@ -45,7 +45,11 @@ async def run_chat(base_url: str, phone: str) -> int:
         print(f"chatting as {phone} with {base_url} — Ctrl-D to leave")
         loop = asyncio.get_running_loop()
         while True:
-            line = await loop.run_in_executor(None, lambda: input("\nyou ▸ "))
+            try:
+                line = await loop.run_in_executor(None, lambda: input("\nyou ▸ "))
+            except EOFError:
+                print()
+                return 0
             if not line.strip():
                 continue
             await client.post("/sandbox/api/send", json={"phone": phone, "text": line})
