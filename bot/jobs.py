@@ -83,11 +83,19 @@ async def purge_expired_otps(services: Services) -> int:
         return await otp.purge_expired(session, services.clock.now())
 
 
+async def _fetch_ktp_photos(services: Services) -> int:
+    from ispbot.ktp_photos import fetch_pending_photos
+
+    return await fetch_pending_photos(services)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in [
         Job("reminders", remind_quiet_registrations, timedelta(minutes=1),
             "remind customers who stopped mid-registration; drop stale drafts"),
         Job("otp-purge", purge_expired_otps, timedelta(hours=1), "delete expired one-time codes"),
+        Job("ktp-photos", _fetch_ktp_photos, timedelta(minutes=1),
+            "fetch KTP photos sent by chat and store them privately"),
     ]
 }

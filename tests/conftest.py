@@ -157,3 +157,28 @@ async def harness_factory(
 @pytest.fixture
 async def harness(harness_factory: Callable[..., Any], sqlite_url: str) -> Harness:
     return await harness_factory(sqlite_url)  # type: ignore[no-any-return]
+
+
+async def _seeded(harness_factory: Callable[..., Any], url: str, settings: dict[str, str]) -> Harness:
+    from ispbot.storage.demo import seed_packages
+
+    h: Harness = await harness_factory(url, **settings)
+    async with h.services.db.transaction() as s:
+        await seed_packages(s)
+    return h
+
+
+@pytest.fixture
+async def fonnte(harness_factory: Callable[..., Any], sqlite_url: str) -> Harness:
+    """The whole service on Fonnte (numbered choices), with the demo packages."""
+    from tests.flows.chat import FONNTE
+
+    return await _seeded(harness_factory, sqlite_url, FONNTE)
+
+
+@pytest.fixture
+async def cloudapi(harness_factory: Callable[..., Any], sqlite_url: str) -> Harness:
+    """The whole service on Meta's Cloud API (buttons and lists), with the demo packages."""
+    from tests.flows.chat import CLOUDAPI
+
+    return await _seeded(harness_factory, sqlite_url, CLOUDAPI)
