@@ -86,11 +86,14 @@ def create_app(
 
 
 def setup_web(app: web.Application) -> None:
-    """The web pages: the sandbox chat (when the sandbox gateway is on)."""
+    """The web pages: the sandbox chat (when the sandbox gateway is on), the staff admin,
+    the public tracking page and the JSON API."""
+    from ispbot.webadmin import setup_admin
     from ispbot.webadmin.sandbox import setup_sandbox
 
     if "sandbox" in app[SERVICES].providers:
         setup_sandbox(app)
+    setup_admin(app)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:

@@ -1,2 +1,49 @@
 """The web pages: the staff admin (aiohttp + jinja2, server-rendered), the public
-tracking page and the sandbox chat."""
+tracking page, the seed's JSON API and the sandbox chat.
+
+`setup_admin(app)` adds everything but the sandbox: routes, templates, static files
+(served from /static, vendored, so the admin works offline), rate limits and the
+security headers of these pages.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from aiohttp import web
+
+
+def setup_admin(app: web.Application) -> None:
+    from ispbot.webadmin.api import setup_staff_api
+    from ispbot.webadmin.api_public import setup_public_api
+    from ispbot.webadmin.audit_view import setup_audit_view
+    from ispbot.webadmin.events import setup_events
+    from ispbot.webadmin.exports import setup_exports
+    from ispbot.webadmin.login import setup_login
+    from ispbot.webadmin.openapi import setup_openapi
+    from ispbot.webadmin.pages import TEMPLATES, build_environment, security_headers
+    from ispbot.webadmin.ratelimit import setup_limits
+    from ispbot.webadmin.registration_actions import setup_registration_actions
+    from ispbot.webadmin.registrations import setup_registration_pages
+    from ispbot.webadmin.tickets import setup_tickets
+    from ispbot.webadmin.track import setup_track
+    from ispbot.webadmin.users import setup_users
+    from ispbot.webhooks import SERVICES
+
+    app[TEMPLATES] = build_environment(app[SERVICES].settings.tz)
+    setup_limits(app)
+    app.on_response_prepare.append(security_headers)
+    app.router.add_static("/static", Path(str(files("ispbot.webadmin").joinpath("static"))), name="static")
+    setup_login(app)
+    setup_exports(app)  # before the detail routes: /admin/registrations/export.csv
+    setup_registration_pages(app)
+    setup_registration_actions(app)
+    setup_events(app)
+    setup_tickets(app)
+    setup_users(app)
+    setup_audit_view(app)
+    setup_track(app)
+    setup_public_api(app)
+    setup_staff_api(app)
+    setup_openapi(app)

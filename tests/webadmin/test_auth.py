@@ -1,0 +1,154 @@
+"""Signing in and out: sessions, cookie flags, CSRF, lockout and the per-IP limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ispbot.storage.models import AuditEntry, StaffSession, User
+from ispbot.storage.sessions import hash_id
+from tests.conftest import Harness
+from tests.webadmin.support import PASSWORD, Browser
+
+
+async def audit_actions(h: Harness) -> list[str]:
+    async with h.services.db.sessions() as session:
+        return list((await session.execute(select(AuditEntry.action).order_by(AuditEntry.id))).scalars())
+
+
+async def test_pages_need_a_login_and_come_back_after_it(browser_factory: Callable[..., Any]) -> None:
+    browser: Browser = await browser_factory()
+    response = await browser.get("/admin/registrations?status=verified")
+    assert response.status == 303
+    location = response.headers["Location"]
+    assert location.startswith("/admin/login?next=")
+    form = await (await browser.get(location)).text()
+    assert 'name="next" value="/admin/registrations?status=verified"' in form
+
+
+async def test_login_sets_a_hardened_session_cookie_and_stores_only_its_hash(
+    browser_factory: Callable[..., Any], h: Harness
+) -> None:
+    browser: Browser = await browser_factory()
+    response = await browser.login("admin")
+    cookie = response.cookies["ispbot_session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/admin"
+    assert not cookie["secure"]  # ISPBOT_PUBLIC_URL is http:// in these tests
+    async with h.services.db.sessions() as session:
+        [row] = list((await session.execute(select(StaffSession))).scalars())
+    assert row.id_hash == hash_id(cookie.value) and cookie.value not in row.id_hash
+    assert "login" in await audit_actions(h)
+
+
+async def test_cookie_is_secure_when_the_public_url_is_https(
+    harness_factory: Callable[..., Any], sqlite_url: str
+) -> None:
+    import aiohttp
+
+    from tests.webadmin.support import seed_staff
+
+    h: Harness = await harness_factory(sqlite_url)  # public_url https://isp.example
+    await seed_staff(h)
+    jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=str(h.client.make_url("/")))
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        response = await Browser(h, http).login("admin")
+    assert response.cookies["ispbot_session"]["secure"]
+
+
+async def test_login_rotates_the_session(browser_factory: Callable[..., Any], h: Harness) -> None:
+    """A session id planted in the browser before login is never the one used after it."""
+    planted = (await (await browser_factory()).login("cs")).cookies["ispbot_session"].value
+    victim: Browser = await browser_factory()
+    form = await (await victim.get("/admin/login")).text()  # the login form, signed out
+    victim.http.cookie_jar.update_cookies({"ispbot_session": planted}, victim.h.client.make_url("/admin"))
+    token = form.split('name="csrf_token" value="')[1].split('"')[0]
+    response = await victim.post(
+        "/admin/login", {"username": "admin", "password": PASSWORD, "csrf_token": token}, csrf=False
+    )
+    fresh = response.cookies["ispbot_session"].value
+    assert fresh != planted
+    async with h.services.db.sessions() as session:
+        hashes = set((await session.execute(select(StaffSession.id_hash))).scalars())
+    assert hashes == {hash_id(fresh)}  # the planted session is closed
+
+
+async def test_logout_ends_the_session(cs: Browser, h: Harness) -> None:
+    response = await cs.post("/admin/logout")
+    assert response.status == 303 and response.headers["Location"] == "/admin/login"
+    assert (await cs.get("/admin/registrations")).status == 303
+    assert "logout" in await audit_actions(h)
+
+
+async def test_wrong_password_is_refused_and_audited(browser_factory: Callable[..., Any], h: Harness) -> None:
+    browser: Browser = await browser_factory()
+    response = await browser.login("cs", "not-the-password")
+    assert response.status == 401
+    assert "Nama pengguna atau kata sandi salah" in await response.text()
+    assert "login.failed" in await audit_actions(h)
+
+
+async def test_five_failures_lock_the_account_for_fifteen_minutes(
+    browser_factory: Callable[..., Any], h: Harness
+) -> None:
+    browser: Browser = await browser_factory()
+    for _ in range(4):
+        assert (await browser.login("cs", "wrong-password")).status == 401
+    locked = await browser.login("cs", "wrong-password")
+    assert locked.status == 429 and "dikunci" in await locked.text()
+    refused = await browser.login("cs", PASSWORD)  # even the right password waits
+    assert refused.status == 429 and "terkunci" in await refused.text()
+    h.clock.advance(minutes=15, seconds=1)
+    assert (await browser.login("cs", PASSWORD)).status == 303
+    async with h.services.db.sessions() as session:
+        user = (await session.execute(select(User).where(User.username == "cs"))).scalar_one()
+    assert user.failed_logins == 0 and user.locked_until is None
+    assert "login.locked" in await audit_actions(h)
+
+
+async def test_one_ip_address_cannot_guess_across_many_accounts(
+    browser_factory: Callable[..., Any], h: Harness
+) -> None:
+    browser: Browser = await browser_factory()
+    for n in range(20):
+        assert (await browser.login(f"nobody{n}", "guess")).status == 401
+    blocked = await browser.login("admin", PASSWORD)
+    assert blocked.status == 429 and "alamat ini" in await blocked.text()
+    h.clock.advance(timedelta(minutes=16))
+    assert (await browser.login("admin", PASSWORD)).status == 303
+
+
+async def test_login_form_without_its_token_is_refused(browser_factory: Callable[..., Any]) -> None:
+    browser: Browser = await browser_factory()
+    response = await browser.post("/admin/login", {"username": "admin", "password": PASSWORD}, csrf=False)
+    assert response.status == 403
+
+
+async def test_every_form_needs_the_sessions_csrf_token(cs: Browser) -> None:
+    missing = await cs.post("/admin/logout", csrf=False)
+    assert missing.status == 403 and "Token keamanan" in await missing.text()
+    cs.csrf, good = "forged", cs.csrf
+    assert (await cs.post("/admin/registrations/bulk-verify", {"ids": "1"})).status == 403
+    cs.csrf = good
+    header = await cs.http.post(cs.url("/admin/logout"), headers={"X-CSRF-Token": good}, allow_redirects=False)
+    assert header.status == 303
+
+
+async def test_no_open_redirect_after_login(browser_factory: Callable[..., Any]) -> None:
+    browser: Browser = await browser_factory()
+    page = await (await browser.get("/admin/login?next=https://evil.example/")).text()
+    assert "evil.example" not in page
+
+
+async def test_a_deactivated_user_is_signed_out(cs: Browser, h: Harness) -> None:
+    async with h.services.db.transaction() as session:
+        user = (await session.execute(select(User).where(User.username == "cs"))).scalar_one()
+        user.is_active = False
+    assert (await cs.get("/admin/registrations")).status == 303
+
+
+async def test_sessions_expire_when_idle(cs: Browser, h: Harness) -> None:
+    h.clock.advance(hours=8, minutes=1)
+    assert (await cs.get("/admin/registrations")).status == 303

@@ -1,0 +1,222 @@
+"""The registrations list and detail pages, and every staff action on a registration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from ispbot.storage.models import AuditEntry, Customer, OutboxMessage, Ticket
+from tests.conftest import Harness
+from tests.webadmin.support import Browser, make_registration, status_of
+
+
+async def test_list_shows_kpis_and_masks_the_nik(h: Harness, cs: Browser) -> None:
+    await make_registration(h)
+    await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
+    page = await cs.page("/admin/registrations")
+    assert 'data-kpi="total">2<' in page and 'data-kpi="pending">2<' in page and 'data-kpi="today">2<' in page
+    assert "Budi Santoso" in page and "Siti Aminah" in page
+    assert "3273********0001" in page and "3273010101900001" not in page
+    assert "Menunggu Verifikasi" in page
+
+
+async def test_search_by_name_email_phone_and_number(h: Harness, cs: Browser) -> None:
+    budi = await make_registration(h)
+    await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
+
+    async def found(query: str) -> set[str]:
+        page = await cs.page(f"/admin/registrations?q={query}")
+        return {name for name in ("Budi Santoso", "Siti Aminah") if name in page}
+
+    assert await found("siti") == {"Siti Aminah"}
+    assert await found("budi%40example") == {"Budi Santoso"}
+    assert await found("0812-0000-0102") == {"Siti Aminah"}
+    assert await found("%2B62812000001") == {"Budi Santoso", "Siti Aminah"}
+    assert await found(budi.registration_number) == {"Budi Santoso"}
+    assert await found("nobody") == set()
+
+
+async def test_status_filter(h: Harness, cs: Browser) -> None:
+    first = await make_registration(h)
+    await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
+    await cs.post(f"/admin/registrations/{first.id}/actions/verify")
+    page = await cs.page("/admin/registrations?status=verified")
+    assert "Budi Santoso" in page and "Siti Aminah" not in page
+
+
+async def test_keyset_pages_walk_every_row_once(h: Harness, cs: Browser) -> None:
+    for n in range(120):
+        h.clock.advance(seconds=1)
+        await make_registration(h, full_name=f"Pelanggan Nomor {n:03d}", email=f"p{n}@example.com",
+                                phone=f"62812000{n:05d}")
+    seen: list[str] = []
+    path = "/admin/registrations"
+    while True:
+        page = await cs.page(path)
+        seen += [part.split("<")[0] for part in page.split("Pelanggan Nomor ")[1:]]
+        if "Lebih lama" not in page:
+            break
+        path = "/admin/registrations?" + page.split('href="/admin/registrations?')[-1].split('"')[0].replace("&amp;", "&")
+    assert seen == [f"{n:03d}" for n in reversed(range(120))]
+    assert "Lebih baru" in await cs.page(path)
+
+
+async def test_detail_shows_every_field_history_and_transcript(h: Harness, cs: Browser) -> None:
+    registration = await make_registration(h, latitude=-6.87, longitude=107.59, address_notes="Dekat masjid")
+    page = await cs.page(f"/admin/registrations/{registration.id}")
+    for text in ("Budi Santoso", "budi@example.com", "081200000101", "WhatsApp terverifikasi",
+                 "3273010101900001", "Jl. Sukajadi No. 10", "001/002", "Sukagalih", "Kota Bandung",
+                 "40163", "Dekat masjid", "google.com/maps?q=-6.87,107.59", "Home Silver 40M",
+                 "Rp 199.900/bulan", "Riwayat Status", "data:image/svg+xml",
+                 f"http://isp.example/track/{registration.registration_number}"):
+        assert text in page, text
+    assert f'action="/admin/registrations/{registration.id}/actions/verify"' in page
+    assert "/actions/approve" not in page  # not allowed yet, and not for cs anyway
+
+
+async def test_the_whole_lifecycle_from_the_admin(h: Harness, admin: Browser) -> None:
+    registration = await make_registration(h)
+    base = f"/admin/registrations/{registration.id}"
+    page = await admin.follow(await admin.post(f"{base}/actions/verify", {"note": "KTP cocok"}))
+    assert "Verifikasi berhasil" in page and "KTP cocok" in page
+    response = await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:30"})
+    assert "Survey Dijadwalkan" in await admin.follow(response)
+    await admin.post(f"{base}/actions/complete_survey")
+    await admin.post(f"{base}/actions/approve")
+    page = await admin.follow(await admin.post(f"{base}/actions/create_customer"))
+    assert await status_of(h, registration.id) == "customer_created"
+    async with h.services.db.sessions() as session:
+        customer = (await session.execute(select(Customer))).scalar_one()
+        kinds = list((await session.execute(select(Ticket.kind).order_by(Ticket.id))).scalars())
+        audited = list((await session.execute(select(AuditEntry.action))).scalars())
+    assert customer.customer_code == "AGLS202611210001" and customer.portal_active
+    assert customer.customer_code in page
+    assert kinds == ["survey", "installation"]
+    assert {"registration.verify", "registration.approve", "registration.create_customer"} <= set(audited)
+    await h.settle()
+    texts = h.gateway.texts_to("6281200000101")
+    assert len(texts) == 5
+    assert "Data Anda telah diverifikasi" in texts[0]
+    assert "Rabu, 25 November 2026, 09.30 WIB" in texts[1]
+    assert "telah disetujui" in texts[3] and customer.customer_code in texts[4]
+
+
+async def test_an_action_the_status_does_not_allow_is_refused_clearly(h: Harness, admin: Browser) -> None:
+    registration = await make_registration(h)
+    page = await admin.follow(await admin.post(f"/admin/registrations/{registration.id}/actions/approve"))
+    assert "tidak diizinkan saat status pendaftaran “Menunggu Verifikasi”" in page
+    assert await status_of(h, registration.id) == "pending_verification"
+    await h.settle()
+    assert h.gateway.texts_to("6281200000101") == []
+
+
+async def test_cs_may_not_approve_or_create_customers(h: Harness, cs: Browser) -> None:
+    registration = await make_registration(h)
+    await cs.post(f"/admin/registrations/{registration.id}/actions/verify")
+    response = await cs.post(f"/admin/registrations/{registration.id}/actions/approve")
+    assert response.status == 403 and "Akses ditolak" in await response.text()
+    assert await status_of(h, registration.id) == "verified"
+
+
+async def test_reject_needs_a_reason_and_sends_it(h: Harness, cs: Browser) -> None:
+    registration = await make_registration(h)
+    base = f"/admin/registrations/{registration.id}"
+    page = await cs.follow(await cs.post(f"{base}/actions/reject", {"reason": "  "}))
+    assert "Alasan penolakan wajib diisi" in page
+    await cs.post(f"{base}/actions/reject", {"reason": "Di luar area layanan"})
+    assert await status_of(h, registration.id) == "rejected"
+    await h.settle()
+    [text] = h.gateway.texts_to("6281200000101")
+    assert "*Alasan:* Di luar area layanan" in text
+
+
+async def test_survey_date_must_be_in_the_future(h: Harness, cs: Browser) -> None:
+    registration = await make_registration(h)
+    base = f"/admin/registrations/{registration.id}"
+    await cs.post(f"{base}/actions/verify")
+    page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2020-01-01T09:00"}))
+    assert "masa depan" in page and await status_of(h, registration.id) == "verified"
+
+
+async def test_bulk_verify(h: Harness, cs: Browser) -> None:
+    a = await make_registration(h)
+    b = await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
+    c = await make_registration(h, full_name="Andi Wijaya", email="andi@example.com", phone="6281200000103")
+    await cs.post(f"/admin/registrations/{c.id}/actions/reject", {"reason": "Data palsu"})
+    response = await cs.post("/admin/registrations/bulk-verify", [("ids", str(a.id)), ("ids", str(b.id)), ("ids", str(c.id))])
+    page = await cs.follow(response)
+    assert "2 pendaftaran diverifikasi. 1 dilewati" in page
+    assert [await status_of(h, r.id) for r in (a, b, c)] == ["verified", "verified", "rejected"]
+    await h.settle()
+    assert "diverifikasi" in h.gateway.texts_to("6281200000102")[0]
+
+
+async def test_resend_and_custom_message(h: Harness, cs: Browser) -> None:
+    registration = await make_registration(h)
+    base = f"/admin/registrations/{registration.id}"
+    await cs.post(f"{base}/resend")
+    await cs.post(f"{base}/message", {"text": "Mohon kirim ulang foto KTP yang lebih jelas."})
+    empty = await cs.follow(await cs.post(f"{base}/message", {"text": " "}))
+    assert "tidak boleh kosong" in empty
+    await h.settle()
+    confirmation, custom = h.gateway.texts_to("6281200000101")
+    assert registration.registration_number in confirmation and "Rp 199.900/bulan" in confirmation
+    assert "Halo Budi Santoso" in custom and "foto KTP yang lebih jelas" in custom
+    async with h.services.db.sessions() as session:
+        rows = list((await session.execute(select(OutboxMessage.purpose, OutboxMessage.sent_by))).all())
+        audited = list((await session.execute(select(AuditEntry.action))).scalars())
+    assert [purpose for purpose, _ in rows] == ["resend:registration_confirmation", "custom"]
+    assert all(sent_by is not None for _, sent_by in rows)
+    assert {"registration.resend", "registration.message"} <= set(audited)
+
+
+async def test_ktp_photo_is_private_audited_and_not_cached(h: Harness, cs: Browser, browser_factory: Callable[..., Any]) -> None:
+    ktp = h.services.settings.data_dir / "ktp"
+    ktp.mkdir(parents=True)
+    (ktp / "abc123.jpg").write_bytes(b"\xff\xd8\xff fake jpeg")
+    registration = await make_registration(h, id_card_photo="abc123.jpg")
+    response = await cs.get(f"/admin/registrations/{registration.id}/ktp")
+    assert response.status == 200 and response.headers["Content-Type"] == "image/jpeg"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert await response.read() == b"\xff\xd8\xff fake jpeg"
+    anonymous: Browser = await browser_factory()
+    assert (await anonymous.get(f"/admin/registrations/{registration.id}/ktp")).status == 303
+    async with h.services.db.sessions() as session:
+        views = list((await session.execute(select(AuditEntry).where(AuditEntry.action == "ktp.view"))).scalars())
+    assert len(views) == 1 and views[0].target_id == registration.registration_number
+
+
+async def test_only_rejected_registrations_can_be_deleted_and_not_by_cs(
+    h: Harness, cs: Browser, browser_factory: Callable[..., Any]
+) -> None:
+    supervisor: Browser = await browser_factory("supervisor")
+    registration = await make_registration(h)
+    base = f"/admin/registrations/{registration.id}"
+    page = await supervisor.follow(await supervisor.post(f"{base}/delete"))
+    assert "Hanya pendaftaran yang ditolak" in page
+    await cs.post(f"{base}/actions/reject", {"reason": "Duplikat"})
+    assert (await cs.post(f"{base}/delete")).status == 403
+    page = await supervisor.follow(await supervisor.post(f"{base}/delete"))
+    assert f"Pendaftaran {registration.registration_number} dihapus" in page
+    assert (await supervisor.get(base)).status == 404
+
+
+async def test_customer_text_is_escaped_everywhere(h: Harness, admin: Browser) -> None:
+    evil = '<script>alert("x")</script>'
+    registration = await make_registration(
+        h, full_name=f"Budi {evil}", address=f"Jl. {evil}", notes=evil, address_notes=evil, city=evil
+    )
+    async with h.services.db.transaction() as session:
+        from ispbot.providers.messages import Contact, InboundKind, InboundMessage
+        from ispbot.storage import inbox
+
+        await inbox.store(session, InboundMessage(provider="fonnte", contact=Contact(phone="6281200000101"),
+                                                  kind=InboundKind.TEXT, message_id="m1", text=evil), h.clock.now())
+    await admin.post(f"/admin/registrations/{registration.id}/actions/reject", {"reason": evil, "note": evil})
+    for path in ("/admin/registrations", f"/admin/registrations/{registration.id}",
+                 f"/admin/registrations?q={registration.registration_number}"):
+        page = await admin.page(path)
+        assert "<script>alert" not in page, path
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page, path

@@ -1,0 +1,165 @@
+"""Tickets (assign, status, WhatsApp), users and API tokens, the audit log, exports and
+the live event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from ispbot.storage.models import AuditEntry, Ticket, User
+from tests.conftest import Harness
+from tests.webadmin.support import PASSWORD, Browser, make_registration
+
+
+async def survey_ticket(h: Harness, browser: Browser) -> Ticket:
+    registration = await make_registration(h)
+    await browser.post(f"/admin/registrations/{registration.id}/actions/verify")
+    await browser.post(f"/admin/registrations/{registration.id}/actions/schedule_survey",
+                       {"survey_date": "2026-11-25T09:00"})
+    async with h.services.db.sessions() as session:
+        return (await session.execute(select(Ticket))).scalar_one()
+
+
+async def test_ticket_list_filters_and_detail(h: Harness, cs: Browser) -> None:
+    ticket = await survey_ticket(h, cs)
+    page = await cs.page("/admin/tickets?kind=survey&status=open")
+    assert ticket.ticket_number in page and "Survey lokasi" in page
+    assert ticket.ticket_number not in await cs.page("/admin/tickets?kind=installation")
+    assert ticket.ticket_number in await cs.page("/admin/tickets?assigned=none")
+    detail = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert "Budi Santoso" in detail and "Teknisi Budi (teknisi)" in detail
+    assert (await cs.get("/admin/tickets/999")).status == 404
+
+
+async def test_assign_and_status_changes_tell_the_customer(h: Harness, cs: Browser) -> None:
+    ticket = await survey_ticket(h, cs)
+    async with h.services.db.sessions() as session:
+        tech = (await session.execute(select(User).where(User.username == "tech"))).scalar_one()
+    base = f"/admin/tickets/{ticket.id}"
+    assert "ditugaskan ke Teknisi Budi" in await cs.follow(await cs.post(f"{base}/assign", {"user_id": str(tech.id)}))
+    assert ticket.ticket_number in await cs.page(f"/admin/tickets?assigned={tech.id}")
+    page = await cs.follow(await cs.post(f"{base}/status", {"status": "in_progress", "note": "Teknisi berangkat"}))
+    assert "Dikerjakan" in page and "Teknisi berangkat" in page
+    refused = await cs.follow(await cs.post(f"{base}/status", {"status": "flying"}))
+    assert "tidak dapat diubah" in refused
+    await cs.post(f"{base}/status", {"status": "resolved"})
+    await h.settle()
+    texts = h.gateway.texts_to("6281200000101")
+    assert "Teknisi *Teknisi Budi* telah ditugaskan" in texts[-3]
+    assert "kini berstatus: *Dikerjakan*" in texts[-2] and "Teknisi berangkat" in texts[-2]
+    assert "*Selesai*" in texts[-1]
+    async with h.services.db.sessions() as session:
+        actions = list((await session.execute(select(AuditEntry.action))).scalars())
+    assert actions.count("ticket.status") == 2 and "ticket.assign" in actions
+
+
+async def test_admin_manages_users(h: Harness, admin: Browser, browser_factory: Callable[..., Any]) -> None:
+    response = await admin.post("/admin/users", {"username": "Rina", "full_name": "Rina CS", "role": "cs",
+                                                 "password": "rina-password-1"})
+    page = await admin.follow(response)
+    assert "Pengguna rina dibuat" in page
+    user_path = response.headers["Location"]
+    duplicate = await admin.follow(await admin.post("/admin/users", {"username": "rina", "role": "cs",
+                                                                     "password": "rina-password-1"}))
+    assert "sudah dipakai" in duplicate
+    short = await admin.follow(await admin.post("/admin/users", {"username": "x", "role": "cs", "password": "short"}))
+    assert "minimal 10 karakter" in short
+    rina: Browser = await browser_factory()
+    assert (await rina.login("rina", "rina-password-1")).status == 303
+    await admin.post(user_path, {"full_name": "Rina CS", "role": "supervisor", "is_active": "1"})
+    async with h.services.db.sessions() as session:
+        assert (await session.execute(select(User.role).where(User.username == "rina"))).scalar_one() == "supervisor"
+    await admin.post(user_path, {"full_name": "Rina CS", "role": "supervisor"})  # unticked: deactivated
+    assert (await rina.get("/admin/registrations")).status == 303  # signed out at once
+
+
+async def test_admin_cannot_lock_themself_out(h: Harness, admin: Browser) -> None:
+    async with h.services.db.sessions() as session:
+        me = (await session.execute(select(User).where(User.username == "admin"))).scalar_one()
+    page = await admin.follow(await admin.post(f"/admin/users/{me.id}", {"role": "cs", "is_active": "1"}))
+    assert "tidak dapat menurunkan peran" in page
+
+
+async def test_api_token_is_shown_once_and_works(h: Harness, admin: Browser) -> None:
+    async with h.services.db.sessions() as session:
+        cs_user = (await session.execute(select(User).where(User.username == "cs"))).scalar_one()
+    response = await admin.post(f"/admin/users/{cs_user.id}/token")
+    page = await response.text()
+    token = re.search(r"data-token>(isp_[^<]+)<", page)
+    assert response.status == 200 and token
+    assert token[1] not in await admin.page(f"/admin/users/{cs_user.id}")
+    api = await h.client.get("/api/registrations", headers={"Authorization": f"Bearer {token[1]}"})
+    assert api.status == 200
+    await admin.post(f"/admin/users/{cs_user.id}/token/revoke")
+    assert (await h.client.get("/api/registrations", headers={"Authorization": f"Bearer {token[1]}"})).status == 401
+
+
+async def test_password_reset_and_unlock(h: Harness, admin: Browser, browser_factory: Callable[..., Any]) -> None:
+    async with h.services.db.sessions() as session:
+        cs_user = (await session.execute(select(User).where(User.username == "cs"))).scalar_one()
+    locked: Browser = await browser_factory()
+    for _ in range(5):
+        await locked.login("cs", "wrong-password")
+    assert "Terkunci" in await admin.page("/admin/users")
+    await admin.post(f"/admin/users/{cs_user.id}", {"unlock": "1"})
+    assert (await locked.login("cs", PASSWORD)).status == 303
+    await admin.post(f"/admin/users/{cs_user.id}/password", {"password": "brand-new-password"})
+    assert (await locked.get("/admin/registrations")).status == 303
+    assert (await locked.login("cs", "brand-new-password")).status == 303
+
+
+async def test_audit_log_lists_and_filters(h: Harness, admin: Browser) -> None:
+    registration = await make_registration(h)
+    await admin.post(f"/admin/registrations/{registration.id}/actions/verify", {"note": "ok <b>"})
+    page = await admin.page("/admin/audit")
+    assert "registration.verify" in page and "login" in page and "ok &lt;b&gt;" in page
+    filtered = await admin.page(f"/admin/audit?who={registration.registration_number}")
+    assert "registration.verify" in filtered and ">login<" not in filtered
+
+
+async def test_exports_mask_the_nik_and_defuse_formulas(h: Harness, cs: Browser) -> None:
+    await make_registration(h, full_name="Budi Santoso", notes="x")
+    await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102",
+                            address="=HYPERLINK(\"http://evil\")")
+    response = await cs.get("/admin/registrations/export.csv?q=siti")
+    assert response.status == 200 and "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][3] == "Siti Aminah"
+    assert rows[1][7] == "3273********0001" and rows[1][8].startswith("'=")
+    xlsx = await cs.get("/admin/registrations/export.xlsx")
+    sheet = load_workbook(io.BytesIO(await xlsx.read()), read_only=True).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[0][0] == "No. Registrasi" and len(values) == 3
+    assert all(not str(v).startswith("=") for r in values for v in r if v is not None)
+    async with h.services.db.sessions() as session:
+        exports = list((await session.execute(select(AuditEntry).where(AuditEntry.action == "registration.export"))).scalars())
+    assert [e.detail["rows"] for e in exports] == [1, 2]
+
+
+async def test_live_events_announce_new_registrations_and_changes(h: Harness, cs: Browser) -> None:
+    response = await cs.http.get(cs.url("/admin/events"), headers={"Accept": "text/event-stream"})
+    assert response.status == 200 and response.headers["Content-Type"] == "text/event-stream"
+
+    async def next_event(name: str) -> str:
+        while True:
+            line = (await asyncio.wait_for(response.content.readline(), timeout=10)).decode()
+            if line.strip() == f"event: {name}":
+                return (await response.content.readline()).decode()
+
+    await next_event("ready")
+    registration = await make_registration(h)
+    created = await next_event("registration")
+    assert '"kind": "created"' in created and registration.registration_number in created
+    await cs.post(f"/admin/registrations/{registration.id}/actions/verify")
+    changed = await next_event("registration")
+    assert '"status": "verified"' in changed
+    response.close()
+    anonymous = await h.client.get("/admin/events", headers={"Accept": "text/event-stream"})
+    assert anonymous.status == 401

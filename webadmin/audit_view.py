@@ -1,0 +1,44 @@
+"""`/admin/audit`: the audit log, newest first, filtered by action and by who or what,
+a keyset page at a time (admins and supervisors)."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from sqlalchemy import or_, select
+
+from ispbot.storage.models import AuditEntry
+from ispbot.webadmin.auth import staff_view
+from ispbot.webadmin.pages import render
+from ispbot.webadmin.roles import Permission
+from ispbot.webhooks import SERVICES
+
+PAGE_SIZE = 100
+
+
+@staff_view(Permission.VIEW_AUDIT)
+async def audit_log(request: web.Request) -> web.StreamResponse:
+    action = request.query.get("action", "").strip()[:60]
+    who = request.query.get("who", "").strip()[:100]
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE_SIZE + 1)
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
+    if who:
+        stmt = stmt.where(or_(AuditEntry.actor_label == who.lower(), AuditEntry.target_id == who.upper(),
+                              AuditEntry.target_id == who))
+    after = request.query.get("after", "")
+    if after.isdigit():
+        stmt = stmt.where(AuditEntry.id < int(after))
+    async with request.app[SERVICES].db.sessions() as session:
+        rows = list((await session.execute(stmt)).scalars())
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return render(request, "audit.html", {
+        "entries": [(e, json.dumps(e.detail, ensure_ascii=False) if e.detail else "") for e in rows],
+        "action": action, "who": who, "next_after": rows[-1].id if more and rows else None, "nav": "audit",
+    })
+
+
+def setup_audit_view(app: web.Application) -> None:
+    app.router.add_get("/admin/audit", audit_log)

@@ -1,0 +1,106 @@
+"""`GET /admin/events`: server-sent events for the admin's live list and detail pages.
+
+Every new row in `registration_events` (a new registration, a status change), from this
+process or any other (the chat, the public API, a second server on PostgreSQL), becomes
+one `registration` event. The stream polls that table by primary key (a cheap, indexed
+query) every second and resumes after `Last-Event-ID` when the browser reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from ispbot.storage.models import Registration, RegistrationEvent
+from ispbot.webadmin.auth import staff_view
+from ispbot.webadmin.labels import status_label
+from ispbot.webadmin.roles import Permission
+from ispbot.webhooks import SERVICES
+
+POLL_SECONDS = web.AppKey("events_poll_seconds", float)
+CLOSING = web.AppKey("events_closing", asyncio.Event)
+HEARTBEAT_SECONDS = 15.0
+
+
+async def _latest_id(request: web.Request) -> int:
+    async with request.app[SERVICES].db.sessions() as session:
+        found = await session.execute(select(func.coalesce(func.max(RegistrationEvent.id), 0)))
+        return int(found.scalar_one())
+
+
+async def _events_after(request: web.Request, last_id: int) -> list[tuple[int, dict[str, object]]]:
+    async with request.app[SERVICES].db.sessions() as session:
+        rows = await session.execute(
+            select(RegistrationEvent, Registration.registration_number)
+            .join(Registration, Registration.id == RegistrationEvent.registration_id)
+            .where(RegistrationEvent.id > last_id)
+            .order_by(RegistrationEvent.id)
+            .limit(100)
+        )
+        return [
+            (
+                event.id,
+                {
+                    "kind": "created" if event.from_status is None else "status",
+                    "registration_id": event.registration_id,
+                    "registration_number": number,
+                    "status": event.to_status,
+                    "status_label": status_label(event.to_status),
+                },
+            )
+            for event, number in rows
+        ]
+
+
+def _frame(event: str, data: object, event_id: int | None = None) -> bytes:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+@staff_view(Permission.VIEW_REGISTRATIONS)
+async def stream(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
+    await response.prepare(request)
+    resume = request.headers.get("Last-Event-ID", "")
+    last_id = int(resume) if resume.isdigit() else await _latest_id(request)
+    closing, poll = request.app[CLOSING], request.app[POLL_SECONDS]
+    quiet = 0.0
+    try:
+        await response.write(_frame("ready", {"after": last_id}))
+        while not closing.is_set():
+            events = await _events_after(request, last_id)
+            for event_id, data in events:
+                await response.write(_frame("registration", data, event_id))
+                last_id = event_id
+            quiet = 0.0 if events else quiet + poll
+            if quiet >= HEARTBEAT_SECONDS:
+                await response.write(b": keep-alive\n\n")
+                quiet = 0.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closing.wait(), timeout=poll)
+    except (ConnectionResetError, ConnectionError):
+        pass
+    return response
+
+
+async def _closing_event(app: web.Application) -> AsyncIterator[None]:
+    app[CLOSING] = asyncio.Event()
+    yield
+
+
+async def _close_streams(app: web.Application) -> None:
+    app[CLOSING].set()
+
+
+def setup_events(app: web.Application, poll_seconds: float = 1.0) -> None:
+    app[POLL_SECONDS] = poll_seconds
+    app.cleanup_ctx.append(_closing_event)
+    app.on_shutdown.append(_close_streams)
+    app.router.add_get("/admin/events", stream)

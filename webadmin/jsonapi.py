@@ -1,0 +1,109 @@
+"""The shape of every JSON API answer, `{success, message, data}`, and the edge where
+request bodies are read and domain errors become HTTP statuses."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
+
+from aiohttp import web
+
+from ispbot.storage.identity import mask_nik
+from ispbot.storage.models import Registration
+from ispbot.webadmin.labels import status_label
+
+ApiHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.data = status, message, data
+
+
+def answer(data: Any = None, message: str = "OK", *, status: int = 200, success: bool = True) -> web.Response:
+    return web.json_response({"success": success, "message": message, "data": data}, status=status,
+                             dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+def api_view(handler: ApiHandler) -> ApiHandler:
+    """Turn ApiError into its JSON answer."""
+
+    @functools.wraps(handler)
+    async def view(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return answer(exc.data, exc.message, status=exc.status, success=False)
+
+    return view
+
+
+async def read_json(request: web.Request, *, max_size: int | None = None) -> dict[str, Any]:
+    """The request's JSON object; 400 for anything else, 413 when over `max_size`."""
+    if max_size is not None:
+        request = request.clone(client_max_size=max_size)
+    try:
+        body = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        raise ApiError(413, "Data terlalu besar.") from None
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "Body harus JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "Body harus objek JSON.")
+    return body
+
+
+def text_field(body: dict[str, Any], name: str, *, max_length: int = 200, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ApiError(422, f"{name} wajib diisi.", {"field": name})
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ApiError(422, f"{name} harus teks.", {"field": name})
+    text = str(value).strip()
+    if len(text) > max_length:
+        raise ApiError(422, f"{name} terlalu panjang (maksimal {max_length} karakter).", {"field": name})
+    return text
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def registration_json(registration: Registration, *, show_nik: bool) -> dict[str, Any]:
+    """A registration as the staff API gives it (the seed's field names)."""
+    r = registration
+    return {
+        "id": r.id,
+        "registration_number": r.registration_number,
+        "status": r.status,
+        "status_label": status_label(r.status),
+        "source": r.source,
+        "full_name": r.full_name,
+        "email": r.email,
+        "phone": r.phone,
+        "whatsapp_verified": r.whatsapp_verified,
+        "whatsapp_verified_at": _iso(r.whatsapp_verified_at),
+        "id_card_number": (r.id_card_number if show_nik else mask_nik(r.id_card_number)) if r.id_card_number else None,
+        "has_id_card_photo": bool(r.id_card_photo),
+        "address": r.address, "rt": r.rt, "rw": r.rw, "kelurahan": r.kelurahan, "kecamatan": r.kecamatan,
+        "city": r.city, "postal_code": r.postal_code, "region_code": r.region_code,
+        "latitude": r.latitude, "longitude": r.longitude, "address_notes": r.address_notes,
+        "package_id": r.package_id,
+        "package": {"name": r.package.name, "speed_mbps": r.package.speed_mbps, "monthly_price": r.package.monthly_price},
+        "preferred_installation_date": _iso(r.preferred_installation_date),
+        "preferred_time_slot": r.preferred_time_slot,
+        "notes": r.notes, "referral_code": r.referral_code,
+        "utm_source": r.utm_source, "utm_medium": r.utm_medium, "utm_campaign": r.utm_campaign,
+        "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at),
+        "verified_at": _iso(r.verified_at), "verified_by": r.verified_by,
+        "survey_date": _iso(r.survey_date), "survey_completed_at": _iso(r.survey_completed_at),
+        "approved_at": _iso(r.approved_at), "approved_by": r.approved_by,
+        "rejected_at": _iso(r.rejected_at), "rejected_by": r.rejected_by, "rejection_reason": r.rejection_reason,
+        "customer_id": r.customer_id,
+    }

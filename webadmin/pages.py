@@ -1,0 +1,163 @@
+"""Rendering pages: the jinja2 environment (autoescaped), the filters every page uses
+(dates in ISPBOT_TIMEZONE with babel, Rupiah, status labels), one-shot flash messages
+in a signed cookie, and the security headers of every admin and tracking page."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import date, datetime
+from importlib.resources import files
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from babel.dates import format_date, format_datetime
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ispbot.messages import rupiah
+from ispbot.providers.phone import local_format
+from ispbot.storage.identity import mask_nik
+from ispbot.webadmin import labels
+from ispbot.webadmin.roles import Permission, can
+from ispbot.webadmin.staff import STAFF
+from ispbot.webhooks import SERVICES
+
+TEMPLATES = web.AppKey("admin_templates", Environment)
+FLASH_COOKIE = "ispbot_flash"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def build_environment(timezone: ZoneInfo) -> Environment:
+    env = Environment(
+        loader=PackageLoader("ispbot.webadmin", "templates"),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def when(value: datetime | None, pattern: str = "d MMM y, HH.mm") -> str:
+        if value is None:
+            return "-"
+        return format_datetime(value.astimezone(timezone), format=pattern, locale="id")
+
+    def day(value: date | datetime | None) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, datetime):
+            value = value.astimezone(timezone).date()
+        return format_date(value, format="d MMM y", locale="id")
+
+    env.filters.update(
+        when=when,
+        day=day,
+        rupiah=rupiah,
+        status_label=labels.status_label,
+        status_tone=labels.status_tone,
+        action_label=labels.action_label,
+        ticket_status=lambda s: labels.TICKET_STATUS.get(s, s),
+        ticket_tone=lambda s: labels.TICKET_TONE.get(s, "gray"),
+        ticket_kind=lambda k: labels.TICKET_KIND.get(k, k),
+        mask_nik=lambda n: mask_nik(n) if n else "-",
+        phone=lambda p: local_format(p) if p else "-",
+    )
+    env.globals["static_version"] = _static_version()
+    return env
+
+
+def _static_version() -> str:
+    """A short hash of the static files, so browsers fetch them anew after an upgrade."""
+    digest = hashlib.sha256()
+    static = files("ispbot.webadmin").joinpath("static")
+    for name in ("admin.css", "admin.js"):
+        entry = static.joinpath(name)
+        if entry.is_file():
+            digest.update(entry.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def render(
+    request: web.Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> web.Response:
+    env = request.app[TEMPLATES]
+    services = request.app[SERVICES]
+    staff = request.get(STAFF)
+    values: dict[str, Any] = {
+        "staff": staff,
+        "csrf_token": staff.csrf_token if staff else "",
+        "can": (lambda permission: can(staff.user.role, Permission(permission))) if staff else (lambda _p: False),
+        "isp_name": services.settings.isp_name,
+        "cs_phone": services.settings.cs_phone,
+        "flash": pop_flash(request),
+        "path": request.path,
+    }
+    values.update(context or {})
+    response = web.Response(
+        text=env.get_template(template).render(values), content_type="text/html", status=status
+    )
+    if values["flash"]:
+        response.del_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+# --- flash messages -----------------------------------------------------------------------
+
+
+def _flash_key(request: web.Request) -> bytes:
+    secret = request.app[SERVICES].settings.secret_key or ""
+    return hashlib.sha256(b"ispbot.flash:" + secret.encode()).digest()
+
+
+def see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
+
+
+def redirect(request: web.Request, location: str, message: str | None = None, kind: str = "ok") -> web.Response:
+    """A 303 to `location`, carrying a one-shot message for the next page."""
+    response = see_other(location)
+    if message:
+        payload = base64.urlsafe_b64encode(json.dumps([kind, message[:500]]).encode()).decode()
+        mac = hmac.new(_flash_key(request), payload.encode(), hashlib.sha256).hexdigest()[:32]
+        response.set_cookie(FLASH_COOKIE, f"{payload}.{mac}", path="/", httponly=True, samesite="Lax", max_age=60)
+    return response
+
+
+def pop_flash(request: web.Request) -> dict[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE, "")
+    payload, _, mac = raw.partition(".")
+    if not payload or not mac:
+        return None
+    expected = hmac.new(_flash_key(request), payload.encode(), hashlib.sha256).hexdigest()[:32]
+    if not hmac.compare_digest(expected, mac):
+        return None
+    try:
+        kind, message = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except (ValueError, TypeError):
+        return None
+    return {"kind": str(kind), "message": str(message)}
+
+
+# --- errors and headers -------------------------------------------------------------------
+
+
+def error_page(request: web.Request, status: int, title: str, detail: str) -> web.Response:
+    return render(request, "error.html", {"status": status, "title": title, "detail": detail}, status=status)
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: lock down the admin, the tracking page and the JSON API."""
+    if not request.path.startswith(("/admin", "/track", "/api", "/static")):
+        return
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path.startswith(("/admin", "/track")):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith("/admin"):
+        response.headers.setdefault("Cache-Control", "no-store")

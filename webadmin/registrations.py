@@ -1,0 +1,134 @@
+"""The registrations pages: the list (KPI cards, search, status filter, keyset pages; the
+NIK masked) and the detail (every field, the KTP photo for allowed roles, the chat
+transcript, the status history, the linked tickets, the actions the status and the
+role allow, and a QR code of the tracking link)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import segno
+from aiohttp import web
+from sqlalchemy import select
+
+from ispbot.storage import audit, registrations, transcript
+from ispbot.storage import registration_queries as queries
+from ispbot.storage.lifecycle import TIMELINE, Action, Status, allowed_actions, timeline_position
+from ispbot.storage.models import Customer, Registration, Ticket, User
+from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
+from ispbot.webadmin.pages import render
+from ispbot.webadmin.roles import Permission, staff_actions
+from ispbot.webhooks import SERVICES
+from ispbot.workflow import tracking_url
+
+KTP_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+def list_filter(request: web.Request) -> queries.RegistrationFilter:
+    status = request.query.get("status", "")
+    return queries.RegistrationFilter(
+        search=request.query.get("q", "")[:100],
+        status=status if status in {s.value for s in Status} else None,
+    )
+
+
+def today_start(request: web.Request) -> datetime:
+    services = request.app[SERVICES]
+    tz = services.settings.tz
+    local_day = services.clock.now().astimezone(tz).date()
+    return datetime.combine(local_day, time(0), tzinfo=tz)
+
+
+@staff_view(Permission.VIEW_REGISTRATIONS)
+async def registration_list(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    flt = list_filter(request)
+    async with services.db.sessions() as session:
+        kpis = await queries.kpis(session, today_start=today_start(request))
+        page = await queries.page(session, flt, after=request.query.get("after"), before=request.query.get("before"))
+        total = await queries.count(session, flt) if flt.active else kpis.total
+        newest = await queries.newest_id(session)
+    context = {
+        "kpis": kpis, "page": page, "total": total, "filter": flt, "newest_id": newest,
+        "statuses": list(Status), "nav": "registrations",
+        "can_bulk_verify": current(request).can(Permission.VERIFY),
+    }
+    if request.query.get("partial") == "1":
+        return render(request, "registrations/_live.html", context)
+    return render(request, "registrations/list.html", context)
+
+
+async def load_registration(request: web.Request, session: object, *, for_update: bool = False) -> Registration:
+    try:
+        registration_id = int(request.match_info["id"])
+    except ValueError:
+        raise Refused(404, "Pendaftaran tidak ditemukan") from None
+    found = await registrations.by_id(session, registration_id, for_update=for_update)  # type: ignore[arg-type]
+    if found is None:
+        raise Refused(404, "Pendaftaran tidak ditemukan", "Mungkin sudah dihapus.")
+    return found
+
+
+@staff_view(Permission.VIEW_REGISTRATIONS)
+async def registration_detail(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    staff = current(request)
+    async with services.db.sessions() as session:
+        registration = await load_registration(request, session)
+        history = await registrations.history(session, registration.id)
+        lines = await transcript.lines(session, registration.contact_key or registration.phone, limit=100)
+        tickets = list((await session.execute(
+            select(Ticket).where(Ticket.registration_id == registration.id).order_by(Ticket.id)
+        )).scalars())
+        customer = await session.get(Customer, registration.customer_id) if registration.customer_id else None
+        verifier = await session.get(User, registration.verified_by) if registration.verified_by else None
+    actions = [a for a in allowed_actions(registration.status) if a in staff_actions(staff.user.role)]
+    url = tracking_url(services, registration)
+    local_tomorrow = services.clock.now().astimezone(services.settings.tz).date() + timedelta(days=1)
+    context = {
+        "r": registration, "history": history, "lines": lines, "tickets": tickets, "customer": customer,
+        "verifier": verifier, "actions": actions, "Action": Action, "tracking_url": url,
+        "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2),
+        "show_identity": staff.can(Permission.VIEW_IDENTITY),
+        "timeline": TIMELINE, "position": timeline_position(registration.status),
+        "survey_default": f"{local_tomorrow.isoformat()}T09:00",
+        "deletable": registration.status in (Status.REJECTED, Status.CANCELLED)
+        and staff.can(Permission.DELETE_REGISTRATION),
+        "nav": "registrations",
+    }
+    return render(request, "registrations/detail.html", context)
+
+
+def ktp_path(data_dir: Path, name: str | None) -> Path | None:
+    """The private file of a KTP photo; None for a missing or unsafe name."""
+    if not name or Path(name).name != name or name.startswith("."):
+        return None
+    path = data_dir / "ktp" / name
+    return path if path.suffix.lower() in KTP_TYPES and path.is_file() else None
+
+
+@staff_view(Permission.VIEW_IDENTITY)
+async def ktp_photo(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    staff = current(request)
+    async with services.db.transaction() as session:
+        registration = await load_registration(request, session)
+        path = ktp_path(services.settings.data_dir, registration.id_card_photo)
+        if path is None:
+            raise Refused(404, "Foto KTP tidak ada")
+        audit.record(
+            session, action="ktp.view", now=services.clock.now(), actor=staff.user, ip=client_ip(request),
+            target_type="registration", target_id=registration.registration_number,
+        )
+    return web.Response(
+        body=path.read_bytes(),
+        content_type=KTP_TYPES[path.suffix.lower()],
+        headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
+    )
+
+
+def setup_registration_pages(app: web.Application) -> None:
+    app.router.add_get("/admin/registrations", registration_list)
+    app.router.add_get(r"/admin/registrations/{id:\d+}", registration_detail)
+    app.router.add_get(r"/admin/registrations/{id:\d+}/ktp", ktp_photo)

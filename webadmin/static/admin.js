@@ -1,0 +1,91 @@
+// ispbot admin: confirmations, bulk selection, and live updates over server-sent events.
+// Plain JavaScript, no dependencies, works offline.
+(function () {
+  "use strict";
+
+  function toast(text) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(function () { box.hidden = true; }, 5000);
+  }
+
+  // Forms that change something ask first.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+    var buttons = form.querySelectorAll("button[type=submit]");
+    window.setTimeout(function () { buttons.forEach(function (b) { b.disabled = true; }); }, 0);
+  });
+
+  // Bulk selection on the registrations list.
+  function selected() {
+    return Array.prototype.slice.call(document.querySelectorAll("input[name=ids]:checked"));
+  }
+  function refreshBulk() {
+    var count = selected().length;
+    document.querySelectorAll("[data-selected-count]").forEach(function (el) { el.textContent = count; });
+    document.querySelectorAll("[data-bulk-submit]").forEach(function (b) { b.disabled = count === 0; });
+  }
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.matches("[data-check-all]")) {
+      document.querySelectorAll("input[name=ids]").forEach(function (b) { b.checked = box.checked; });
+    }
+    if (box.matches("[data-check-all], input[name=ids]")) refreshBulk();
+  });
+
+  function scrollChats() {
+    document.querySelectorAll("[data-scroll-bottom]").forEach(function (el) { el.scrollTop = el.scrollHeight; });
+  }
+
+  // Live updates: new registrations and status changes without reloading.
+  var live = document.getElementById("live");
+  var banner = document.getElementById("live-banner");
+  function reloadList() {
+    var keep = selected().map(function (b) { return b.value; });
+    var newest = parseInt(live.getAttribute("data-newest") || "0", 10);
+    fetch(live.getAttribute("data-live-src"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        live.innerHTML = html;
+        keep.forEach(function (id) {
+          var box = live.querySelector("input[name=ids][value='" + id + "']");
+          if (box) box.checked = true;
+        });
+        live.querySelectorAll("tr[data-id]").forEach(function (row) {
+          var id = parseInt(row.getAttribute("data-id"), 10);
+          if (id > newest) row.classList.add("flash-row");
+          if (id > newest) newest = id;
+        });
+        live.setAttribute("data-newest", String(newest));
+        refreshBulk();
+      })
+      .catch(function () { if (banner) banner.hidden = false; });
+  }
+  function onChange(data) {
+    var mode = live.getAttribute("data-live-mode");
+    if (data.kind === "created") toast("Pendaftaran baru: " + data.registration_number);
+    else toast(data.registration_number + ": " + data.status_label);
+    if (mode === "replace") reloadList();
+    else if (mode === "detail") {
+      if (String(data.registration_id) === live.getAttribute("data-registration") && banner) banner.hidden = false;
+    } else if (banner) banner.hidden = false;
+  }
+  if (live && window.EventSource) {
+    var source = new EventSource("/admin/events");
+    source.addEventListener("registration", function (event) {
+      try { onChange(JSON.parse(event.data)); } catch (e) { /* a malformed event is ignored */ }
+    });
+    document.body.setAttribute("data-live", "connecting");
+    source.addEventListener("ready", function () { document.body.setAttribute("data-live", "on"); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { scrollChats(); refreshBulk(); });
+})();

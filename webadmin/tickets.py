@@ -1,0 +1,153 @@
+"""Survey, installation and support tickets: the list (kind, status, technician and
+number filters, newest first, keyset pages), the detail with its history, assigning a
+technician, and status changes (open → in progress → resolved → closed) with a note.
+The customer is told on WhatsApp when their ticket changes; every change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.storage import audit, tickets
+from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
+from ispbot.webadmin import messaging
+from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
+from ispbot.webadmin.labels import TICKET_KIND, TICKET_STATUS
+from ispbot.webadmin.pages import redirect, render
+from ispbot.webadmin.roles import Permission
+from ispbot.webhooks import SERVICES
+
+PAGE_SIZE = 50
+
+
+def _filters(request: web.Request) -> dict[str, str]:
+    query = request.query
+    return {
+        "kind": query.get("kind", "") if query.get("kind", "") in TICKET_KIND else "",
+        "status": query.get("status", "") if query.get("status", "") in TICKET_STATUS else "",
+        "assigned": query.get("assigned", "") if query.get("assigned", "").isdigit() or query.get("assigned") == "none" else "",
+        "q": query.get("q", "").strip()[:40],
+    }
+
+
+async def technicians(session: AsyncSession) -> list[User]:
+    rows = await session.execute(
+        select(User).where(User.is_active.is_(True)).order_by(User.is_technician.desc(), User.full_name)
+    )
+    return list(rows.scalars())
+
+
+@staff_view(Permission.TICKETS)
+async def ticket_list(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    flt = _filters(request)
+    stmt = select(Ticket).order_by(Ticket.id.desc()).limit(PAGE_SIZE + 1)
+    if flt["kind"]:
+        stmt = stmt.where(Ticket.kind == flt["kind"])
+    if flt["status"]:
+        stmt = stmt.where(Ticket.status == flt["status"])
+    if flt["assigned"] == "none":
+        stmt = stmt.where(Ticket.assigned_to.is_(None))
+    elif flt["assigned"]:
+        stmt = stmt.where(Ticket.assigned_to == int(flt["assigned"]))
+    if flt["q"]:
+        stmt = stmt.where(Ticket.ticket_number.startswith(flt["q"].upper(), autoescape=True))
+    after = request.query.get("after", "")
+    if after.isdigit():
+        stmt = stmt.where(Ticket.id < int(after))
+    async with services.db.sessions() as session:
+        rows = list((await session.execute(stmt)).scalars())
+        staff_users = {u.id: u for u in await technicians(session)}
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return render(request, "tickets/list.html", {
+        "tickets": rows, "filter": flt, "users": staff_users, "nav": "tickets",
+        "next_after": rows[-1].id if more and rows else None,
+        "kinds": TICKET_KIND, "statuses": TICKET_STATUS,
+    })
+
+
+async def _ticket(request: web.Request, session: AsyncSession, *, for_update: bool = False) -> Ticket:
+    stmt = select(Ticket).where(Ticket.id == int(request.match_info["id"]))
+    if for_update and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    ticket = (await session.execute(stmt)).scalar_one_or_none()
+    if ticket is None:
+        raise Refused(404, "Tiket tidak ditemukan")
+    return ticket
+
+
+@staff_view(Permission.TICKETS)
+async def ticket_detail(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    async with services.db.sessions() as session:
+        ticket = await _ticket(request, session)
+        events = list((await session.execute(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+        )).scalars())
+        users = {u.id: u for u in await technicians(session)}
+        registration = await session.get(Registration, ticket.registration_id) if ticket.registration_id else None
+        customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    context: dict[str, Any] = {
+        "t": ticket, "events": events, "users": users, "registration": registration, "customer": customer,
+        "next_statuses": tickets.NEXT.get(ticket.status, ()), "nav": "tickets",
+    }
+    return render(request, "tickets/detail.html", context)
+
+
+@staff_view(Permission.TICKETS)
+async def assign(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    staff = current(request)
+    form = await request.post()
+    chosen = str(form.get("user_id", ""))
+    back = f"/admin/tickets/{request.match_info['id']}"
+    async with services.db.transaction() as session:
+        ticket = await _ticket(request, session, for_update=True)
+        technician = await session.get(User, int(chosen)) if chosen.isdigit() else None
+        if chosen and (technician is None or not technician.is_active):
+            return redirect(request, back, "Petugas tidak ditemukan.", "error")
+        ticket.assigned_to = technician.id if technician else None
+        ticket.updated_at = services.clock.now()
+        audit.record(session, action="ticket.assign", now=services.clock.now(), actor=staff.user,
+                     ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
+                     detail={"assigned_to": technician.username if technician else None})
+        if technician is not None:
+            await messaging.notify_ticket_assigned(services, session, ticket, technician, actor=staff.user)
+    who = (technician.full_name or technician.username) if technician else None
+    return redirect(request, back, f"Tiket ditugaskan ke {who}." if who else "Penugasan tiket dilepas.")
+
+
+@staff_view(Permission.TICKETS)
+async def change_status(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    staff = current(request)
+    form = await request.post()
+    status = str(form.get("status", ""))
+    note = str(form.get("note", "")).strip()[:1000] or None
+    back = f"/admin/tickets/{request.match_info['id']}"
+    async with services.db.transaction() as session:
+        ticket = await _ticket(request, session, for_update=True)
+        before = ticket.status
+        try:
+            await tickets.change_status(session, ticket, status, now=services.clock.now(),
+                                        actor_user_id=staff.user.id, note=note)
+        except tickets.TicketTransitionRefused:
+            return redirect(request, back, f"Tiket tidak dapat diubah dari “{TICKET_STATUS.get(before, before)}” "
+                                           f"ke “{TICKET_STATUS.get(status, status)}”.", "error")
+        audit.record(session, action="ticket.status", now=services.clock.now(), actor=staff.user,
+                     ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
+                     detail={"from": before, "to": status, "note": note})
+        told = await messaging.notify_ticket_status(services, session, ticket, note=note, actor=staff.user)
+    message = f"Status tiket kini “{TICKET_STATUS[status]}”."
+    return redirect(request, back, message + (" Pelanggan diberi tahu lewat WhatsApp." if told else ""))
+
+
+def setup_tickets(app: web.Application) -> None:
+    app.router.add_get("/admin/tickets", ticket_list)
+    app.router.add_get(r"/admin/tickets/{id:\d+}", ticket_detail)
+    app.router.add_post(r"/admin/tickets/{id:\d+}/assign", assign)
+    app.router.add_post(r"/admin/tickets/{id:\d+}/status", change_status)

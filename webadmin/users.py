@@ -1,0 +1,161 @@
+"""Staff users, for admins only: list, create, change role / active / technician flag,
+unlock, reset a password, and create or revoke a user's API token (shown once, stored
+as its SHA-256). An admin cannot demote or deactivate themself, so an admin always
+remains. Deactivating or resetting a password signs the user out everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.storage import audit, sessions
+from ispbot.storage.models import User
+from ispbot.storage.users import Role, UserExists, create_user, hash_password
+from ispbot.webadmin.auth import Refused, client_ip, current, new_api_token, staff_view
+from ispbot.webadmin.pages import redirect, render
+from ispbot.webadmin.roles import ROLE_LABELS, Permission
+from ispbot.webhooks import SERVICES
+
+MIN_PASSWORD = 10
+
+
+async def _user(request: web.Request, session: AsyncSession) -> User:
+    user = await session.get(User, int(request.match_info["id"]))
+    if user is None:
+        raise Refused(404, "Pengguna tidak ditemukan")
+    return user
+
+
+def _record(request: web.Request, session: AsyncSession, action: str, target: User, **detail: Any) -> None:
+    services = request.app[SERVICES]
+    audit.record(session, action=action, now=services.clock.now(), actor=current(request).user,
+                 ip=client_ip(request), target_type="user", target_id=target.username, detail=detail)
+
+
+@staff_view(Permission.MANAGE_USERS)
+async def user_list(request: web.Request) -> web.StreamResponse:
+    async with request.app[SERVICES].db.sessions() as session:
+        users = list((await session.execute(select(User).order_by(User.is_active.desc(), User.username))).scalars())
+    return render(request, "users/list.html", {
+        "users": users, "roles": ROLE_LABELS, "nav": "users", "now": request.app[SERVICES].clock.now(),
+    })
+
+
+@staff_view(Permission.MANAGE_USERS)
+async def user_create(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    form = await request.post()
+    username = str(form.get("username", "")).strip().lower()
+    role = str(form.get("role", ""))
+    if not username.replace(".", "").replace("_", "").replace("-", "").isalnum() or len(username) > 60:
+        return redirect(request, "/admin/users", "Nama pengguna hanya boleh huruf, angka, titik, - dan _.", "error")
+    if role not in {r.value for r in Role}:
+        return redirect(request, "/admin/users", "Peran tidak dikenal.", "error")
+    try:
+        async with services.db.transaction() as session:
+            user = await create_user(
+                session, username=username, password=str(form.get("password", "")), role=Role(role),
+                now=services.clock.now(), full_name=str(form.get("full_name", "")).strip()[:100],
+                is_technician=form.get("is_technician") == "1",
+            )
+            _record(request, session, "user.create", user, role=role)
+    except UserExists:
+        return redirect(request, "/admin/users", f"Nama pengguna “{username}” sudah dipakai.", "error")
+    except ValueError:
+        return redirect(request, "/admin/users", f"Kata sandi minimal {MIN_PASSWORD} karakter.", "error")
+    return redirect(request, f"/admin/users/{user.id}", f"Pengguna {username} dibuat.")
+
+
+@staff_view(Permission.MANAGE_USERS)
+async def user_detail(request: web.Request) -> web.StreamResponse:
+    async with request.app[SERVICES].db.sessions() as session:
+        user = await _user(request, session)
+    return _detail_page(request, user)
+
+
+def _detail_page(request: web.Request, user: User, token: str | None = None) -> web.Response:
+    return render(request, "users/detail.html", {
+        "u": user, "roles": ROLE_LABELS, "nav": "users", "new_token": token,
+        "is_self": user.id == current(request).user.id, "now": request.app[SERVICES].clock.now(),
+    })
+
+
+@staff_view(Permission.MANAGE_USERS)
+async def user_update(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    form = await request.post()
+    back = f"/admin/users/{request.match_info['id']}"
+    async with services.db.transaction() as session:
+        user = await _user(request, session)
+        if form.get("unlock") == "1":
+            user.locked_until, user.failed_logins = None, 0
+            _record(request, session, "user.unlock", user)
+            return redirect(request, back, "Akun dibuka kembali.")
+        role = str(form.get("role", user.role))
+        active = form.get("is_active") == "1"
+        if user.id == current(request).user.id and (role != Role.ADMIN or not active):
+            return redirect(request, back, "Anda tidak dapat menurunkan peran atau menonaktifkan akun sendiri.", "error")
+        if role not in {r.value for r in Role}:
+            return redirect(request, back, "Peran tidak dikenal.", "error")
+        before = {"role": user.role, "is_active": user.is_active, "is_technician": user.is_technician}
+        user.role, user.is_active = role, active
+        user.is_technician = form.get("is_technician") == "1"
+        user.full_name = str(form.get("full_name", user.full_name)).strip()[:100] or user.username
+        if not active:
+            await sessions.close_all_of(session, user.id)
+        _record(request, session, "user.update", user, before=before,
+                after={"role": role, "is_active": active, "is_technician": user.is_technician})
+    return redirect(request, back, "Perubahan disimpan.")
+
+
+@staff_view(Permission.MANAGE_USERS)
+async def user_password(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    form = await request.post()
+    password = str(form.get("password", ""))
+    back = f"/admin/users/{request.match_info['id']}"
+    if len(password) < MIN_PASSWORD:
+        return redirect(request, back, f"Kata sandi minimal {MIN_PASSWORD} karakter.", "error")
+    async with services.db.transaction() as session:
+        user = await _user(request, session)
+        user.password_hash = hash_password(password)
+        user.locked_until, user.failed_logins = None, 0
+        await sessions.close_all_of(session, user.id)
+        _record(request, session, "user.password", user)
+    if user.id == current(request).user.id:
+        return redirect(request, "/admin/login", "Kata sandi diganti. Silakan masuk lagi.")
+    return redirect(request, back, "Kata sandi diganti; pengguna harus masuk lagi.")
+
+
+@staff_view(Permission.MANAGE_USERS)
+async def user_token(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    token, digest = new_api_token()
+    async with services.db.transaction() as session:
+        user = await _user(request, session)
+        user.api_token_hash = digest
+        _record(request, session, "user.token", user)
+    return _detail_page(request, user, token)
+
+
+@staff_view(Permission.MANAGE_USERS)
+async def user_token_revoke(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    async with services.db.transaction() as session:
+        user = await _user(request, session)
+        user.api_token_hash = None
+        _record(request, session, "user.token_revoke", user)
+    return redirect(request, f"/admin/users/{user.id}", "Token API dicabut.")
+
+
+def setup_users(app: web.Application) -> None:
+    app.router.add_get("/admin/users", user_list)
+    app.router.add_post("/admin/users", user_create)
+    app.router.add_get(r"/admin/users/{id:\d+}", user_detail)
+    app.router.add_post(r"/admin/users/{id:\d+}", user_update)
+    app.router.add_post(r"/admin/users/{id:\d+}/password", user_password)
+    app.router.add_post(r"/admin/users/{id:\d+}/token", user_token)
+    app.router.add_post(r"/admin/users/{id:\d+}/token/revoke", user_token_revoke)
