@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/ispbot seed-demo --if-empty
 	$(BIN)/ispbot serve
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -28,7 +28,8 @@ lint: $(STAMP)
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)
 
 # Re-pin the dependencies after changing pyproject.toml.
 lock:

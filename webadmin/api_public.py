@@ -14,10 +14,11 @@ limit. Answers are `{success, message, data}`.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.app import SENDER
 from ispbot.storage import otp, registrations
@@ -87,11 +88,12 @@ async def verify_otp(request: web.Request) -> web.StreamResponse:
                   "Nomor WhatsApp terverifikasi.")
 
 
-async def _phone_verified(session: object, phone: str, now: object) -> bool:
-    found = await session.execute(  # type: ignore[attr-defined]
+async def _phone_verified(session: AsyncSession, phone: str, now: datetime) -> bool:
+    """Whether this phone passed an OTP check within the last 30 minutes."""
+    found = await session.execute(
         select(OtpCode.id).where(
             OtpCode.phone == phone, OtpCode.purpose == PURPOSE,
-            OtpCode.used_at.is_not(None), OtpCode.used_at >= now - VERIFIED_FOR,  # type: ignore[operator]
+            OtpCode.used_at.is_not(None), OtpCode.used_at >= now - VERIFIED_FOR,
         ).limit(1)
     )
     return found.first() is not None

@@ -3,7 +3,7 @@ Secure when ISPBOT_PUBLIC_URL is https), the CSRF token checked on every POST/PU
 the permission check of each view, and bearer tokens for the staff API.
 
     @staff_view(Permission.TICKETS)
-    async def ticket_list(request): ...        # request["staff"] is the signed-in Staff
+    async def ticket_list(request): ...        # current(request) is the signed-in Staff
 
 A missing or expired session sends the browser to the login page; a bad CSRF token or a
 missing permission answers 403 with a page saying so.
@@ -45,7 +45,14 @@ class Refused(Exception):
 
 
 def client_ip(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """The caller's address. Behind a reverse proxy on this host (the peer is loopback),
+    the address that proxy appended to X-Forwarded-For; otherwise the peer itself, since
+    anyone else could write that header."""
+    peer = request.remote or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and peer in ("127.0.0.1", "::1"):
+        return forwarded.split(",")[-1].strip()[:64] or peer
+    return peer
 
 
 def cookie_is_secure(request: web.Request) -> bool:

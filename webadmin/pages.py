@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import date, datetime
 from importlib.resources import files
 from typing import Any
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from ispbot.messages import rupiah
 from ispbot.providers.phone import local_format
@@ -66,9 +68,18 @@ def build_environment(timezone: ZoneInfo) -> Environment:
         ticket_kind=lambda k: labels.TICKET_KIND.get(k, k),
         mask_nik=lambda n: mask_nik(n) if n else "-",
         phone=lambda p: local_format(p) if p else "-",
+        whatsapp=whatsapp,
     )
     env.globals["static_version"] = _static_version()
     return env
+
+
+_WHATSAPP_BOLD = re.compile(r"\*([^*\n]+)\*")
+
+
+def whatsapp(text: str) -> Markup:
+    """A WhatsApp text as HTML: escaped first, then *bold* as <strong>."""
+    return Markup(_WHATSAPP_BOLD.sub(r"<strong>\1</strong>", str(escape(text))))  # noqa: S704 (escaped first)
 
 
 def _static_version() -> str:

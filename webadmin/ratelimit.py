@@ -53,4 +53,4 @@ PUBLIC_REQUESTS = web.AppKey("public_requests", SlidingWindow)
 
 def setup_limits(app: web.Application) -> None:
     app[LOGIN_FAILURES] = SlidingWindow(limit=20, window=timedelta(minutes=15))
-    app[PUBLIC_REQUESTS] = SlidingWindow(limit=60, window=timedelta(minutes=10))
+    app[PUBLIC_REQUESTS] = SlidingWindow(limit=120, window=timedelta(minutes=10))

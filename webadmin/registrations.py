@@ -5,12 +5,14 @@ role allow, and a QR code of the tracking link)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import segno
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage import audit, registrations, transcript
 from ispbot.storage import registration_queries as queries
@@ -59,12 +61,12 @@ async def registration_list(request: web.Request) -> web.StreamResponse:
     return render(request, "registrations/list.html", context)
 
 
-async def load_registration(request: web.Request, session: object, *, for_update: bool = False) -> Registration:
+async def load_registration(request: web.Request, session: AsyncSession, *, for_update: bool = False) -> Registration:
     try:
         registration_id = int(request.match_info["id"])
     except ValueError:
         raise Refused(404, "Pendaftaran tidak ditemukan") from None
-    found = await registrations.by_id(session, registration_id, for_update=for_update)  # type: ignore[arg-type]
+    found = await registrations.by_id(session, registration_id, for_update=for_update)
     if found is None:
         raise Refused(404, "Pendaftaran tidak ditemukan", "Mungkin sudah dihapus.")
     return found
@@ -122,7 +124,7 @@ async def ktp_photo(request: web.Request) -> web.StreamResponse:
             target_type="registration", target_id=registration.registration_number,
         )
     return web.Response(
-        body=path.read_bytes(),
+        body=await asyncio.to_thread(path.read_bytes),
         content_type=KTP_TYPES[path.suffix.lower()],
         headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
     )

@@ -15,9 +15,9 @@ from tests.webadmin.support import Browser, seed_staff
 
 
 @pytest.fixture
-async def h(harness_factory: Callable[..., Any], sqlite_url: str) -> Harness:
+async def h(harness_factory: Callable[..., Any], db_url: str) -> Harness:
     harness: Harness = await harness_factory(
-        sqlite_url, provider="fonnte", fonnte_token="tok", public_url="http://isp.example"
+        db_url, provider="fonnte", fonnte_token="tok", public_url="http://isp.example"
     )
     await seed_staff(harness)
     return harness

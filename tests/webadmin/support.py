@@ -53,12 +53,15 @@ class Browser:
         assert response.status == 200, (path, response.status, await response.text())
         return await response.text()
 
-    async def login(self, username: str, password: str = PASSWORD) -> aiohttp.ClientResponse:
+    async def login(
+        self, username: str, password: str = PASSWORD, headers: dict[str, str] | None = None
+    ) -> aiohttp.ClientResponse:
         form = await (await self.get("/admin/login")).text()
         token = _CSRF_FIELD.search(form)
         assert token, form
         response = await self.post(
-            "/admin/login", {"username": username, "password": password, "csrf_token": token[1]}, csrf=False
+            "/admin/login", {"username": username, "password": password, "csrf_token": token[1]}, csrf=False,
+            headers=headers or {},
         )
         if response.status == 303:
             meta = _CSRF_META.search(await self.page("/admin/registrations"))

@@ -152,3 +152,16 @@ async def test_a_deactivated_user_is_signed_out(cs: Browser, h: Harness) -> None
 async def test_sessions_expire_when_idle(cs: Browser, h: Harness) -> None:
     h.clock.advance(hours=8, minutes=1)
     assert (await cs.get("/admin/registrations")).status == 303
+
+
+async def test_the_ip_limit_follows_a_local_reverse_proxys_forwarded_for(
+    browser_factory: Callable[..., Any],
+) -> None:
+    """Behind nginx on the same host every peer is 127.0.0.1: the limit counts the address
+    the proxy forwards, so one guesser does not lock everyone out."""
+    guesser: Browser = await browser_factory()
+    for n in range(20):
+        assert (await guesser.login(f"x{n}", "guess", {"X-Forwarded-For": "203.0.113.9"})).status == 401
+    assert (await guesser.login("cs", PASSWORD, {"X-Forwarded-For": "203.0.113.9"})).status == 429
+    colleague: Browser = await browser_factory()
+    assert (await colleague.login("cs", PASSWORD, {"X-Forwarded-For": "198.51.100.7"})).status == 303

@@ -206,7 +206,8 @@ async def test_only_rejected_registrations_can_be_deleted_and_not_by_cs(
 async def test_customer_text_is_escaped_everywhere(h: Harness, admin: Browser) -> None:
     evil = '<script>alert("x")</script>'
     registration = await make_registration(
-        h, full_name=f"Budi {evil}", address=f"Jl. {evil}", notes=evil, address_notes=evil, city=evil
+        h, full_name=f"Budi {evil}", address=f"Jl. {evil}", notes=evil, address_notes=evil, city=evil,
+        kelurahan=evil, preferred_time_slot=evil
     )
     async with h.services.db.transaction() as session:
         from ispbot.providers.messages import Contact, InboundKind, InboundMessage
@@ -214,9 +215,19 @@ async def test_customer_text_is_escaped_everywhere(h: Harness, admin: Browser) -
 
         await inbox.store(session, InboundMessage(provider="fonnte", contact=Contact(phone="6281200000101"),
                                                   kind=InboundKind.TEXT, message_id="m1", text=evil), h.clock.now())
-    await admin.post(f"/admin/registrations/{registration.id}/actions/reject", {"reason": evil, "note": evil})
-    for path in ("/admin/registrations", f"/admin/registrations/{registration.id}",
-                 f"/admin/registrations?q={registration.registration_number}"):
+    base = f"/admin/registrations/{registration.id}"
+    await admin.post(f"{base}/actions/verify", {"note": evil})
+    await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:00", "note": evil})
+    await admin.post(f"{base}/message", {"text": evil})
+    await admin.post(f"{base}/actions/reject", {"reason": evil, "note": evil})
+    async with h.services.db.sessions() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+    await admin.post(f"/admin/tickets/{ticket.id}/status", {"status": "in_progress", "note": evil})
+    pages = ["/admin/registrations", base, f"/admin/registrations?q={registration.registration_number}",
+             "/admin/tickets", f"/admin/tickets/{ticket.id}", "/admin/audit"]
+    for path in pages:
         page = await admin.page(path)
         assert "<script>alert" not in page, path
-        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page, path
+        assert path == "/admin/tickets" or "&lt;script&gt;alert(" in page, path  # the list shows no customer text
+    track = await (await h.client.get(f"/track/{registration.registration_number}")).text()
+    assert "<script>alert" not in track and "&lt;script&gt;alert(" in track

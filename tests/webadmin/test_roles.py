@@ -27,3 +27,9 @@ def test_staff_actions_per_role() -> None:
     assert staff_actions("cs") == [Action.VERIFY, Action.SCHEDULE_SURVEY, Action.COMPLETE_SURVEY, Action.REJECT]
     assert Action.APPROVE in staff_actions("supervisor") and Action.CREATE_CUSTOMER in staff_actions("admin")
     assert Action.CANCEL not in staff_actions("admin")  # the customer's own action
+
+
+def test_whatsapp_bold_is_rendered_after_escaping() -> None:
+    from ispbot.webadmin.pages import whatsapp
+
+    assert str(whatsapp("*Nomor:* <b>x</b> *<i>*")) == "<strong>Nomor:</strong> &lt;b&gt;x&lt;/b&gt; <strong>&lt;i&gt;</strong>"

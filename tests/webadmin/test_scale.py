@@ -1,9 +1,10 @@
-"""The registrations list stays fast at 100,000 rows: the first page, a deep page, a
-status filter and each kind of search, through the real page."""
+"""The registrations list works at 100,000 rows: the first page, deep pages by cursor, a
+status filter and each kind of search, through the real page. (How fast is measured by the
+benchmark, not asserted here.)"""
 
 from __future__ import annotations
 
-import time
+import re
 from datetime import timedelta
 
 from sqlalchemy import insert, select
@@ -36,15 +37,8 @@ async def fill(h: Harness) -> None:
                 batch = []
 
 
-async def timed(browser: Browser, path: str) -> tuple[float, str]:
-    began = time.perf_counter()
-    page = await browser.page(path)
-    return time.perf_counter() - began, page
-
-
-async def test_list_pages_stay_fast_with_100k_rows(h: Harness, cs: Browser) -> None:
+async def test_list_pages_work_with_100k_rows(h: Harness, cs: Browser) -> None:
     await fill(h)
-    await timed(cs, "/admin/registrations")  # warm up
     checks = {
         "/admin/registrations": "Pelanggan 099999",
         "/admin/registrations?status=rejected": "Pelanggan 099999",
@@ -53,12 +47,14 @@ async def test_list_pages_stay_fast_with_100k_rows(h: Harness, cs: Browser) -> N
         "/admin/registrations?q=0812000777": "Pelanggan 077799",
     }
     for path, expected in checks.items():
-        took, page = await timed(cs, path)
+        page = await cs.page(path)
         assert expected in page, path
-        assert took < 1.5, (path, took)
-    page = (await timed(cs, "/admin/registrations"))[1]
+    page = await cs.page("/admin/registrations")
+    seen: set[str] = set()
     for _ in range(3):  # walk a few pages deep, then jump by cursor
         path = "/admin/registrations?" + page.split('href="/admin/registrations?')[-1].split('"')[0].replace("&amp;", "&")
-        took, page = await timed(cs, path)
-        assert took < 1.0, (path, took)
-    assert "100.000 hasil" in (await timed(cs, "/admin/registrations"))[1]
+        page = await cs.page(path)
+        names = set(re.findall(r"Pelanggan \d{6}", page))
+        assert names and not names & seen  # each page is new rows
+        seen |= names
+    assert "100.000 hasil" in await cs.page("/admin/registrations")

@@ -1,0 +1,244 @@
+"""Browser tests: Playwright drives Debian's Chromium (headless; Playwright never downloads
+a browser) against the real app on a real port, with the Fonnte gateway faked. A CS
+supervisor logs in, finds a registration, verifies it, schedules the survey, completes
+it, approves, creates the customer, and rejects another one with a reason; each step
+checks the page and the WhatsApp message the customer got. Screenshots of the list,
+detail and tracking pages go to artifacts/screenshots/ (CI artefacts, not committed)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from ispbot.app import DISPATCHER, SENDER, create_app
+from ispbot.clock import FakeClock
+from ispbot.storage.demo import seed_packages
+from ispbot.storage.models import User
+from ispbot.storage.users import Role, create_user
+from tests.conftest import make_settings
+from tests.fakes import FakeGateway
+from tests.webadmin.support import PASSWORD, make_registration
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail("Debian's Chromium is required in CI (make browser)", pytrace=False)
+    pytest.skip("Debian's Chromium is not installed (make browser)", allow_module_level=True)
+
+from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
+
+
+@dataclass
+class LiveApp:
+    """The whole service on a real port; `settle()` sends the queued WhatsApp messages."""
+
+    app: web.Application
+    url: str
+    gateway: FakeGateway
+    clock: FakeClock
+
+    @property
+    def harness(self) -> Any:  # enough of tests.conftest.Harness for the seeding helpers
+        from ispbot.webhooks import SERVICES
+
+        return type("H", (), {"services": self.app[SERVICES], "clock": self.clock})()
+
+    async def settle(self) -> None:
+        await self.app[DISPATCHER].drain()
+        await self.app[SENDER].drain()
+
+    def texts(self, phone: str) -> list[str]:
+        return self.gateway.texts_to(phone)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def live(tmp_path: Path, sqlite_url: str, clock: FakeClock) -> AsyncIterator[LiveApp]:
+    port = free_port()
+    gateway = FakeGateway()
+    settings = make_settings(sqlite_url, tmp_path / "data", provider="fonnte", fonnte_token="tok",
+                             public_url=f"http://127.0.0.1:{port}")
+    app = create_app(settings, clock=clock, transport=gateway.transport(), background=False)
+    runner = web.AppRunner(app, shutdown_timeout=2)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield LiveApp(app, f"http://127.0.0.1:{port}", gateway, clock)
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def seed(live: LiveApp) -> dict[str, Any]:
+    h = live.harness
+    async with h.services.db.transaction() as session:
+        await seed_packages(session)
+        await create_user(session, username="supervisor", password=PASSWORD, role=Role.SUPERVISOR,
+                          now=live.clock.now(), full_name="Sari Supervisor")
+    people = [("Rudi Hartono", "Kota Bandung"), ("Maya Putri", "Kota Cimahi"), ("Agus Salim", "Kab. Bandung"),
+              ("Lina Marlina", "Kota Bandung"), ("Dedi Kurniawan", "Kota Bandung"), ("Nur Aisyah", "Kota Cimahi")]
+    for n, (name, city) in enumerate(people):
+        live.clock.advance(minutes=37)
+        await make_registration(h, full_name=name, email=f"{name.split()[0].lower()}@example.com",
+                                phone=f"62812000002{n:02d}", city=city, id_card_number=f"327301010190{n + 10:04d}")
+    live.clock.advance(minutes=20)
+    budi = await make_registration(h, latitude=-6.8712, longitude=107.5936, address_notes="Pagar hijau, dekat masjid")
+    live.clock.advance(minutes=5)
+    siti = await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
+    return {"budi": budi, "siti": siti}
+
+
+async def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+async def act(page: Page, action: str, **fields: str) -> None:
+    form = page.locator(f"form[action$='/actions/{action}']")
+    for name, value in fields.items():
+        await form.locator(f"[name={name}]").fill(value)
+    await form.locator("button[type=submit]").click()
+    await page.wait_for_load_state()
+
+
+async def test_staff_take_a_registration_from_pending_to_customer(live: LiveApp, chromium: Browser) -> None:
+    people = await seed(live)
+    budi, siti = people["budi"], people["siti"]
+    context = await chromium.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")
+    page = await context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    await page.goto(f"{live.url}/admin/registrations")
+    await expect(page.locator("h1")).to_have_text("Masuk ke Admin")
+    await shot(page, "login")
+    await page.fill("input[name=username]", "supervisor")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button:has-text('Masuk')")
+    await expect(page.locator("h1")).to_have_text("Pendaftaran")
+    await expect(page.locator("[data-kpi=total]")).to_have_text("8")
+    await expect(page.locator("body")).to_have_attribute("data-live", "on")
+    await shot(page, "registrations-list")
+
+    await page.fill("input[name=q]", "budi")
+    await page.click("button:has-text('Cari')")
+    await expect(page.locator("#registrations tbody tr")).to_have_count(1)
+    await page.click(f"text={budi.registration_number}")
+    await expect(page.locator("h1")).to_contain_text("Budi Santoso")
+
+    await act(page, "verify", note="KTP dan alamat cocok")
+    await expect(page.locator(".flash-ok")).to_contain_text("Verifikasi berhasil")
+    await expect(page.locator("h1 .badge")).to_have_text("Terverifikasi")
+    await live.settle()
+    assert "✅ Data Anda telah diverifikasi." in live.texts("6281200000101")[-1]
+
+    await act(page, "schedule_survey", survey_date="2026-11-25T09:30")
+    await expect(page.locator("h1 .badge")).to_have_text("Survey Dijadwalkan")
+    await live.settle()
+    assert "*Jadwal Survey:* Rabu, 25 November 2026, 09.30 WIB" in live.texts("6281200000101")[-1]
+    await expect(page.locator(".ticket-line")).to_contain_text("Survey")
+
+    await act(page, "complete_survey")
+    await expect(page.locator("h1 .badge")).to_have_text("Survey Selesai")
+    await act(page, "approve", note="Area tercakup")
+    await expect(page.locator("h1 .badge")).to_have_text("Disetujui")
+    await live.settle()
+    assert "🎉 Pendaftaran Anda telah disetujui." in live.texts("6281200000101")[-1]
+
+    await act(page, "create_customer")
+    await expect(page.locator("h1 .badge")).to_have_text("Pelanggan Dibuat")
+    await expect(page.locator("dd.mono.strong")).to_have_text("AGLS202611210001")
+    await live.settle()
+    assert "*ID Pelanggan:* AGLS202611210001" in live.texts("6281200000101")[-1]
+    await shot(page, "registration-detail")
+
+    await page.goto(f"{live.url}/admin/registrations?q={siti.registration_number}")
+    await page.click(f"text={siti.registration_number}")
+    await act(page, "reject", reason="Lokasi di luar jangkauan jaringan")
+    await expect(page.locator("h1 .badge")).to_have_text("Ditolak")
+    await expect(page.locator(".history")).to_contain_text("Lokasi di luar jangkauan jaringan")
+    await live.settle()
+    assert "*Alasan:* Lokasi di luar jangkauan jaringan" in live.texts("6281200000102")[-1]
+
+    await page.goto(f"{live.url}/admin/tickets")
+    await expect(page.locator("table.table tbody tr")).to_have_count(2)
+    await shot(page, "tickets-list")
+    await page.goto(f"{live.url}/admin/registrations")
+    await shot(page, "registrations-list-after")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await expect(page.locator(".kpis")).to_be_visible()
+    await shot(page, "registrations-list-mobile")
+    await context.close()
+
+
+async def test_new_registrations_appear_without_reloading(live: LiveApp, chromium: Browser) -> None:
+    await seed(live)
+    context = await chromium.new_context(viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{live.url}/admin/login")
+    await page.fill("input[name=username]", "supervisor")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button:has-text('Masuk')")
+    await expect(page.locator("body")).to_have_attribute("data-live", "on")
+    fresh = await make_registration(live.harness, full_name="Wati Baru", email="wati@example.com",
+                                    phone="6281200000150")
+    await expect(page.locator(f"tr[data-id='{fresh.id}']")).to_be_visible(timeout=10_000)
+    await expect(page.locator("[data-kpi=total]")).to_have_text("9")
+    await expect(page.locator("#toast")).to_contain_text(fresh.registration_number)
+    await context.close()
+
+
+async def test_tracking_page_on_a_phone(live: LiveApp, chromium: Browser) -> None:
+    people = await seed(live)
+    budi = people["budi"]
+    async with live.harness.services.db.transaction() as session:
+        from sqlalchemy import select
+
+        from ispbot.storage import registrations
+        from ispbot.storage.lifecycle import Action
+        from ispbot.workflow import act as workflow_act
+
+        user = (await session.execute(select(User).where(User.username == "supervisor"))).scalar_one()
+        registration = await registrations.by_id(session, budi.id)
+        assert registration is not None
+        await workflow_act(live.harness.services, session, registration, Action.VERIFY, actor=user)
+    context = await chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                         is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await page.goto(f"{live.url}/track")
+    await page.fill("input[name=q]", budi.registration_number)
+    await page.click("button:has-text('Lacak')")
+    await expect(page.locator("h1")).to_have_text(budi.registration_number)
+    await expect(page.locator(".badge")).to_have_text("Terverifikasi")
+    await expect(page.locator(".steps li.done")).to_have_count(2)
+    assert "Budi Santoso" not in await page.content()
+    await shot(page, "tracking-mobile")
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await shot(page, "tracking-desktop")
+    await context.close()
