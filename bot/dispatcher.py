@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -152,6 +153,4 @@ class Dispatcher:
 
 def _hashed(contact_key: str) -> str:
     """Logs never carry a full phone number."""
-    import hashlib
-
     return hashlib.sha256(contact_key.encode()).hexdigest()[:10]

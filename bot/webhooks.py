@@ -59,7 +59,7 @@ async def receive(request: web.Request) -> web.Response:
         services.metrics.webhooks.labels(name, "rejected_400").inc()
         return web.json_response({"ok": False, "error": "unreadable body"}, status=400)
     try:
-        stored = await _store(services, name, events)
+        stored = await store_events(services, name, events)
     except Exception:
         log.exception("webhook %s: could not store", name)
         services.metrics.webhooks.labels(name, "unavailable").inc()
@@ -70,7 +70,7 @@ async def receive(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "stored": stored})
 
 
-async def _store(services: Services, provider: str, events: list[InboundMessage | DeliveryStatus]) -> int:
+async def store_events(services: Services, provider: str, events: list[InboundMessage | DeliveryStatus]) -> int:
     if not events:
         return 0
     stored = 0

@@ -16,16 +16,12 @@ from ispbot.storage import regions
 from ispbot.storage.contact_fields import validate_postcode, validate_rt_rw
 
 
-def _text(turn: Turn) -> str:
-    return turn.message.text.strip()
-
-
 async def ask_street(turn: Turn) -> None:
     turn.say("reg_ask_street")
 
 
 async def read_street(turn: Turn) -> Answer:
-    text = _text(turn)
+    text = turn.text
     if len(text) < 5 or len(text) > 200:
         return Retry("reg_bad_street")
     remember(turn, street=text)
@@ -37,9 +33,9 @@ async def ask_rt_rw(turn: Turn) -> None:
 
 
 async def read_rt_rw(turn: Turn) -> Answer:
-    checked = validate_rt_rw(_text(turn))
+    checked = validate_rt_rw(turn.text)
     if not checked.ok or checked.value is None:
-        return Retry("reg_bad_rt_rw", {"typed": _text(turn)[:40]})
+        return Retry("reg_bad_rt_rw", {"typed": turn.text[:40]})
     rt, rw = checked.value
     remember(turn, rt=rt, rw=rw)
     return Next("rt_rw_given")
@@ -68,7 +64,7 @@ async def _read_region(
             return _accept(turn, field, region, trigger)
     if turn.message.kind is InboundKind.CHOICE:
         return Retry("stale_choice")
-    text = _text(turn)
+    text = turn.text
     if len(text) < 3:
         return Retry("reg_region_unknown", {"typed": text})
     exact = [m for m in matches if m.exact]
@@ -121,7 +117,7 @@ async def ask_city(turn: Turn) -> None:
 
 
 async def read_city(turn: Turn) -> Answer:
-    matches = regions.find_city(_text(turn), limit=3) if turn.message.kind is InboundKind.TEXT else []
+    matches = regions.find_city(turn.text, limit=3) if turn.message.kind is InboundKind.TEXT else []
     return await _read_region(turn, state="ASK_CITY", field="city", matches=matches, trigger="city_given")
 
 
@@ -131,7 +127,7 @@ async def ask_district(turn: Turn) -> None:
 
 async def read_district(turn: Turn) -> Answer:
     city_code = answers(turn).get("city_code")
-    text = _text(turn)
+    text = turn.text
     matches = regions.find_district(text, city_code, limit=3) if turn.message.kind is InboundKind.TEXT else []
     elsewhere = bool(city_code) and len(text) >= 3 and not (matches and matches[0].score >= 75)
     if elsewhere:
@@ -147,7 +143,7 @@ async def ask_village(turn: Turn) -> None:
 
 async def read_village(turn: Turn) -> Answer:
     draft = answers(turn)
-    text = _text(turn)
+    text = turn.text
     matches = (
         regions.find_village(text, draft.get("district_code"), draft.get("city_code"), limit=3)
         if turn.message.kind is InboundKind.TEXT
@@ -173,7 +169,7 @@ async def ask_postcode(turn: Turn) -> None:
 
 async def read_postcode(turn: Turn) -> Answer:
     known = _known_postcodes(turn)
-    text = _text(turn)
+    text = turn.text
     if known and is_yes(text):
         remember(turn, postcode=known[0], postcode_warning=False)
         return Next("postcode_given")
@@ -192,7 +188,7 @@ async def ask_landmark(turn: Turn) -> None:
 
 
 async def read_landmark(turn: Turn) -> Answer:
-    text = _text(turn)
+    text = turn.text
     remember(turn, landmark=None if is_skip(text) else text[:300])
     return Next("landmark_given")
 
@@ -206,7 +202,7 @@ async def read_location(turn: Turn) -> Answer:
     if turn.message.kind is InboundKind.LOCATION and location is not None:
         remember(turn, latitude=location.latitude, longitude=location.longitude)
         return Next("location_given")
-    if is_skip(_text(turn)):
+    if is_skip(turn.text):
         remember(turn, latitude=None, longitude=None)
         return Next("location_given")
     return Retry("reg_bad_location")

@@ -72,10 +72,6 @@ SLOTS = {"pagi": ("Pagi (08.00–12.00)", "Morning (08–12)"), "siang": ("Siang
          "sore": ("Sore (15.00–18.00)", "Afternoon (15–18)")}
 
 
-def _text(turn: Turn) -> str:
-    return turn.message.text.strip()
-
-
 def _picked(turn: Turn, state: str, offered: list[Any]) -> Any:
     """The choice among `offered`, None if the reply is something else; raises StaleChoice."""
     return pick(turn.message, offered, prefix=state)
@@ -89,7 +85,7 @@ async def ask_name(turn: Turn) -> None:
 
 
 async def read_name(turn: Turn) -> Answer:
-    checked = validate_name(_text(turn))
+    checked = validate_name(turn.text)
     if not checked.ok:
         return Retry("reg_bad_name")
     remember(turn, full_name=checked.value)
@@ -101,9 +97,9 @@ async def ask_email(turn: Turn) -> None:
 
 
 async def read_email(turn: Turn) -> Answer:
-    checked = validate_email(_text(turn))
+    checked = validate_email(turn.text)
     if not checked.ok or checked.value is None:
-        return Retry("reg_bad_email", {"typed": _text(turn)[:80], "suggestion": checked.suggestion})
+        return Retry("reg_bad_email", {"typed": turn.text[:80], "suggestion": checked.suggestion})
     duplicate = await registrations.find_duplicate(turn.session, email=checked.value, phone=turn.contact.phone)
     if duplicate is not None:
         return await _already_registered(turn, duplicate)
@@ -149,9 +145,9 @@ async def ask_other_phone(turn: Turn) -> None:
 
 async def read_other_phone(turn: Turn) -> Answer:
     try:
-        phone = normalize_phone(_text(turn))
+        phone = normalize_phone(turn.text)
     except InvalidPhone:
-        return Retry("reg_bad_phone", {"typed": _text(turn)[:30]})
+        return Retry("reg_bad_phone", {"typed": turn.text[:30]})
     duplicate = await registrations.find_duplicate(turn.session, email=None, phone=phone)
     if duplicate is not None:
         return await _already_registered(turn, duplicate)
@@ -176,7 +172,7 @@ async def ask_otp(turn: Turn) -> None:
 
 async def read_otp(turn: Turn) -> Answer:
     phone = answers(turn).get("phone", "")
-    text = _text(turn).lower()
+    text = turn.text.lower()
     if text in ("kirim ulang", "ulang", "resend", "kirim lagi"):
         return await _send_code(turn, phone, then=Retry("reg_otp_resent", {"phone": masked(phone)}, ask_again=False))
     check = await otp.verify(
@@ -196,7 +192,7 @@ async def ask_nik(turn: Turn) -> None:
 
 
 async def read_nik(turn: Turn) -> Answer:
-    text = _text(turn)
+    text = turn.text
     if is_skip(text):
         remember(turn, nik=None)
         return Next("nik_given")
@@ -223,7 +219,7 @@ async def read_ktp_photo(turn: Turn) -> Answer:
         remember(turn, ktp_photo={"provider": turn.message.provider, "url": media.url, "media_id": media.media_id,
                                   "mime_type": media.mime_type})
         return Next("photo_given")
-    if is_skip(_text(turn)):
+    if is_skip(turn.text):
         remember(turn, ktp_photo=None)
         return Next("photo_given")
     return Retry("reg_bad_ktp_photo")
@@ -253,7 +249,7 @@ async def read_package(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     if picked is None:
-        return Retry("reg_bad_package", {"count": len(offered), "typed": _text(turn)[:30]})
+        return Retry("reg_bad_package", {"count": len(offered), "typed": turn.text[:30]})
     price = picked.description or ""
     remember(turn, package_id=int(value_of(picked)), package_name=picked.title, package_price=price)
     return Next("package_chosen")
@@ -279,9 +275,9 @@ async def read_date(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     today = turn.now.astimezone(turn.settings.tz).date()
-    chosen = date.fromisoformat(value_of(picked)) if picked else parse_date(_text(turn), today)
+    chosen = date.fromisoformat(value_of(picked)) if picked else parse_date(turn.text, today)
     if chosen is None:
-        return Retry("reg_bad_date", {"typed": _text(turn)[:30]})
+        return Retry("reg_bad_date", {"typed": turn.text[:30]})
     horizon = today + timedelta(days=turn.settings.installation_horizon_days)
     if chosen <= today:
         return Retry("reg_date_past", {"chosen": chosen})
@@ -316,7 +312,7 @@ async def ask_notes(turn: Turn) -> None:
 
 
 async def read_notes(turn: Turn) -> Answer:
-    text = _text(turn)
+    text = turn.text
     remember(turn, notes=None if is_skip(text) else text[:500])
     return Next("notes_given")
 

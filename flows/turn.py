@@ -40,6 +40,11 @@ class Turn:
         return self.message.contact
 
     @property
+    def text(self) -> str:
+        """What the customer typed, without surrounding spaces."""
+        return self.message.text.strip()
+
+    @property
     def locale(self) -> str:
         return self.conversation.locale
 

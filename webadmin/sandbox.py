@@ -12,7 +12,7 @@ from ispbot.providers.base import WebhookRequest
 from ispbot.providers.errors import WebhookRejected
 from ispbot.providers.phone import InvalidPhone, normalize_phone
 from ispbot.storage import transcript
-from ispbot.webhooks import SERVICES, WAKE_DISPATCHER, _store
+from ispbot.webhooks import SERVICES, WAKE_DISPATCHER, store_events
 
 
 async def page(request: web.Request) -> web.Response:
@@ -31,7 +31,7 @@ async def send(request: web.Request) -> web.Response:
         )
     except WebhookRejected as exc:
         return web.json_response({"ok": False, "error": str(exc)}, status=exc.status)
-    stored = await _store(services, "sandbox", events)
+    stored = await store_events(services, "sandbox", events)
     request.app[WAKE_DISPATCHER]()
     return web.json_response({"ok": True, "stored": stored})
 
