@@ -99,3 +99,13 @@ async def test_someone_elses_registration_needs_the_matching_email(cloudapi: Har
     assert number in shown and "Home Platinum" in shown
     [ask_number] = await stranger.send("rina@example.com")  # email alone is not enough
     assert "nomor registrasi" in ask_number
+
+
+async def test_a_menu_word_while_tracking_leaves_tracking_and_does_what_it_says(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, phone="6281200000126", gateway="cloudapi")
+    await chat.send("halo")
+    await chat.send("cek status")
+    [ask_proof] = await chat.send("REG-20261122-0001")
+    assert "Untuk keamanan" in ask_proof
+    [name_question] = await chat.send("daftar")
+    assert "nama lengkap" in name_question
