@@ -6,10 +6,14 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from ispbot.config import ConfigError, Settings, load_settings
+from ispbot.logs import configure_logging
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,11 +24,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", help="override ISPBOT_HOST")
     serve.add_argument("--port", type=int, help="override ISPBOT_PORT")
     serve.add_argument("--no-migrate", action="store_true", help="do not migrate the database first")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="run N processes on the same port (SO_REUSEPORT); use PostgreSQL")
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set for each worker
 
     commands.add_parser("migrate", help="bring the database schema up to date")
 
     seed = commands.add_parser("seed-demo", help="add the demo packages, admin, customer and FAQ (idempotent)")
     seed.add_argument("--if-empty", action="store_true", help="only when the database has no packages yet")
+    seed.add_argument("--registrations", type=int, default=0, metavar="N",
+                      help="also add N demo registrations in bulk (e.g. 100000, to try the admin at scale)")
 
     user = commands.add_parser("create-user", help="add a staff user")
     user.add_argument("--username", required=True)
@@ -37,12 +46,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     chat.add_argument("--phone", default="081200000101", help="the number you chat as (08…)")
     chat.add_argument("--url", help="the running service (default ISPBOT_PUBLIC_URL)")
 
+    bench = commands.add_parser("bench", help="measure the product against a minimal webhook app (see README, Performance)")
+    bench.add_argument("--quick", action="store_true", help="a small run, under a minute")
+    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
+    bench.add_argument("--postgres-url", default=os.environ.get("ISPBOT_BENCH_POSTGRES_URL"),
+                       help="a PostgreSQL server URL where a throwaway database may be created "
+                            "(default ISPBOT_BENCH_POSTGRES_URL; without it PostgreSQL is skipped)")
+    bench.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    bench.add_argument("--customers", type=int, help="customers at saturation (21 messages each)")
+    bench.add_argument("--concurrency", type=int, help="customers chatting at once at saturation")
+    bench.add_argument("--open-conversations", type=int, help="open conversations for the memory figure")
+    bench.add_argument("--registrations", type=int, help="registrations behind the admin pages")
+    bench.add_argument("--workers", type=int, default=1, help="run the product as `serve --workers N`")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.add_argument("--workdir", type=Path, help="keep databases and logs here (default: a temporary folder)")
+
     jobs = commands.add_parser("jobs", help="list the scheduled jobs, or run one now")
     jobs.add_argument("action", nargs="?", choices=["list", "run"], default="list")
     jobs.add_argument("name", nargs="?", help="the job to run (with `run`)")
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = os.environ.get("ISPBOT_LOG_LEVEL", "INFO").upper()
+    configure_logging(logging.getLevelNamesMapping().get(level, logging.INFO))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per gateway request is noise (and CPU)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -57,12 +83,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "seed-demo":
         _migrate(settings)
-        return asyncio.run(_seed(settings, if_empty=args.if_empty))
+        code = asyncio.run(_seed(settings, if_empty=args.if_empty))
+        if code == 0 and args.registrations > 0:
+            code = asyncio.run(_seed_registrations(settings, args.registrations))
+        return code
+    if args.command == "bench":
+        return asyncio.run(_bench(args))
     if args.command == "create-user":
         password = args.password or getpass.getpass("password (10+ characters): ")
         _migrate(settings)
         return asyncio.run(_create_user(settings, args.username, args.role, password, args.full_name, args.technician))
     if args.command == "jobs":
+        from ispbot.jobs import JOBS
+
+        if args.action == "run" and args.name not in JOBS:
+            print(f"unknown job {args.name!r}; one of: {', '.join(JOBS)}", file=sys.stderr)
+            return 2
+        _migrate(settings)  # outside the event loop: Alembic runs its own
         return asyncio.run(_jobs(settings, args.action, args.name))
     if args.command == "chat":
         from ispbot.terminal_chat import run_chat
@@ -74,25 +111,48 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _jobs(settings: Settings, action: str, name: str | None) -> int:
     from ispbot.app import build_services
+    from ispbot.job_runs import run_recorded, statuses
     from ispbot.jobs import JOBS
 
-    if action == "list":
-        print(f"{'job':<12} {'every':>10}  what it does (runs in the one process holding the scheduler lease)")
-        for job in JOBS.values():
-            print(f"{job.name:<12} {job.every!s:>10}  {job.description}")
-        return 0
-    if name not in JOBS:
-        print(f"unknown job {name!r}; one of: {', '.join(JOBS)}", file=sys.stderr)
-        return 2
-    _migrate(settings)
     services = build_services(settings)
     try:
-        touched = await JOBS[name].run(services)
+        if action == "list":
+            print(_job_table(await statuses(services), settings))
+            return 0
+        assert name is not None
+        touched = await run_recorded(services, JOBS[name])
     finally:
         await services.http.aclose()
         await services.db.dispose()
     print(f"{name}: {touched} item(s)")
     return 0
+
+
+def _job_table(rows: list[Any], settings: Settings) -> str:
+    """The jobs with their schedule, last and next run (local time, ISPBOT_TIMEZONE)."""
+
+    def local(when: Any) -> str:
+        return when.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M") if when else "-"
+
+    lines = [f"{'job':<18} {'schedule':<16} {'last run':<17} {'next run':<17} what it does",
+             "(run by the one `serve` process holding the scheduler lease; times in " + settings.timezone + ")"]
+    for row in rows:
+        job = row.job
+        schedule = (f"daily {settings.digest_hour:02d}:00" if job.schedule == "daily"
+                    else f"every {_every(job.every)}")
+        last = local(row.last.started_at) if row.last else "never"
+        if row.last and row.last.error:
+            last += " !"
+        nxt = local(row.next_run) if row.next_run else "at start"
+        lines.append(f"{job.name:<18} {schedule:<16} {last:<17} {nxt:<17} {job.description}")
+    return "\n".join(lines)
+
+
+def _every(delta: Any) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min"
 
 
 def _migrate(settings: Settings) -> None:
@@ -120,7 +180,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if settings.provider.value == "sandbox":
         print(f"  sandbox chat: http://{host}:{port}/sandbox")
     print(f"  admin:        http://{host}:{port}/admin")
-    web.run_app(create_app(settings), host=host, port=port, print=None, access_log=None)
+    if args.workers > 1:
+        from ispbot.workers import supervise
+
+        if settings.is_sqlite:
+            print("  note: several workers on SQLite take turns writing; PostgreSQL is the scale-out database")
+        return supervise(host, port, args.workers)
+    web.run_app(create_app(settings), host=host, port=port, print=None, access_log=None,
+                reuse_port=args.reuse_port or None)
     return 0
 
 
@@ -147,6 +214,52 @@ async def _seed(settings: Settings, *, if_empty: bool) -> int:
           f"{report.invoices} invoices, {report.tickets} tickets, {report.faq} FAQ entries")
     if report.admin_password:
         print(f"admin login: admin / {report.admin_password}   (shown once; change it in the admin)")
+    return 0
+
+
+async def _seed_registrations(settings: Settings, count: int) -> int:
+    from datetime import UTC, datetime
+
+    from tqdm import tqdm
+
+    from ispbot.storage.database import Database
+    from ispbot.storage.demo_registrations import seed_registrations
+
+    db = Database(settings.database_url)
+    try:
+        with tqdm(total=count, unit="registration", desc="demo registrations") as bar:
+            async with db.transaction() as session:
+                await seed_registrations(session, count, datetime.now(UTC), settings.tz, bar.update)
+    finally:
+        await db.dispose()
+    print(f"{count} demo registrations added")
+    return 0
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # so that the bench stops the processes it started
+
+
+async def _bench(args: argparse.Namespace) -> int:
+    import signal
+
+    from ispbot.bench.runner import Options, run_bench
+
+    signal.signal(signal.SIGTERM, _interrupt)
+
+    sizes = {name: value for name in ("customers", "concurrency", "open_conversations", "registrations")
+             if (value := getattr(args, name)) is not None}
+    common = {
+        "postgres_url": args.postgres_url, "workers": args.workers, "progress": not args.no_progress,
+        "workdir": args.workdir, "databases": ("sqlite",) if args.sqlite_only else ("sqlite", "postgres"),
+        **sizes,
+    }
+    options = Options.quick_run(**common) if args.quick else Options(**common)
+    report = await run_bench(options)
+    print(report.table())
+    if args.json:
+        report.write_json(args.json)
+        print(f"JSON report: {args.json}")
     return 0
 
 

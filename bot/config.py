@@ -53,6 +53,33 @@ class Settings(BaseSettings):
     draft_expiry_hours: int = Field(72, ge=1)
     installation_horizon_days: int = Field(30, ge=1, le=365)
 
+    # Billing and documents (issue: self-service)
+    billing_day: int = Field(1, ge=1, le=28)  # day of the month invoices are issued
+    invoice_due_days: int = Field(19, ge=1, le=60)  # due date = issue date + this
+    invoice_reminder_offsets: list[int] = [-3, 0, 3]  # days relative to the due date
+    invoice_reminder_hour: int = Field(9, ge=0, le=20)  # reminders go out from this local hour to 21.00
+    payment_methods: list[str] = [
+        "Transfer bank BCA 1234567890 a.n. PT Contoh Net",
+        "Virtual account: lihat nomor di aplikasi bank Anda (kode 8808 + nomor pelanggan)",
+        "QRIS: pindai kode QR pada invoice ini",
+    ]
+    payment_url: str = ""  # where customers pay, shown as a QR code; empty = the invoice number
+    document_link_days: int = Field(7, ge=1, le=90)  # signed invoice links expire after this
+
+    # Talking to a human
+    office_hours: str = "Senin–Sabtu 08.00–17.00 WIB"
+    handoff_wait_minutes: int = Field(15, ge=1)  # the wait the customer is told
+    handoff_timeout_minutes: int = Field(120, ge=5)  # untouched handoffs return to the bot
+
+    # Daily operations and data protection (UU 27/2022 PDP)
+    sla_pending_hours: int = Field(24, ge=1)  # pending verification longer than this → CS alert
+    sla_alert_to: str | None = None  # CS number or gateway group id; default ISPBOT_CS_PHONE
+    digest_hour: int = Field(7, ge=0, le=23)  # local hour (ISPBOT_TIMEZONE) of the daily digest
+    retention_days: int = Field(90, ge=1)  # NIK + KTP photo of rejected/cancelled registrations
+    # Delivered outbox / processed inbox rows; at least 7 days, Meta's webhook retry window.
+    message_retention_days: int = Field(30, ge=7)
+    data_key: str | None = None  # base64 32-byte key for KTP photos; default derived from the secret key
+
     # Outbox
     outbox_max_attempts: int = Field(12, ge=1)
     # How long a sender may hold a claimed row; after that (the sender died) another
@@ -119,6 +146,22 @@ class Settings(BaseSettings):
         if not value.isalnum() or not 1 <= len(value) <= 8:
             raise ValueError("must be 1 to 8 letters or digits, e.g. AGLS")
         return value.upper()
+
+    @field_validator("data_key")
+    @classmethod
+    def _data_key(cls, value: str | None) -> str | None:
+        if value:
+            from ispbot.ktp_encryption import parse_data_key
+
+            parse_data_key(value)
+        return value or None
+    @field_validator("office_hours")
+    @classmethod
+    def _readable_hours(cls, value: str) -> str:
+        from ispbot.office_hours import OfficeHours
+
+        OfficeHours.parse(value)  # OfficeHoursError is a ValueError: reported with the variable name
+        return value
 
     @property
     def tz(self) -> ZoneInfo:

@@ -80,17 +80,22 @@ class Dispatcher:
     async def _handle_next(self, contact_key: str) -> bool:
         """Handle the contact's oldest pending message. False when there is none."""
         services = self.services
-        async with services.db.sessions() as session:
-            peek = await inbox.next_pending(session, contact_key)
-        if peek is None:
-            return False
-        first_seen = InboundMessage.from_json(peek.payload)
         now = services.clock.now()
+        seen: tuple[int, int, InboundMessage] | None = None  # (inbox id, attempts, message)
         try:
             async with services.db.transaction() as session:
-                conversation = await conversations.lock(
-                    session, first_seen.contact, first_seen.provider, now, services.settings.locale
+                peek = await inbox.next_pending(session, contact_key)
+                if peek is None:
+                    return False
+                seen = (peek.id, peek.attempts, InboundMessage.from_json(peek.payload))
+                conversation = await conversations.try_lock(
+                    session, seen[2].contact, seen[2].provider, now, services.settings.locale
                 )
+                if conversation is None:
+                    # Another process holds the contact (PostgreSQL): it handles this
+                    # message too, as it reads the contact's next message after each one
+                    # (and if a job or a staff action held it, the next poll retries).
+                    return False
                 row = await inbox.next_pending(session, contact_key)  # re-read under the lock
                 if row is None:
                     return False
@@ -119,7 +124,9 @@ class Dispatcher:
                 received_at = row.received_at
         except Exception as exc:
             log.exception("dispatcher: handling failed (contact %s)", _hashed(contact_key))
-            await self._record_failure(peek.id, peek.attempts, first_seen, repr(exc))
+            if seen is None:
+                return False  # the inbox could not be read; the next wake or poll retries
+            await self._record_failure(seen[0], seen[1], seen[2], repr(exc))
             return True
         services.metrics.processing.labels(message.provider).observe(
             max(0.0, (services.clock.now() - received_at).total_seconds())

@@ -190,7 +190,9 @@ def _status(pdf: FPDF, invoice: Invoice, timezone: ZoneInfo) -> None:
     if invoice.status == "paid":
         paid = f"Dibayar {indonesian_date(invoice.paid_at, timezone)}"
         if invoice.payment_method:
-            paid += f" via {invoice.payment_method}"
+            from ispbot.billing import payment_method_label
+
+            paid += f" via {payment_method_label(invoice.payment_method)}"
         pdf.cell(120, 9, pdf_text(paid), align="R")
     pdf.ln(13)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -27,6 +27,9 @@ class Job:
     run: Callable[[Services], Awaitable[int]]
     every: timedelta
     description: str
+    # For jobs that act at a set time (the daily digest): when they next act, for `ispbot jobs`.
+    next_due: Callable[[Services], Awaitable[datetime]] | None = None
+    schedule: str = ""  # how to say the schedule when it is not just "every …"
 
 
 async def remind_quiet_registrations(services: Services) -> int:
@@ -57,10 +60,10 @@ async def remind_quiet_registrations(services: Services) -> int:
             idle = now - convo.updated_at
             template = None
             if idle >= expiry:
+                conversations.record_event(session, convo, "abandoned", now, convo.state)  # where they stopped
                 data = dict(convo.data or {})
                 data.pop("registration", None)
                 convo.data, convo.flow, convo.state = data, "menu", "MENU"
-                conversations.record_event(session, convo, "abandoned", now, convo.state)
                 inside_window = convo.last_inbound_at is not None and now - convo.last_inbound_at < SERVICE_WINDOW
                 template = "draft_expired" if inside_window else None
             elif convo.reminders_sent < len(steps) and idle >= steps[convo.reminders_sent]:
@@ -83,10 +86,67 @@ async def purge_expired_otps(services: Services) -> int:
         return await otp.purge_expired(session, services.clock.now())
 
 
+async def _issue_monthly_invoices(services: Services) -> int:
+    from ispbot.billing import issue_monthly_invoices
+
+    return await issue_monthly_invoices(services)
+
+
+async def _send_invoice_reminders(services: Services) -> int:
+    from ispbot.billing import send_due_reminders
+
+    return await send_due_reminders(services)
+
+
 async def _fetch_ktp_photos(services: Services) -> int:
     from ispbot.ktp_photos import fetch_pending_photos
 
     return await fetch_pending_photos(services)
+
+
+async def _encrypt_ktp_photos(services: Services) -> int:
+    from ispbot.ktp_encryption import encrypt_stored_photos
+
+    return await encrypt_stored_photos(services)
+
+
+async def _sla_alerts(services: Services) -> int:
+    from ispbot.sla_alerts import alert_overdue_registrations
+
+    return await alert_overdue_registrations(services)
+
+
+async def _daily_digest(services: Services) -> int:
+    from ispbot.daily_digest import send_daily_digest
+
+    return await send_daily_digest(services)
+
+
+async def _next_digest(services: Services) -> datetime:
+    from sqlalchemy import func
+
+    from ispbot.daily_digest import next_digest_at
+    from ispbot.storage.models import DailyDigest
+
+    async with services.db.sessions() as session:
+        last = (await session.execute(select(func.max(DailyDigest.day)))).scalar_one_or_none()
+    return next_digest_at(services.settings, services.clock.now(), last)
+
+
+async def _retention_purge(services: Services) -> int:
+    from ispbot.data_retention import purge_ended_registrations
+
+    return await purge_ended_registrations(services)
+
+
+async def _housekeeping(services: Services) -> int:
+    from ispbot.data_retention import prune_messages_and_sessions
+
+    return await prune_messages_and_sessions(services)
+async def _return_quiet_handoffs(services: Services) -> int:
+    from ispbot.handoff import return_quiet_handoffs
+
+    return await return_quiet_handoffs(services)
 
 
 JOBS: dict[str, Job] = {
@@ -97,5 +157,22 @@ JOBS: dict[str, Job] = {
         Job("otp-purge", purge_expired_otps, timedelta(hours=1), "delete expired one-time codes"),
         Job("ktp-photos", _fetch_ktp_photos, timedelta(minutes=1),
             "fetch KTP photos sent by chat and store them privately"),
+        Job("ktp-encrypt", _encrypt_ktp_photos, timedelta(hours=6),
+            "encrypt KTP photos stored before encryption at rest"),
+        Job("sla-alerts", _sla_alerts, timedelta(minutes=15),
+            "tell CS by WhatsApp about registrations pending verification too long (once each)"),
+        Job("daily-digest", _daily_digest, timedelta(minutes=15),
+            "yesterday's figures to supervisors by WhatsApp, once a day at ISPBOT_DIGEST_HOUR",
+            next_due=_next_digest, schedule="daily"),
+        Job("retention-purge", _retention_purge, timedelta(hours=6),
+            "delete NIK and KTP photo of rejected/cancelled registrations after ISPBOT_RETENTION_DAYS"),
+        Job("housekeeping", _housekeeping, timedelta(hours=1),
+            "delete old delivered/processed messages and expired staff sessions"),
+        Job("handoff-timeout", _return_quiet_handoffs, timedelta(minutes=1),
+            "return CS handoffs nobody took (or nobody wrote in) to the bot, with an apology"),
+        Job("billing", _issue_monthly_invoices, timedelta(hours=1),
+            "issue this month's invoices from ISPBOT_BILLING_DAY on (once per customer)"),
+        Job("invoice-reminders", _send_invoice_reminders, timedelta(hours=1),
+            "WhatsApp reminders before/on/after each invoice's due date (each once)"),
     ]
 }

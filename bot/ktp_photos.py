@@ -1,7 +1,10 @@
 """KTP photos: the chat only records which gateway media the customer sent; this job
 fetches it through that gateway, keeps it only if its bytes are really a JPEG, PNG or WebP
 image under 5 MiB, and stores it under a generated name in the private data directory
-(never served publicly). A photo that cannot be fetched is retried at the next run."""
+(never served publicly; the name the customer's file had is never used), encrypted
+(`ispbot.ktp_encryption`). A photo that is not such an image, or is too large, is dropped
+and the customer is told on WhatsApp why and that staff will ask for the KTP at
+verification. A photo that cannot be fetched is retried at the next run."""
 
 from __future__ import annotations
 
@@ -11,8 +14,12 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.ktp_encryption import PhotoCipher, write_photo
+from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
 from ispbot.services import Services
+from ispbot.storage import outbox
 from ispbot.storage.models import Registration
 
 log = logging.getLogger(__name__)
@@ -50,7 +57,7 @@ async def _download(services: Services, provider_name: str, ref: str) -> bytes:
         async for chunk in response.aiter_bytes():
             chunks += chunk
             if len(chunks) > MAX_BYTES:
-                raise ValueError("photo over 5 MiB")
+                return bytes(chunks)  # enough to know it is too large; refused below
         return bytes(chunks)
 
 
@@ -72,16 +79,31 @@ async def fetch_pending_photos(services: Services) -> int:
         except Exception:
             log.exception("ktp photo of registration %s: unexpected error", registration_id)
             continue
-        extension = image_type(data) if len(data) <= MAX_BYTES else None
+        too_large = len(data) > MAX_BYTES
+        extension = None if too_large else image_type(data)
         name = None
         if extension:
             name = f"{secrets.token_hex(16)}.{extension}"
-            target = photo_dir(services) / name
-            target.write_bytes(data)
-            target.chmod(0o600)
+            write_photo(photo_dir(services), name, data, PhotoCipher.of(services.settings))
         async with services.db.transaction() as session:
             registration = await session.get(Registration, registration_id)
             if registration is not None and registration.id_card_photo == reference:
                 registration.id_card_photo = name  # None: not an image, nothing kept
+                if name is None:
+                    log.info("ktp photo of registration %s refused (%s)", registration_id,
+                             "too large" if too_large else "not an image")
+                    await _tell_refused(services, session, registration, provider_name, too_large=too_large)
         stored += 1 if name else 0
     return stored
+
+
+async def _tell_refused(
+    services: Services, session: AsyncSession, registration: Registration, provider: str, *, too_large: bool
+) -> None:
+    text = services.messages.render(
+        registration.locale, "ktp_photo_refused", number=registration.registration_number, too_large=too_large,
+        max_mb=MAX_BYTES // (1024 * 1024),
+    )
+    message = OutboundMessage(to=Contact(phone=registration.phone), kind=OutboundKind.TEXT, text=text)
+    await outbox.enqueue(session, provider=provider, message=message, now=services.clock.now(),
+                         purpose="ktp_photo_refused")

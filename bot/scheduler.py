@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from ispbot.job_runs import run_recorded
 from ispbot.jobs import JOBS, Job
 from ispbot.services import Services
 from ispbot.storage import leases
@@ -45,7 +46,7 @@ class JobRunner:
     async def _run(self, job: Job) -> None:
         try:
             if await self.is_leader():
-                touched = await job.run(self.services)
+                touched = await run_recorded(self.services, job)
                 if touched:
                     log.info("job %s: %s item(s)", job.name, touched)
         except Exception:

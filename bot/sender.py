@@ -48,6 +48,9 @@ class OutboxSender:
         return total
 
     async def send_due(self, limit: int = 100) -> int:
+        """Claim due rows, send them (each contact's in order, contacts at once), then mark
+        the delivered ones sent in ONE transaction: a crash before that mark re-sends them
+        after the lease, as a crash between any send and its mark always could."""
         async with self.services.db.transaction() as session:
             rows = await outbox.claim_due(
                 session,
@@ -58,18 +61,24 @@ class OutboxSender:
         by_contact: dict[str, list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_contact[row.contact_key].append(row)
-        await asyncio.gather(*(self._send_in_order(batch) for batch in by_contact.values()))
+        delivered: list[outbox.Delivered] = []
+        try:
+            await asyncio.gather(*(self._send_in_order(batch, delivered) for batch in by_contact.values()))
+        finally:
+            if delivered:
+                async with self.services.db.transaction() as session:
+                    await outbox.mark_all_sent(session, delivered)
         return len(rows)
 
-    async def _send_in_order(self, batch: list[OutboxMessage]) -> None:
+    async def _send_in_order(self, batch: list[OutboxMessage], delivered: list[outbox.Delivered]) -> None:
         for index, row in enumerate(batch):
-            if not await self._send_one(row):
+            if not await self._send_one(row, delivered):
                 async with self.services.db.transaction() as session:
                     for later in batch[index + 1 :]:
                         await outbox.release(session, later.id)
                 return
 
-    async def _send_one(self, row: OutboxMessage) -> bool:
+    async def _send_one(self, row: OutboxMessage, delivered: list[outbox.Delivered]) -> bool:
         """Deliver one row. False when it must be retried later (the contact waits)."""
         services = self.services
         provider = services.provider_for(row.provider)
@@ -83,8 +92,7 @@ class OutboxSender:
         except Exception as exc:
             log.exception("sender: unexpected error from %s", provider.name)
             return await self._failed(row, repr(exc), permanent=False)
-        async with services.db.transaction() as session:
-            await outbox.mark_sent(session, row.id, result.message_id, services.clock.now())
+        delivered.append(outbox.Delivered(row.id, row.attempts, result.message_id, services.clock.now()))
         services.metrics.sent.labels(row.provider).inc()
         return True
 

@@ -4,6 +4,7 @@ number, the label, or anything else a customer would."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from typing import Any
 
@@ -23,6 +24,7 @@ def _show(message: dict[str, Any]) -> None:
 
 
 async def run_chat(base_url: str, phone: str) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one log line per poll between the messages
     after = {"in": 0, "out": 0}
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ispbot.flows.answers import is_skip, is_yes
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
-from ispbot.flows.engine import Answer, Next, Retry, Stay
+from ispbot.flows.engine import Answer, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, forget, remember
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
@@ -66,7 +66,7 @@ async def _read_region(
         return Retry("stale_choice")
     text = turn.text
     if len(text) < 3:
-        return Retry("reg_region_unknown", {"typed": text})
+        return Retry("reg_region_unknown", {"typed": text[:60]})
     exact = [m for m in matches if m.exact]
     if not elsewhere and (len(exact) == 1 or (not exact and matches and matches[0].score >= 97)):
         best = exact[0] if exact else matches[0]
@@ -86,7 +86,7 @@ async def _read_region(
         forget(turn, f"_{field}_unknown", f"_{field}_offered")
         return Next(trigger)
     remember(turn, **{f"_{field}_unknown": text.lower()})
-    return Retry("reg_region_unknown", {"typed": text})
+    return Retry("reg_region_unknown", {"typed": text[:60]})
 
 
 def _with_parent(region: regions.Region) -> str:
@@ -212,3 +212,23 @@ def region_code(turn: Turn) -> str | None:
     draft = answers(turn)
     return draft.get("village_code") or draft.get("district_code") or draft.get("city_code")
 
+
+
+# The street-to-postcode questions, as registration and the profile both ask them: their
+# questions, and the transitions between them (each flow says where `postcode_given` leads).
+STREET_TO_POSTCODE = ["ASK_STREET", "ASK_RT_RW", "ASK_CITY", "ASK_DISTRICT", "ASK_VILLAGE", "ASK_POSTCODE"]
+QUESTIONS = {
+    "ASK_STREET": Question(ask_street, read_street, "help_street"),
+    "ASK_RT_RW": Question(ask_rt_rw, read_rt_rw, "help_rt_rw"),
+    "ASK_CITY": Question(ask_city, read_city, "help_region"),
+    "ASK_DISTRICT": Question(ask_district, read_district, "help_region"),
+    "ASK_VILLAGE": Question(ask_village, read_village, "help_region"),
+    "ASK_POSTCODE": Question(ask_postcode, read_postcode, "help_postcode"),
+}
+TRANSITIONS = [
+    {"trigger": "street_given", "source": "ASK_STREET", "dest": "ASK_RT_RW"},
+    {"trigger": "rt_rw_given", "source": "ASK_RT_RW", "dest": "ASK_CITY"},
+    {"trigger": "city_given", "source": "ASK_CITY", "dest": "ASK_DISTRICT"},
+    {"trigger": "district_given", "source": "ASK_DISTRICT", "dest": "ASK_VILLAGE"},
+    {"trigger": "village_given", "source": "ASK_VILLAGE", "dest": "ASK_POSTCODE"},
+]

@@ -7,7 +7,8 @@ contact's place and answers live in the conversation row:
     conversation.data  = {"registration": {"full_name": …, "_history": [...], "_edit": …}}
 
 An answer handler returns `Next(trigger)` (the machine says where that leads) or
-`Retry(template)` (say what is wrong, ask again; earlier answers are kept).
+`Retry(template)` (say what is wrong, ask again; earlier answers are kept; two unreadable
+answers in a row hand the chat to CS).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from transitions import Machine
 
+from ispbot.flows import handoff
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.storage import conversations
@@ -33,6 +35,9 @@ class Retry:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     ask_again: bool = True
+    # The answer could not be read at all (not one of the choices, not a date), as opposed
+    # to read but wrong (a bad NIK): two in a row hand the chat to CS (flows/handoff.py).
+    unreadable: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,15 +148,23 @@ class Flow:
         else:
             answer = await question.read(turn)
         if isinstance(answer, Stay):
-            conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
+            still_here = turn.conversation.flow == self.name and turn.conversation.state == state
+            conversations.record_event(
+                turn.session, turn.conversation, "reprompt" if still_here else "answered", turn.now, state
+            )
             return
         if isinstance(answer, Retry):
             conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
+            if not answer.unreadable:
+                handoff.understood(turn)
+            elif await handoff.misunderstood(turn):
+                return
             turn.say(answer.template, **answer.context)
             if answer.ask_again:
                 await question.ask(turn)
             return
         conversations.record_event(turn.session, turn.conversation, "answered", turn.now, state)
+        handoff.understood(turn)
         if turn.conversation.flow != self.name:  # the handler finished or switched flows
             return
         await self.advance(turn, state, answer.trigger)

@@ -1,19 +1,25 @@
-"""The main menu: where every chat starts and returns. Registration and status check are
-here today; invoices, tickets, profile, FAQ and talking to CS say honestly that they are
-coming."""
+"""The main menu: where every chat starts and returns. Registration and status check for
+everyone; the account summary, invoices, tickets and profile for a known customer (see
+flows.account); the FAQ for everyone, also for questions typed at the menu."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from ispbot.flows import handoff
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.turn import Turn
-from ispbot.providers.messages import Choice
+from ispbot.providers.messages import Choice, InboundKind
 from ispbot.storage import registrations
+
+if TYPE_CHECKING:
+    from ispbot.flows.engine import Flow
 
 ITEMS = [
     ("register", "Daftar pasang baru", "New registration"),
     ("status", "Cek status pendaftaran", "Registration status"),
+    ("account", "Ringkasan akun", "Account summary"),
     ("invoices", "Tagihan", "Invoices"),
     ("ticket", "Lapor gangguan", "Report a problem"),
     ("profile", "Profil saya", "My profile"),
@@ -23,10 +29,13 @@ ITEMS = [
 KEYWORDS = {
     "register": {"daftar", "register", "pasang", "pasang baru", "langganan", "registrasi"},
     "status": {"status", "cek", "cek status", "lacak", "track"},
-    "invoices": {"tagihan", "invoice", "bayar", "billing"},
-    "ticket": {"tiket", "gangguan", "lapor", "ticket", "komplain"},
-    "profile": {"profil", "profile", "akun", "dashboard"},
-    "faq": {"faq", "tanya", "pertanyaan"},
+    "account": {"akun", "dashboard", "akun saya", "ringkasan", "ringkasan akun", "account", "saldo"},
+    "invoices": {"tagihan", "invoice", "invoices", "bayar", "billing", "tagihan saya", "cek tagihan"},
+    "ticket": {"tiket", "gangguan", "lapor", "ticket", "tickets", "komplain", "tiket saya", "lapor gangguan"},
+    "profile": {"profil", "profile", "profil saya", "data saya", "ubah data"},
+    "faq": {"faq", "tanya", "pertanyaan", "tanya jawab"},
+    "logout": {"keluar", "logout", "keluar akun"},
+    "delete_data": {"hapus data", "hapus data saya", "delete data", "delete my data"},
 }
 GREETINGS = {"halo", "hallo", "hai", "hi", "hello", "p", "assalamualaikum", "selamat pagi", "selamat siang",
              "selamat sore", "selamat malam", "pagi", "siang", "sore", "malam", "start", "mulai"}
@@ -48,6 +57,17 @@ async def finish_flow(turn: Turn, flow: str) -> None:
     turn.conversation.flow, turn.conversation.state = "menu", "MENU"
 
 
+async def leave_for_menu_word(turn: Turn, flow: Flow, own: str) -> bool:
+    """"daftar", "tagihan"… typed instead of an answer: the customer changed their mind, so
+    leave `flow` (whose own keyword is `own`) and do what they asked. False otherwise."""
+    if turn.message.kind is not InboundKind.TEXT or intent(turn.text) in (None, own):
+        return False
+    flow.drop(turn)
+    await finish_flow(turn, flow.name)
+    await handle(turn)
+    return True
+
+
 def intent(text: str) -> str | None:
     plain = " ".join(text.lower().split())
     for key, words in KEYWORDS.items():
@@ -57,7 +77,7 @@ def intent(text: str) -> str | None:
 
 
 async def handle(turn: Turn) -> None:
-    from ispbot.flows import tracking
+    from ispbot.flows import account, faq, self_service, tracking
     from ispbot.flows.registration import REGISTRATION
 
     text = turn.message.text.strip()
@@ -84,10 +104,30 @@ async def handle(turn: Turn) -> None:
         turn.conversation.misunderstood = 0
         await tracking.start(turn, text if (REG_NUMBER.search(text) or EMAIL.fullmatch(text)) else "")
         return
-    if key in ("invoices", "ticket", "profile", "faq", "cs"):
-        turn.say("coming_soon", feature=key)
+    if key is not None or text.lower() in GREETINGS:
+        handoff.understood(turn)
+    if key == "delete_data":
+        from ispbot.flows import data_deletion
+
+        await data_deletion.start(turn)
         return
+    if key in self_service.FEATURES:
+        await self_service.open_feature(turn, key)
+        return
+    if key == "logout":
+        turn.say("account_logged_out" if account.logout(turn) else "account_not_linked_logout")
+        return
+    if key == "cs":
+        await handoff.start(turn)
+        return
+    if key is None and text and text.lower() not in GREETINGS and turn.message.kind is InboundKind.TEXT:
+        found = await faq.matches(turn, text)
+        if found:  # a question the FAQ answers
+            handoff.understood(turn)
+            await faq.start(turn, text)
+            return
     if key is None and text.lower() not in GREETINGS and turn.conversation.state == "MENU" and text:
-        turn.conversation.misunderstood += 1
+        if await handoff.misunderstood(turn):
+            return
         turn.say("not_understood")
     await show(turn)

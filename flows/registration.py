@@ -10,19 +10,19 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 from typing import Any
 
 from ispbot.flows import address_questions as address
+from ispbot.flows import otp_step
 from ispbot.flows.answers import is_skip, parse_date
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, remember
 from ispbot.flows.turn import Turn
-from ispbot.providers.messages import Contact, InboundKind
+from ispbot.providers.messages import InboundKind
 from ispbot.providers.phone import InvalidPhone, masked, normalize_phone
-from ispbot.storage import otp, registrations
+from ispbot.storage import registrations
 from ispbot.storage.contact_fields import validate_email, validate_name
 from ispbot.storage.identity import mask_nik, validate_nik
 
@@ -41,11 +41,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "otp_confirmed", "source": "AWAIT_OTP", "dest": "ASK_NIK"},
     {"trigger": "nik_given", "source": "ASK_NIK", "dest": "ASK_KTP_PHOTO"},
     {"trigger": "photo_given", "source": "ASK_KTP_PHOTO", "dest": "ASK_STREET"},
-    {"trigger": "street_given", "source": "ASK_STREET", "dest": "ASK_RT_RW"},
-    {"trigger": "rt_rw_given", "source": "ASK_RT_RW", "dest": "ASK_CITY"},
-    {"trigger": "city_given", "source": "ASK_CITY", "dest": "ASK_DISTRICT"},
-    {"trigger": "district_given", "source": "ASK_DISTRICT", "dest": "ASK_VILLAGE"},
-    {"trigger": "village_given", "source": "ASK_VILLAGE", "dest": "ASK_POSTCODE"},
+    *address.TRANSITIONS,
     {"trigger": "postcode_given", "source": "ASK_POSTCODE", "dest": "ASK_LANDMARK"},
     {"trigger": "landmark_given", "source": "ASK_LANDMARK", "dest": "ASK_LOCATION"},
     {"trigger": "location_given", "source": "ASK_LOCATION", "dest": "ASK_PACKAGE"},
@@ -132,7 +128,7 @@ async def read_phone(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     if picked is None:
-        return Retry("choose_one")
+        return Retry("choose_one", unreadable=True)
     if value_of(picked) == "own":
         remember(turn, phone=turn.contact.phone, whatsapp_verified=True)
         return Next("own_number_chosen")
@@ -156,14 +152,9 @@ async def read_other_phone(turn: Turn) -> Answer:
 
 
 async def _send_code(turn: Turn, phone: str, *, then: Answer) -> Answer:
-    issued = await otp.issue(
-        turn.session, phone=phone, purpose="registration", now=turn.now, secret_key=turn.settings.secret_key or ""
+    return await otp_step.send_code(
+        turn, phone=phone, purpose="registration", template="otp", then=then, name=answers(turn).get("full_name", "")
     )
-    if isinstance(issued, otp.Refusal):
-        seconds = math.ceil(issued.retry_after.total_seconds())
-        return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60)})
-    turn.say_to(Contact(phone=phone), "otp", name=answers(turn).get("full_name", ""), code=issued.code, minutes=5)
-    return then
 
 
 async def ask_otp(turn: Turn) -> None:
@@ -172,19 +163,13 @@ async def ask_otp(turn: Turn) -> None:
 
 async def read_otp(turn: Turn) -> Answer:
     phone = answers(turn).get("phone", "")
-    text = turn.text.lower()
-    if text in ("kirim ulang", "ulang", "resend", "kirim lagi"):
+    if otp_step.wants_resend(turn):
         return await _send_code(turn, phone, then=Retry("reg_otp_resent", {"phone": masked(phone)}, ask_again=False))
-    check = await otp.verify(
-        turn.session, phone=phone, purpose="registration", code=text, now=turn.now,
-        secret_key=turn.settings.secret_key or "",
-    )
-    if check.result is otp.OtpResult.OK:
-        remember(turn, whatsapp_verified=True)
-        return Next("otp_confirmed")
-    if check.result is otp.OtpResult.WRONG:
-        return Retry("otp_wrong", {"left": check.attempts_left}, ask_again=False)
-    return Retry(f"otp_{check.result.value}", ask_again=False)
+    refused = await otp_step.check_code(turn, phone=phone, purpose="registration")
+    if refused is not None:
+        return refused
+    remember(turn, whatsapp_verified=True)
+    return Next("otp_confirmed")
 
 
 async def ask_nik(turn: Turn) -> None:
@@ -249,7 +234,7 @@ async def read_package(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     if picked is None:
-        return Retry("reg_bad_package", {"count": len(offered), "typed": turn.text[:30]})
+        return Retry("reg_bad_package", {"count": len(offered), "typed": turn.text[:30]}, unreadable=True)
     price = picked.description or ""
     remember(turn, package_id=int(value_of(picked)), package_name=picked.title, package_price=price)
     return Next("package_chosen")
@@ -277,7 +262,7 @@ async def read_date(turn: Turn) -> Answer:
     today = turn.now.astimezone(turn.settings.tz).date()
     chosen = date.fromisoformat(value_of(picked)) if picked else parse_date(turn.text, today)
     if chosen is None:
-        return Retry("reg_bad_date", {"typed": turn.text[:30]})
+        return Retry("reg_bad_date", {"typed": turn.text[:30]}, unreadable=True)
     horizon = today + timedelta(days=turn.settings.installation_horizon_days)
     if chosen <= today:
         return Retry("reg_date_past", {"chosen": chosen})
@@ -302,7 +287,7 @@ async def read_slot(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     if picked is None:
-        return Retry("choose_one")
+        return Retry("choose_one", unreadable=True)
     remember(turn, slot=SLOTS[value_of(picked)][0])
     return Next("slot_chosen")
 
@@ -350,7 +335,7 @@ async def read_confirm(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     if picked is None:
-        return Retry("choose_one")
+        return Retry("choose_one", unreadable=True)
     value = value_of(picked)
     if value == "edit":
         turn.ask("reg_edit_which", _edit_choices(turn), button="Ubah" if turn.locale != "en" else "Change")
@@ -383,12 +368,7 @@ REGISTRATION = Flow(
         "AWAIT_OTP": Question(ask_otp, read_otp, "help_otp"),
         "ASK_NIK": Question(ask_nik, read_nik, "help_nik"),
         "ASK_KTP_PHOTO": Question(ask_ktp_photo, read_ktp_photo, "help_ktp_photo"),
-        "ASK_STREET": Question(address.ask_street, address.read_street, "help_street"),
-        "ASK_RT_RW": Question(address.ask_rt_rw, address.read_rt_rw, "help_rt_rw"),
-        "ASK_CITY": Question(address.ask_city, address.read_city, "help_region"),
-        "ASK_DISTRICT": Question(address.ask_district, address.read_district, "help_region"),
-        "ASK_VILLAGE": Question(address.ask_village, address.read_village, "help_region"),
-        "ASK_POSTCODE": Question(address.ask_postcode, address.read_postcode, "help_postcode"),
+        **address.QUESTIONS,
         "ASK_LANDMARK": Question(address.ask_landmark, address.read_landmark, "help_landmark"),
         "ASK_LOCATION": Question(address.ask_location, address.read_location, "help_location"),
         "ASK_PACKAGE": Question(ask_package, read_package, "help_package"),

@@ -3,13 +3,18 @@ English), then the contact's current flow. Foreign numbers get a polite answer."
 
 from __future__ import annotations
 
-from ispbot.flows import menu, tracking
+from ispbot.flows import account, faq, handoff, invoices, menu, profile, support_tickets, tracking
+from ispbot.flows.data_deletion import DATA_DELETION
 from ispbot.flows.engine import Flow
 from ispbot.flows.registration import REGISTRATION
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 
-FLOWS: dict[str, Flow] = {"registration": REGISTRATION, "tracking": tracking.TRACKING}
+FLOWS: dict[str, Flow] = {
+    flow.name: flow
+    for flow in [REGISTRATION, tracking.TRACKING, account.ACCOUNT, invoices.INVOICES, support_tickets.TICKETS,
+                 profile.PROFILE, faq.FAQ, DATA_DELETION]
+}
 
 COMMANDS = {
     "menu": "menu", "menu utama": "menu", "main menu": "menu",
@@ -34,6 +39,9 @@ async def handle(turn: Turn) -> None:
     turn.conversation.reminders_sent = 0
     flow = FLOWS.get(turn.conversation.flow)
     command = command_of(turn)
+    if handoff.is_with_cs(turn):  # CS has it: the bot stays quiet (see flows/handoff.py)
+        await handoff.handle(turn, command)
+        return
     if command == "menu":
         await menu.show(turn)  # a registration draft is kept: "daftar" offers to resume it
     elif command == "cancel":
@@ -58,9 +66,7 @@ async def handle(turn: Turn) -> None:
         else:
             await menu.show(turn)
     elif command == "cs":
-        turn.say("coming_soon", feature="cs")
-        if flow is not None:
-            await flow.reask(turn)
+        await handoff.start(turn)
     elif flow is not None:
         await flow.handle(turn)
     else:

@@ -57,7 +57,7 @@ async def read_identifier(turn: Turn) -> Answer:
             return Retry("stale_choice")
         await _lookup(turn, choice_id.split(":", 1)[1])
         return Stay()
-    if not await _switch_if_menu_word(turn):
+    if not await menu.leave_for_menu_word(turn, TRACKING, "status"):
         await _lookup(turn, turn.text)
     return Stay()
 
@@ -92,19 +92,8 @@ async def ask_proof(turn: Turn) -> None:
         turn.say("track_ask_number_proof")
 
 
-async def _switch_if_menu_word(turn: Turn) -> bool:
-    """"daftar", "tagihan"… while we wait for a number or email: the customer changed their
-    mind, so leave tracking and do what they asked."""
-    if menu.intent(turn.text) in (None, "status"):
-        return False
-    TRACKING.drop(turn)
-    await menu.finish_flow(turn, "tracking")
-    await menu.handle(turn)
-    return True
-
-
 async def read_proof(turn: Turn) -> Answer:
-    if await _switch_if_menu_word(turn):
+    if await menu.leave_for_menu_word(turn, TRACKING, "status"):
         return Stay()
     draft = _draft(turn)
     text = turn.message.text.strip()

@@ -50,7 +50,7 @@ class Messages:
             return "-"
         if isinstance(value, datetime):
             value = value.astimezone(self.timezone).date()
-        pattern = "EEEE, d MMMM y" if fmt == "full" else "EEEE, d MMM"
+        pattern = {"full": "EEEE, d MMMM y", "short": "EEEE, d MMM", "compact": "d MMM y"}[fmt]
         return format_date(value, format=pattern, locale=locale)
 
     def datetime(self, value: datetime | None, locale: str) -> str:

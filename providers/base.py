@@ -140,7 +140,7 @@ def numbered_text(message: OutboundMessage) -> str:
     lines = [message.text, ""] if message.text else []
     for number, choice in enumerate(message.choices, start=1):
         line = f"{number}. {choice.title}"
-        if choice.description:
+        if choice.description and choice.description != choice.title:  # not the title twice
             line += f" — {choice.description}"
         lines.append(line)
     return "\n".join(lines)

@@ -386,9 +386,11 @@ def _truncate(text: str, limit: int) -> str:
 
 
 def _outbound(message: OutboundMessage) -> Json:
-    """Reply buttons (≤ 3 choices), a list (≤ 10), else numbered text; or an attachment."""
+    """Reply buttons (≤ 3 choices without descriptions: a button shows only its title), a
+    list (≤ 10), else numbered text; or an attachment."""
     count = len(message.choices) if message.kind is OutboundKind.CHOICES else 0
-    if 0 < count <= MAX_BUTTONS:
+    plain = all(not c.description for c in message.choices)
+    if 0 < count <= MAX_BUTTONS and plain:
         buttons = [
             {"type": "reply", "reply": _row(c.id, c.title, BUTTON_TITLE_LIMIT)}
             for c in message.choices

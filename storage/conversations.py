@@ -20,6 +20,16 @@ from ispbot.storage.upsert import insert_for
 async def lock(
     session: AsyncSession, contact: Contact, provider: str, now: datetime, locale: str
 ) -> Conversation:
+    conversation = await try_lock(session, contact, provider, now, locale, skip_locked=False)
+    assert conversation is not None
+    return conversation
+
+
+async def try_lock(
+    session: AsyncSession, contact: Contact, provider: str, now: datetime, locale: str, *, skip_locked: bool = True
+) -> Conversation | None:
+    """`lock`, except that on PostgreSQL a row another transaction holds is not waited for:
+    None then (that process is handling the contact and will see its next messages)."""
     await session.execute(
         insert_for(session, Conversation)
         .values(
@@ -40,8 +50,10 @@ async def lock(
     )
     stmt = select(Conversation).where(Conversation.contact_key == contact.key)
     if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    conversation = (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one()
+        stmt = stmt.with_for_update(skip_locked=skip_locked)
+    conversation = (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+    if conversation is None:
+        return None
     if conversation.provider != provider:
         conversation.provider = provider  # replies go back the way the customer wrote
     return conversation

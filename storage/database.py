@@ -1,10 +1,18 @@
 """Engine and sessions. SQLite gets WAL, foreign keys and a busy timeout on every
-connection; PostgreSQL runs through asyncpg. Nothing is created at import time."""
+connection; PostgreSQL runs through asyncpg. Nothing is created at import time.
+
+SQLite lets one writer in at a time and every transaction here begins IMMEDIATE, so two
+sessions of one process would only meet in SQLite's busy handler, which sleeps (up to
+100 ms a try). Instead the sessions of one process take turns on an asyncio lock (a task
+already holding it passes through); other processes still meet at the file lock.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -45,13 +53,38 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+class _TakingTurns:
+    """`async with sessions() as session`, where the sessions of one process take turns
+    (SQLite). Re-entrant within a task, so a session opened inside another one works."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+        self._lock = asyncio.Lock()
+        self._holding: ContextVar[bool] = ContextVar(f"holding_{id(self)}", default=False)
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        if self._holding.get():
+            async with self._factory() as session:
+                yield session
+            return
+        async with self._lock:
+            token = self._holding.set(True)
+            try:
+                async with self._factory() as session:
+                    yield session
+            finally:
+                self._holding.reset(token)
+
+
 class Database:
     """The engine and a session factory; `transaction()` is the unit of work."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        factory = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions: Any = _TakingTurns(factory) if url.startswith("sqlite") else factory
 
     @property
     def is_postgres(self) -> bool:

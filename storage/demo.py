@@ -7,11 +7,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.storage import sequences
 from ispbot.storage.faq import seed_faq
-from ispbot.storage.models import Customer, Invoice, Package, Ticket
+from ispbot.storage.models import Customer, Invoice, Package, Ticket, TicketEvent
 from ispbot.storage.users import Role, by_username, create_user
 
 # The six broadband packages: name, speed in Mbps, monthly price in Rupiah.
@@ -117,23 +118,28 @@ async def seed_demo_customer(session: AsyncSession, now: datetime, today: date) 
             )
         )
         invoices += 1
-    count = (await session.execute(select(func.count()).select_from(Ticket))).scalar_one()
-    session.add(
-        Ticket(
-            ticket_number=f"TKT-{today:%Y%m%d}-{count + 1:04d}",
-            kind="support",
-            status="resolved",
-            category="slow",
-            subject="Internet lambat di malam hari",
-            description="Kecepatan turun setelah jam 8 malam.",
-            customer_id=customer.id,
-            contact_phone=DEMO_CUSTOMER_PHONE,
-            created_via="whatsapp",
-            created_at=now - timedelta(days=10),
-            updated_at=now - timedelta(days=9),
-            resolved_at=now - timedelta(days=9),
-        )
+    number = await sequences.next_value(session, f"TKT-{today:%Y%m%d}")  # as storage.tickets numbers them
+    ticket = Ticket(
+        ticket_number=f"TKT-{today:%Y%m%d}-{number:04d}",
+        kind="support",
+        status="resolved",
+        category="slow",
+        subject="Internet lambat di malam hari",
+        description="Kecepatan turun setelah jam 8 malam.",
+        customer_id=customer.id,
+        contact_phone=DEMO_CUSTOMER_PHONE,
+        created_via="whatsapp",
+        created_at=now - timedelta(days=10),
+        updated_at=now - timedelta(days=9),
+        resolved_at=now - timedelta(days=9),
     )
+    session.add(ticket)
+    await session.flush()
+    session.add_all([  # its history, as a ticket handled in the admin has one
+        TicketEvent(ticket_id=ticket.id, from_status=None, to_status="open", created_at=ticket.created_at),
+        TicketEvent(ticket_id=ticket.id, from_status="open", to_status="resolved", note="Optimasi kanal WiFi",
+                    created_at=ticket.resolved_at),
+    ])
     await session.flush()
     return True, invoices, 1
 

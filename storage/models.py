@@ -134,6 +134,7 @@ class Registration(Base):
     customer_created_at: Mapped[datetime | None]
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     personal_data_purged_at: Mapped[datetime | None]
+    sla_alerted_at: Mapped[datetime | None]  # when CS was told it waits too long (once)
 
     package: Mapped[Package] = relationship(lazy="raise")
 
@@ -280,7 +281,7 @@ class Conversation(Base):
     state: Mapped[str] = mapped_column(String(40), default="start")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     locale: Mapped[str] = mapped_column(String(5), default="id")
-    mode: Mapped[str] = mapped_column(String(10), default="bot")  # bot, waiting, human
+    mode: Mapped[str] = mapped_column(String(10), default="bot", index=True)  # bot, waiting, human
     handoff_agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     handoff_at: Mapped[datetime | None]
     unread: Mapped[int] = mapped_column(default=0)
@@ -296,7 +297,11 @@ class ConversationEvent(Base):
     """What happened at each question: for the drop-off funnel."""
 
     __tablename__ = "conversation_events"
-    __table_args__ = (Index("ix_conversation_events_flow_state", "flow", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_conversation_events_flow_state", "flow", "state", "created_at"),
+        # the analytics' chat funnel: a flow's events in a time window, read from the index alone
+        Index("ix_conversation_events_flow_created", "flow", "created_at", "contact_key", "state", "event"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_key: Mapped[str] = mapped_column(String(80), index=True)
@@ -337,6 +342,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "next_attempt_at"),
         Index("ix_outbox_contact_id", "contact_key", "id"),
+        Index("ix_outbox_purpose", "purpose"),  # invoice reminders are looked up by purpose
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -391,3 +397,41 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime]
+
+
+class DataDeletionRequest(Base):
+    """A customer's request by chat to delete their personal data (UU 27/2022 PDP), and
+    what staff did about it."""
+
+    __tablename__ = "data_deletion_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_key: Mapped[str] = mapped_column(String(80), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, done
+    created_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what was deleted and kept
+
+
+class DailyDigest(Base):
+    """One row per local day whose digest went to the supervisors: sent once."""
+
+    __tablename__ = "daily_digests"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime]
+    recipients: Mapped[int] = mapped_column(default=0)
+
+
+class JobRun(Base):
+    """The last run of each scheduled job, for `ispbot jobs` (last and next run)."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    items: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)

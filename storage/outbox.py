@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -119,6 +120,27 @@ async def mark_sent(
             provider_message_id=provider_message_id,
             attempts=OutboxMessage.attempts + 1,
         )
+    )
+
+
+class Delivered(NamedTuple):
+    """A claimed row the gateway accepted."""
+
+    outbox_id: int
+    attempts: int  # before this delivery
+    provider_message_id: str | None
+    at: datetime
+
+
+async def mark_all_sent(session: AsyncSession, delivered: list[Delivered]) -> None:
+    """`mark_sent` for many rows at once (one executemany)."""
+    await session.execute(
+        update(OutboxMessage),
+        [
+            {"id": d.outbox_id, "status": "sent", "sent_at": d.at, "claimed_until": None,
+             "provider_message_id": d.provider_message_id, "attempts": d.attempts + 1}
+            for d in delivered
+        ],
     )
 
 

@@ -20,12 +20,17 @@ from ispbot.config import Settings
 from ispbot.services import Services
 from ispbot.storage.migrations import upgrade
 from ispbot.webhooks import SERVICES
+from tests import cpython_ast_bug
 from tests.fakes import FakeGateway
 
 POSTGRES_URL = os.environ.get(
     "ISPBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 CONFORMANCE = Path(__file__).parent / "conformance"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    cpython_ast_bug.install()
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,9 @@ class SentRequest:
                 return str(data["text"].get("body", ""))
             if "interactive" in data:
                 return str(data["interactive"]["body"]["text"])
+            for media in ("document", "image"):  # Cloud API attachments carry a caption
+                if isinstance(data.get(media), dict):
+                    return str(data[media].get("caption", ""))
             return str(data.get("text") or data.get("message") or data.get("caption") or "")
         form = self.form
         return form.get("message", "")

@@ -15,11 +15,19 @@ from aiohttp import web
 
 
 def setup_admin(app: web.Application) -> None:
+    from ispbot.webadmin.analytics import setup_analytics
+    from ispbot.webadmin.analytics_api import setup_analytics_api
     from ispbot.webadmin.api import setup_staff_api
     from ispbot.webadmin.api_public import setup_public_api
     from ispbot.webadmin.audit_view import setup_audit_view
+    from ispbot.webadmin.customers import setup_customers
+    from ispbot.webadmin.data_requests import setup_data_requests
+    from ispbot.webadmin.documents import setup_documents
     from ispbot.webadmin.events import setup_events
     from ispbot.webadmin.exports import setup_exports
+    from ispbot.webadmin.faq_admin import setup_faq_admin
+    from ispbot.webadmin.inbox import setup_inbox
+    from ispbot.webadmin.invoices import setup_invoices
     from ispbot.webadmin.login import setup_login
     from ispbot.webadmin.openapi import setup_openapi
     from ispbot.webadmin.pages import TEMPLATES, build_environment, security_headers
@@ -41,9 +49,20 @@ def setup_admin(app: web.Application) -> None:
     setup_registration_actions(app)
     setup_events(app)
     setup_tickets(app)
+    setup_customers(app)
+    setup_invoices(app)
     setup_users(app)
     setup_audit_view(app)
+    setup_data_requests(app)
+    setup_inbox(app)
+    setup_faq_admin(app)
+    setup_analytics(app)
     setup_track(app)
+    setup_documents(app)
     setup_public_api(app)
     setup_staff_api(app)
+    setup_analytics_api(app)
     setup_openapi(app)
+    from ispbot.webadmin.path_ids import oversized_ids
+
+    app.middlewares.append(oversized_ids)  # after the API's json_errors, which wraps it

@@ -27,6 +27,7 @@ from ispbot.webadmin.jsonapi import (
     ApiError,
     answer,
     api_view,
+    json_errors,
     read_json,
     registration_json,
     text_field,
@@ -154,6 +155,7 @@ async def create_customer(request: web.Request) -> web.StreamResponse:
 
 
 def setup_staff_api(app: web.Application) -> None:
+    app.middlewares.append(json_errors)
     app.router.add_get("/api/registrations", list_registrations)
     app.router.add_get("/api/registrations/stats", stats)
     app.router.add_get(r"/api/registrations/{id:\d+}", get_registration)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.app import SENDER
+from ispbot.ktp_encryption import PhotoCipher
 from ispbot.storage import otp, registrations
 from ispbot.storage.models import OtpCode, Package
 from ispbot.webadmin import intake, messaging
@@ -108,7 +109,8 @@ async def register(request: web.Request) -> web.StreamResponse:
     checked = intake.parse(body, today=now.astimezone(services.settings.tz).date(),
                            horizon_days=services.settings.installation_horizon_days)
     new = checked.new
-    photo_name = intake.save_photo(services.settings.data_dir, checked.photo) if checked.photo else None
+    photo_name = (intake.save_photo(services.settings.data_dir, checked.photo, PhotoCipher.of(services.settings))
+                  if checked.photo else None)
     new.id_card_photo = photo_name
     try:
         async with services.db.transaction() as session:

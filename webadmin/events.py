@@ -4,6 +4,10 @@ Every new row in `registration_events` (a new registration, a status change), fr
 process or any other (the chat, the public API, a second server on PostgreSQL), becomes
 one `registration` event. The stream polls that table by primary key (a cheap, indexed
 query) every second and resumes after `Last-Event-ID` when the browser reconnects.
+
+For staff with the chat inbox, every touched conversation (a customer's message, a
+handoff, an agent's reply) becomes one `conversation` event, and each batch of them an
+`inbox` event with the number of conversations waiting for CS (also sent at connect).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from ispbot.storage.models import Registration, RegistrationEvent
-from ispbot.webadmin.auth import staff_view
+from ispbot.webadmin.auth import current, staff_view
+from ispbot.webadmin.inbox import ConversationWatch
 from ispbot.webadmin.labels import status_label
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES
@@ -62,6 +67,18 @@ def _frame(event: str, data: object, event_id: int | None = None) -> bytes:
     return f"{head}event: {event}\ndata: {json.dumps(data)}\n\n".encode()
 
 
+async def _inbox_frames(request: web.Request, watch: ConversationWatch) -> list[bytes]:
+    async with request.app[SERVICES].db.sessions() as session:
+        changes, waiting = await watch.poll(session)
+    frames = [
+        _frame("conversation", {"id": c.conversation_id, "mode": c.mode, "unread": c.unread, "agent_id": c.agent_id})
+        for c in changes
+    ]
+    if waiting is not None:
+        frames.append(_frame("inbox", {"waiting": waiting}))
+    return frames
+
+
 @staff_view(Permission.VIEW_REGISTRATIONS)
 async def stream(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(
@@ -71,15 +88,22 @@ async def stream(request: web.Request) -> web.StreamResponse:
     resume = request.headers.get("Last-Event-ID", "")
     last_id = int(resume) if resume.isdigit() else await _latest_id(request)
     closing, poll = request.app[CLOSING], request.app[POLL_SECONDS]
+    watch = ConversationWatch() if current(request).can(Permission.HANDOFF) else None
     quiet = 0.0
     try:
         await response.write(_frame("ready", {"after": last_id}))
+        if watch is not None:
+            async with request.app[SERVICES].db.sessions() as session:
+                await response.write(_frame("inbox", {"waiting": await watch.prime(session)}))
         while not closing.is_set():
             events = await _events_after(request, last_id)
             for event_id, data in events:
                 await response.write(_frame("registration", data, event_id))
                 last_id = event_id
-            quiet = 0.0 if events else quiet + poll
+            frames = await _inbox_frames(request, watch) if watch is not None else []
+            for frame in frames:
+                await response.write(frame)
+            quiet = 0.0 if events or frames else quiet + poll
             if quiet >= HEARTBEAT_SECONDS:
                 await response.write(b": keep-alive\n\n")
                 quiet = 0.0

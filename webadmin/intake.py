@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from ispbot.ktp_encryption import PhotoCipher, write_photo
 from ispbot.providers.phone import InvalidPhone, normalize_phone
 from ispbot.storage.contact_fields import (
     Reason,
@@ -179,12 +180,8 @@ def parse(body: dict[str, Any], *, today: date, horizon_days: int) -> Intake:
     return intake
 
 
-def save_photo(data_dir: Path, photo: tuple[bytes, str]) -> str:
-    """Store a KTP photo privately; returns the file name kept on the registration."""
-    folder = data_dir / "ktp"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+def save_photo(data_dir: Path, photo: tuple[bytes, str], cipher: PhotoCipher) -> str:
+    """Store a KTP photo privately, encrypted; returns the file name kept on the registration."""
     name = secrets.token_hex(16) + photo[1]
-    path = folder / name
-    path.write_bytes(photo[0])
-    path.chmod(0o600)
+    write_photo(data_dir / "ktp", name, photo[0], cipher)
     return name

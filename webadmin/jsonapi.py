@@ -42,6 +42,21 @@ def api_view(handler: ApiHandler) -> ApiHandler:
     return view
 
 
+@web.middleware
+async def json_errors(request: web.Request, handler: ApiHandler) -> web.StreamResponse:
+    """Under /api/, the router's own refusals (404 no such route, 405 wrong method) answer
+    in the API's JSON shape too, as its OpenAPI document says."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if not request.path.startswith("/api/") or exc.status < 400:
+            raise
+        response = answer(None, exc.reason, status=exc.status, success=False)
+        if allow := exc.headers.get("Allow"):
+            response.headers["Allow"] = allow
+        return response
+
+
 async def read_json(request: web.Request, *, max_size: int | None = None) -> dict[str, Any]:
     """The request's JSON object; 400 for anything else, 413 when over `max_size`."""
     if max_size is not None:

@@ -78,3 +78,7 @@ def action_label(action: str) -> str:
         return ACTION[Action(action)]
     except ValueError:
         return action
+
+# Who has a conversation (conversations.mode), in the chat inbox.
+CONVERSATION_MODE = {"waiting": "Menunggu CS", "human": "Dengan CS", "bot": "Bot"}
+CONVERSATION_TONE = {"waiting": "yellow", "human": "blue", "bot": "gray"}

@@ -55,6 +55,33 @@ PUBLIC_STATUS = {
 REGISTRATION = {"type": "object", "description": "every stored field; NIK masked for roles without identity access"}
 ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": INTEGER}
 SECURED = [{"bearer": []}]
+TIMEFRAME_PARAMS = [
+    {"name": "days", "in": "query", "schema": {"enum": [7, 30, 60, 90], "default": 30},
+     "description": "the last N local days (alias: timeframe)"},
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "custom range start"},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "custom range end"},
+]
+ANALYTICS = {
+    "overview": "KPIs (total, approved and approval rate, conversion, average step times, pending > 24 h) "
+                "and the status distribution",
+    "trends": "Registrations per local day (with how many were approved/rejected) and the weekday × hour heatmap",
+    "package-popularity": "Per package: registrations, approved, approval rate, monthly revenue potential",
+    "rejection-analysis": "Rejection reasons with counts and shares",
+    "geographic-distribution": "Registrations by city and by kecamatan (official region codes)",
+    "funnel": "Lifecycle funnel (total → verified → survey → approved → customer), the WhatsApp registration "
+              "chat per question (reached, answered, dropped, median seconds, re-prompts) and the OTP step",
+}
+
+
+def _analytics_paths() -> dict[str, Any]:
+    window = {"type": "object", "properties": {"from": STRING, "to": STRING, "timezone": STRING}}
+    return {
+        f"/api/registration-analytics/{name}": {"get": {
+            "summary": summary, "tags": ["analytics"], "security": SECURED, "parameters": TIMEFRAME_PARAMS,
+            "responses": {"200": _json(_answer({"type": "object", "properties": {"window": window}}), "the numbers"),
+                          "400": ERROR, "401": ERROR, "403": ERROR}}}
+        for name, summary in ANALYTICS.items()
+    }
 
 
 def document(public_url: str) -> dict[str, Any]:
@@ -127,6 +154,7 @@ def document(public_url: str) -> dict[str, Any]:
                 "tags": ["staff"], "security": SECURED, "parameters": [ID_PARAM],
                 "responses": {"200": _json(_answer(REGISTRATION), "created"), "401": ERROR, "403": ERROR,
                               "404": ERROR, "409": ERROR}}},
+            **_analytics_paths(),
             "/api/openapi.json": {"get": {"summary": "This document", "tags": ["meta"],
                                           "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         },

@@ -28,6 +28,7 @@ from ispbot.webadmin.staff import STAFF
 from ispbot.webhooks import SERVICES
 
 TEMPLATES = web.AppKey("admin_templates", Environment)
+WAITING_COUNT = web.RequestKey("waiting_count", int)
 FLASH_COOKIE = "ispbot_flash"
 
 CONTENT_SECURITY_POLICY = (
@@ -66,6 +67,8 @@ def build_environment(timezone: ZoneInfo) -> Environment:
         ticket_status=lambda s: labels.TICKET_STATUS.get(s, s),
         ticket_tone=lambda s: labels.TICKET_TONE.get(s, "gray"),
         ticket_kind=lambda k: labels.TICKET_KIND.get(k, k),
+        mode_label=lambda m: labels.CONVERSATION_MODE.get(m, m),
+        mode_tone=lambda m: labels.CONVERSATION_TONE.get(m, "gray"),
         mask_nik=lambda n: mask_nik(n) if n else "-",
         phone=lambda p: local_format(p) if p else "-",
         whatsapp=whatsapp,
@@ -107,6 +110,7 @@ def render(
         "cs_phone": services.settings.cs_phone,
         "flash": pop_flash(request),
         "path": request.path,
+        "waiting_count": request.get(WAITING_COUNT),  # the chat inbox's nav badge (inbox.py)
     }
     values.update(context or {})
     response = web.Response(

@@ -14,6 +14,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.ktp_encryption import PhotoCipher, read_photo
+from ispbot.sla_alerts import overdue_before
 from ispbot.storage import audit, registrations, transcript
 from ispbot.storage import registration_queries as queries
 from ispbot.storage.lifecycle import TIMELINE, Action, Status, allowed_actions, timeline_position
@@ -55,6 +57,7 @@ async def registration_list(request: web.Request) -> web.StreamResponse:
         "kpis": kpis, "page": page, "total": total, "filter": flt, "newest_id": newest,
         "statuses": list(Status), "nav": "registrations",
         "can_bulk_verify": current(request).can(Permission.VERIFY),
+        "overdue_before": overdue_before(services),
     }
     if request.query.get("partial") == "1":
         return render(request, "registrations/_live.html", context)
@@ -98,6 +101,9 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         "deletable": registration.status in (Status.REJECTED, Status.CANCELLED)
         and staff.can(Permission.DELETE_REGISTRATION),
         "nav": "registrations",
+        "overdue": registration.status == Status.PENDING_VERIFICATION
+        and registration.created_at <= overdue_before(services),
+        "sla_hours": services.settings.sla_pending_hours,
     }
     return render(request, "registrations/detail.html", context)
 
@@ -124,7 +130,7 @@ async def ktp_photo(request: web.Request) -> web.StreamResponse:
             target_type="registration", target_id=registration.registration_number,
         )
     return web.Response(
-        body=await asyncio.to_thread(path.read_bytes),
+        body=await asyncio.to_thread(read_photo, path, PhotoCipher.of(services.settings)),
         content_type=KTP_TYPES[path.suffix.lower()],
         headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
     )

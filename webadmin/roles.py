@@ -10,11 +10,22 @@
 | message customer (resend, custom text) | ✓ | ✓ | ✓ |
 | export              |   ✓   |     ✓      | ✓  |
 | tickets (view, assign, status) | ✓ | ✓ | ✓ |
+| customers and invoices (view, invoice PDF) | ✓ | ✓ | ✓ |
+| record an invoice payment | ✓ | ✓ |    |
 | audit log           |   ✓   |     ✓      |    |
+| data deletion requests (see, carry out) | ✓ | ✓ |  |
+| analytics (page, CSV, analytics API) | ✓ | ✓ |  |
 | users               |   ✓   |            |    |
+| chat inbox (view, take, reply, hand back own) | ✓ | ✓ | ✓ |
+| take over or hand back another agent's chat | ✓ | ✓ |  |
+| FAQ (view)          |   ✓   |     ✓      | ✓  |
+| FAQ (create, edit, deactivate) | ✓ | ✓ |    |
 
 CS staff see the NIK and the KTP photo because verifying them is their job; each view of
 a photo writes an audit row, and lists and exports always show the NIK masked.
+
+CS look invoices up to answer customers ("CS checks → reply" in the seed); recording a
+payment moves money on the books, so, like approving, it is a supervisor's call.
 """
 
 from __future__ import annotations
@@ -40,6 +51,14 @@ class Permission(StrEnum):
     TICKETS = "tickets"
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
+    DATA_REQUESTS = "data_requests"
+    HANDOFF = "handoff"
+    TAKE_OVER = "take_over"
+    VIEW_FAQ = "view_faq"
+    EDIT_FAQ = "edit_faq"
+    VIEW_CUSTOMERS = "view_customers"
+    RECORD_PAYMENT = "record_payment"
+    VIEW_ANALYTICS = "view_analytics"
 
 
 _CS = frozenset(
@@ -53,6 +72,9 @@ _CS = frozenset(
         Permission.MESSAGE_CUSTOMER,
         Permission.EXPORT,
         Permission.TICKETS,
+        Permission.HANDOFF,
+        Permission.VIEW_FAQ,
+        Permission.VIEW_CUSTOMERS,
     }
 )
 _SUPERVISOR = _CS | {
@@ -60,6 +82,11 @@ _SUPERVISOR = _CS | {
     Permission.CREATE_CUSTOMER,
     Permission.DELETE_REGISTRATION,
     Permission.VIEW_AUDIT,
+    Permission.DATA_REQUESTS,
+    Permission.TAKE_OVER,
+    Permission.EDIT_FAQ,
+    Permission.RECORD_PAYMENT,
+    Permission.VIEW_ANALYTICS,
 }
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {

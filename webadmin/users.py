@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.providers.phone import InvalidPhone, normalize_phone
 from ispbot.storage import audit, sessions
 from ispbot.storage.models import User
 from ispbot.storage.users import Role, UserExists, create_user, hash_password
@@ -20,6 +21,13 @@ from ispbot.webadmin.roles import ROLE_LABELS, Permission
 from ispbot.webhooks import SERVICES
 
 MIN_PASSWORD = 10
+BAD_PHONE = "Nomor WhatsApp tidak valid (contoh: 081234567890)."
+
+
+def staff_phone(value: object) -> str | None:
+    """The phone field of the form: empty → None, else canonical 628…; InvalidPhone otherwise."""
+    text = str(value or "").strip()
+    return normalize_phone(text) if text else None
 
 
 async def _user(request: web.Request, session: AsyncSession) -> User:
@@ -55,12 +63,17 @@ async def user_create(request: web.Request) -> web.StreamResponse:
     if role not in {r.value for r in Role}:
         return redirect(request, "/admin/users", "Peran tidak dikenal.", "error")
     try:
+        phone = staff_phone(form.get("phone"))
+    except InvalidPhone:
+        return redirect(request, "/admin/users", BAD_PHONE, "error")
+    try:
         async with services.db.transaction() as session:
             user = await create_user(
                 session, username=username, password=str(form.get("password", "")), role=Role(role),
                 now=services.clock.now(), full_name=str(form.get("full_name", "")).strip()[:100],
                 is_technician=form.get("is_technician") == "1",
             )
+            user.phone = phone
             _record(request, session, "user.create", user, role=role)
     except UserExists:
         return redirect(request, "/admin/users", f"Nama pengguna “{username}” sudah dipakai.", "error")
@@ -100,14 +113,20 @@ async def user_update(request: web.Request) -> web.StreamResponse:
             return redirect(request, back, "Anda tidak dapat menurunkan peran atau menonaktifkan akun sendiri.", "error")
         if role not in {r.value for r in Role}:
             return redirect(request, back, "Peran tidak dikenal.", "error")
-        before = {"role": user.role, "is_active": user.is_active, "is_technician": user.is_technician}
+        try:
+            phone = staff_phone(form.get("phone", user.phone or ""))
+        except InvalidPhone:
+            return redirect(request, back, BAD_PHONE, "error")
+        before = {"role": user.role, "is_active": user.is_active, "is_technician": user.is_technician,
+                  "phone": user.phone}
         user.role, user.is_active = role, active
         user.is_technician = form.get("is_technician") == "1"
         user.full_name = str(form.get("full_name", user.full_name)).strip()[:100] or user.username
+        user.phone = phone
         if not active:
             await sessions.close_all_of(session, user.id)
         _record(request, session, "user.update", user, before=before,
-                after={"role": role, "is_active": active, "is_technician": user.is_technician})
+                after={"role": role, "is_active": active, "is_technician": user.is_technician, "phone": phone})
     return redirect(request, back, "Perubahan disimpan.")
 
 

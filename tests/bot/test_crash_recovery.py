@@ -6,17 +6,16 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
 from sqlalchemy import func, select
 
+from ispbot.bench.gateway import RecordingGateway, free_port
+from ispbot.bench.processes import start_service
 from ispbot.storage.database import Database
 from ispbot.storage.migrations import upgrade
 from ispbot.storage.models import InboxMessage, OutboxMessage
@@ -27,41 +26,6 @@ PHONES = [f"62812000003{i:02d}" for i in range(12)]
 PER_PHONE = 6
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class RecordingGateway:
-    """A real HTTP server speaking Fonnte's send API, recording what it is sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, str]] = []
-
-    async def send(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        self.sent.append({k: str(v) for k, v in form.items()})
-        return web.json_response({"status": True, "id": [len(self.sent)]})
-
-
-async def start_service(env: dict[str, str], port: int) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ispbot.cli", "serve", "--no-migrate", "--port", str(port),
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )
-    async with httpx.AsyncClient() as client:
-        for _ in range(200):
-            try:
-                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return process
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    process.kill()
-    raise AssertionError("service did not start")
-
-
 def webhook(phone: str, n: int) -> dict[str, Any]:
     return {"sender": phone, "message": "halo", "name": "Uji", "type": "text",
             "inboxid": int(phone[-2:]) * 1000 + n + 1, "isgroup": False, "device": "6281200000900"}
@@ -69,12 +33,7 @@ def webhook(phone: str, n: int) -> dict[str, Any]:
 
 async def test_sigkill_mid_stream_loses_nothing_and_processes_once(tmp_path: Path) -> None:
     gateway = RecordingGateway()
-    app = web.Application()
-    app.router.add_post("/send", gateway.send)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    gateway_port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", gateway_port).start()
+    await gateway.start()
 
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
     await asyncio.to_thread(upgrade, db_url)
@@ -84,7 +43,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_processes_once(tmp_path: Pat
         "ISPBOT_DATABASE_URL": db_url,
         "ISPBOT_PROVIDER": "fonnte",
         "ISPBOT_FONNTE_TOKEN": "test-token",
-        "ISPBOT_FONNTE_BASE_URL": f"http://127.0.0.1:{gateway_port}",
+        "ISPBOT_FONNTE_BASE_URL": gateway.url,
         "ISPBOT_DATA_DIR": str(tmp_path / "data"),
         "ISPBOT_SECRET_KEY": "crash-test-secret",
         "ISPBOT_OUTBOX_LEASE_SECONDS": "2",
@@ -122,7 +81,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_processes_once(tmp_path: Pat
     finally:
         process.send_signal(signal.SIGKILL)
         await process.wait()
-        await runner.cleanup()
+        await gateway.stop()
 
     async with db.sessions() as s:
         inbox_rows = list((await s.execute(select(InboxMessage))).scalars())
@@ -137,7 +96,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_processes_once(tmp_path: Pat
     per_message = Counter(r.inbox_id for r in replies)
     assert len(per_message) == len(inbox_rows) and set(per_message.values()) == {1}
     assert all(r.status == "sent" for r in replies)
-    delivered = Counter(s["target"] for s in gateway.sent)
+    delivered = Counter(s.to for s in gateway.sent)
     assert all(delivered[phone] >= PER_PHONE for phone in PHONES)
     duplicates = sum(delivered.values()) - len(replies)
     print(f"\ncrash test: {len(acknowledged)} messages, {kills} SIGKILLs, lost 0, duplicate sends {duplicates}")

@@ -113,7 +113,7 @@ def test_a_paid_invoice_says_so_and_shows_no_payment_code() -> None:
     )
     text, images = read(render(paid))
     assert "LUNAS" in text and "BELUM DIBAYAR" not in text
-    assert "Dibayar 1 Desember 2026 via bank_transfer" in text
+    assert "Dibayar 1 Desember 2026 via Transfer bank" in text
     assert "Cara pembayaran" not in text and images == 0
 
 

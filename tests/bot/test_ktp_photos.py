@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
+from ispbot.ktp_encryption import PhotoCipher, read_photo
 from ispbot.ktp_photos import fetch_pending_photos, image_type
 from ispbot.storage.models import Registration
 from tests.conftest import Harness
@@ -52,15 +53,54 @@ async def test_a_real_image_is_stored_privately_under_a_generated_name(fonnte: H
     name = await photo_of(fonnte)
     assert name and name.endswith(".jpg") and "/" not in name and "passwd" not in name
     stored = fonnte.services.settings.data_dir / "ktp" / name
-    assert stored.read_bytes() == JPEG and oct(stored.stat().st_mode & 0o777) == "0o600"
+    on_disk = stored.read_bytes()
+    assert oct(stored.stat().st_mode & 0o777) == "0o600"
+    assert JPEG not in on_disk and image_type(on_disk) is None  # encrypted at rest
+    assert read_photo(stored, PhotoCipher.of(fonnte.services.settings)) == JPEG
 
 
-async def test_something_that_is_not_an_image_is_not_kept(fonnte: Harness) -> None:
+async def test_something_that_is_not_an_image_is_not_kept_and_the_customer_is_told(fonnte: Harness) -> None:
     serve_photo(fonnte, httpx.Response(200, content=b"<?php evil(); ?>"))
     await register_with_photo(fonnte, "https://files.example/ktp.jpg")
     assert await fetch_pending_photos(fonnte.services) == 0
     assert await photo_of(fonnte) is None
     assert not list((fonnte.services.settings.data_dir / "ktp").glob("*"))
+    await fonnte.settle()
+    told = fonnte.gateway.texts_to("6281200000101")[-1]
+    assert "bukan foto JPG, PNG atau WebP" in told and "REG-" in told
+
+
+async def test_a_huge_photo_is_refused_once_not_retried_forever(fonnte: Harness) -> None:
+    serve_photo(fonnte, httpx.Response(200, content=JPEG + b"\x00" * (6 * 1024 * 1024)))
+    await register_with_photo(fonnte, "https://files.example/ktp.jpg")
+    assert await fetch_pending_photos(fonnte.services) == 0
+    assert await photo_of(fonnte) is None  # not "pending:" any more
+    assert await fetch_pending_photos(fonnte.services) == 0
+    await fonnte.settle()
+    assert "lebih dari 5 MB" in fonnte.gateway.texts_to("6281200000101")[-1]
+    assert not list((fonnte.services.settings.data_dir / "ktp").glob("*"))
+
+
+async def test_a_file_that_is_not_a_photo_is_refused_in_the_chat(cloudapi: Harness) -> None:
+    import json
+
+    from tests.flows.chat import Chat
+
+    chat = Chat(cloudapi, gateway="cloudapi")
+    await chat.send("halo")
+    for text in ["1", "Budi Santoso", "budi@gmail.com"]:
+        await chat.send(text)
+    await chat.tap("ini")
+    await chat.send("3273010101900001")
+    body = chat._cloudapi("", None, None, "x")
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["image"]["mime_type"] = "application/x-msdownload"
+    raw = json.dumps(body).encode()
+    from tests.bot.test_webhooks import meta_signature
+
+    assert (await cloudapi.post("cloudapi", raw, headers=meta_signature(raw))).status == 200
+    await cloudapi.settle()
+    refused, again = chat.replies()
+    assert "foto (JPG/PNG)" in refused and "foto KTP" in again  # asked again, nothing stored
 
 
 async def test_a_gateway_outage_is_retried_at_the_next_run(fonnte: Harness) -> None:

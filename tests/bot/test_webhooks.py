@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +179,82 @@ def test_secrets_with_undecodable_bytes_are_compared_not_crashed() -> None:
     request = WebhookRequest("POST", b"{}", headers={"x-webhook-secret": "\udcff"})
     with pytest.raises(WebhookForbidden):
         check_shared_secret(request, "expected")
+
+
+# -- hostile input ------------------------------------------------------------------------
+
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(["{{ 7*7 }}", "<script>alert(1)</script>", "'; DROP TABLE inbox; --", "\u202e\u200b",
+                     "x" * 10_000, "😀" * 50, "", " ", "0", "-1", "1e309", "null", "@s.whatsapp.net"]),
+)
+
+
+def _replace_strings(value: Any, draw: Callable[[], str]) -> Any:
+    if isinstance(value, str):
+        return draw()
+    if isinstance(value, list):
+        return [_replace_strings(v, draw) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace_strings(v, draw) for k, v in value.items()}
+    return value
+
+
+_PARSERS: dict[str, Any] = {}
+
+
+@settings(max_examples=120, deadline=None)
+@given(case=st.sampled_from(recorded_bodies()), data=st.data())
+def test_every_parser_reads_hostile_strings_in_real_payloads_or_refuses_them(case: Any, data: Any) -> None:
+    """Every string of every recorded payload replaced by hostile text: the gateway's parser
+    returns neutral messages or refuses the body (MalformedWebhook), nothing else."""
+    import httpx
+
+    from ispbot.providers.base import WebhookRequest
+    from ispbot.providers.errors import WebhookRejected
+    from ispbot.providers.messages import DeliveryStatus, InboundMessage
+    from ispbot.providers.registry import build_providers
+    from tests.conftest import make_settings
+
+    gateway, _, body = case
+    hostile = _replace_strings(body, lambda: data.draw(HOSTILE_TEXT))
+    providers = _PARSERS or _PARSERS.update(build_providers(
+        make_settings("sqlite+aiosqlite://", Path("/nonexistent"), **ALL_GATEWAYS), httpx.AsyncClient())) or _PARSERS
+    request = WebhookRequest("POST", json.dumps(hostile).encode(), headers={"content-type": "application/json"})
+    try:
+        events = providers[gateway].parse_webhook(request)
+    except WebhookRejected:
+        return
+    for event in events:
+        assert isinstance(event, InboundMessage | DeliveryStatus)
+        if isinstance(event, InboundMessage):
+            assert InboundMessage.from_json(event.to_json()) == event  # storable in the inbox
+
+
+async def test_a_replayed_signed_body_is_accepted_but_handled_once(gateways: Harness) -> None:
+    body = json.loads((CONFORMANCE / "cloudapi" / "message.json").read_text())["text"]
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["from"] = "6281200000111"
+    body["entry"][0]["changes"][0]["value"]["contacts"][0]["wa_id"] = "6281200000111"
+    raw = json.dumps(body).encode()
+    answers = [await gateways.post("cloudapi", raw, headers=meta_signature(raw)) for _ in range(3)]
+    assert [a.status for a in answers] == [200, 200, 200]
+    assert [(await a.json())["stored"] for a in answers] == [1, 0, 0]
+    await gateways.settle()
+    assert len(gateways.gateway.texts_to("6281200000111")) == 1
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x",
+                                          "application/x-www-form-urlencoded", "", "application/json; charset=latin-1"])
+@pytest.mark.parametrize("gateway", ["fonnte", "wablas", "woowa", "cloudapi", "waha", "evolution"])
+async def test_wrong_content_types_are_4xx_never_500(gateways: Harness, gateway: str, content_type: str) -> None:
+    for raw in (b"<xml>no</xml>", b"a=1&b=%ff%fe", b"\xff\xfe\x00garbage", b'{"sender": "6281200000101"}'):
+        headers = {"content-type": content_type, **(meta_signature(raw) if gateway == "cloudapi" else {})}
+        response = await gateways.client.post(f"/webhooks/{gateway}", data=raw, headers=headers)
+        assert response.status in (200, 400, 401, 403, 415), (content_type, raw, response.status)
+
+
+async def test_signed_but_deeply_nested_or_oversized_cloudapi_bodies_are_refused(gateways: Harness) -> None:
+    nested = b'{"entry": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert (await gateways.post("cloudapi", nested, headers=meta_signature(nested))).status == 400
+    huge = json.dumps({"object": "whatsapp_business_account", "pad": "x" * (1024 * 1024 + 1)}).encode()
+    assert (await gateways.post("cloudapi", huge, headers=meta_signature(huge))).status == 413

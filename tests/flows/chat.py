@@ -70,7 +70,7 @@ class Chat:
         if interactive["type"] == "button":
             return [{"id": b["reply"]["id"], "title": b["reply"]["title"]} for b in interactive["action"]["buttons"]]
         rows = interactive["action"]["sections"][0]["rows"]
-        return [{"id": r["id"], "title": r["title"]} for r in rows]
+        return [{"id": r["id"], "title": r["title"], "description": r.get("description", "")} for r in rows]
 
     def _fonnte(self, text: str, location: tuple[float, float] | None, image_url: str | None) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -92,3 +92,24 @@ async def test_a_new_code_replaces_the_old_one_so_attempts_do_not_reset_by_guess
         assert (await check(db, clock, old.code)).result is otp.OtpResult.WRONG
     assert (await check(db, clock, new.code)).result is otp.OtpResult.OK
     await db.dispose()
+
+
+async def test_guessing_across_resends_gets_at_most_fifteen_tries_an_hour_and_never_in(
+    db_url: str, clock: FakeClock
+) -> None:
+    """An attacker who asks for a new code as soon as allowed and guesses every code three
+    times: never in, and at most 5 codes × 3 tries = 15 guesses counted in an hour."""
+    db = Database(db_url)
+    counted = 0
+    for _ in range(60):  # an hour, a minute at a time
+        issued = await issue(db, clock)
+        if isinstance(issued, otp.IssuedCode):
+            wrong = f"{(int(issued.code) + 1) % 1_000_000:06d}"
+            for _ in range(5):
+                result = (await check(db, clock, wrong)).result
+                assert result is not otp.OtpResult.OK
+                counted += result is otp.OtpResult.WRONG
+            assert (await check(db, clock, issued.code)).result is otp.OtpResult.BURNED  # even the right one
+        clock.advance(seconds=61)
+    assert counted <= 5 * 2  # two WRONG answers per code; the third try burns it
+    await db.dispose()

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from ispbot.storage.models import OutboxMessage, Package, Registration, User
 from ispbot.webadmin.auth import new_api_token
 from tests.conftest import Harness
-from tests.webadmin.support import make_registration
+from tests.webadmin.support import Browser, make_registration
 
 PHONE = "6281200000111"
 
@@ -126,7 +126,7 @@ async def test_an_unknown_address_is_only_a_warning(h: Harness) -> None:
     assert response.status == 201 and "address_unknown" in (await response.json())["data"]["warnings"]
 
 
-async def test_ktp_photo_as_a_data_url_is_kept_private(h: Harness) -> None:
+async def test_ktp_photo_as_a_data_url_is_kept_private(h: Harness, cs: Browser) -> None:
     await verified_phone(h)
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 2_000_000  # over the 1 MiB webhook limit
     photo = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
@@ -135,7 +135,11 @@ async def test_ktp_photo_as_a_data_url_is_kept_private(h: Harness) -> None:
     async with h.services.db.sessions() as session:
         registration = (await session.execute(select(Registration))).scalar_one()
     stored = h.services.settings.data_dir / "ktp" / (registration.id_card_photo or "")
-    assert stored.read_bytes() == jpeg and oct(stored.stat().st_mode)[-3:] == "600"
+    on_disk = stored.read_bytes()
+    assert oct(stored.stat().st_mode)[-3:] == "600"
+    assert not on_disk.startswith(b"\xff\xd8") and jpeg[:4096] not in on_disk  # encrypted at rest
+    shown = await cs.get(f"/admin/registrations/{registration.id}/ktp")
+    assert shown.status == 200 and await shown.read() == jpeg  # the admin still shows it
     assert (await h.client.get(f"/static/../ktp/{registration.id_card_photo}")).status == 404
 
 

@@ -242,3 +242,37 @@ async def test_tracking_page_on_a_phone(live: LiveApp, chromium: Browser) -> Non
     await page.set_viewport_size({"width": 1280, "height": 900})
     await shot(page, "tracking-desktop")
     await context.close()
+
+
+async def test_analytics_page_draws_its_charts(live: LiveApp, chromium: Browser) -> None:
+    from tests.storage.analytics_data import seed_chats, seed_registrations
+
+    await seed(live)
+    await seed_registrations(live.harness.services.db, live.clock)
+    await seed_chats(live.harness.services.db)
+    context = await chromium.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")
+    page = await context.new_page()
+    await page.goto(f"{live.url}/admin/login?next=/admin/analytics")
+    await page.fill("input[name=username]", "supervisor")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button:has-text('Masuk')")
+    await expect(page.locator("h1")).to_have_text("Analitik Pendaftaran")
+    await expect(page.locator("[data-kpi=total]")).to_have_text("14")  # 8 from seed() + 6 in the window
+    for chart in ("status", "funnel", "trend", "reasons", "heatmap", "cities", "districts"):
+        svg = page.locator(f"#chart-{chart} svg")
+        await expect(svg).to_be_visible()
+        assert await svg.locator("path, rect, polyline, circle").count() >= 1, chart
+        assert "chart-empty" not in (await svg.get_attribute("class") or ""), chart
+        box = await svg.bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 30, chart
+    await expect(page.locator("#chart-funnel svg title").first).to_have_text("Funnel konversi")
+    await expect(page.locator("#question-funnel tbody tr")).to_have_count(20)
+    await shot(page, "analytics")
+    async with page.expect_download() as download:
+        await page.click("#packages a:has-text('CSV')")
+    assert (await download.value).suggested_filename.startswith("analitik-packages-")
+    await page.click("a:has-text('7 hari')")
+    await expect(page.locator("[data-kpi=total]")).to_have_text("13")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await shot(page, "analytics-mobile")
+    await context.close()

@@ -15,7 +15,9 @@ import aiohttp
 import pytest
 from sqlalchemy import select, update
 
-from ispbot.storage.models import Ticket, User
+from ispbot.providers.messages import Contact
+from ispbot.storage import conversations, handoffs
+from ispbot.storage.models import Customer, FaqEntry, Invoice, Ticket, User
 from ispbot.webadmin.auth import new_api_token
 from tests.conftest import Harness
 from tests.webadmin.support import Browser, make_registration, seed_staff
@@ -28,6 +30,8 @@ ADMIN_PAGE = {"anonymous": "login", "cs": 403, "supervisor": 403, "admin": 200}
 ADMIN_ACTION = {"anonymous": "login", "cs": 403, "supervisor": 403, "admin": "see"}
 EVERYONE_200 = dict.fromkeys(ROLES, 200)
 API_READ = {"anonymous": 401, "cs": 200, "supervisor": 200, "admin": 200}
+SUPERVISOR_PAGE = {"anonymous": "login", "cs": 403, "supervisor": 200, "admin": 200}
+API_SUPERVISOR = {"anonymous": 401, "cs": 403, "supervisor": 200, "admin": 200}
 API_APPROVAL = {"anonymous": 401, "cs": 403, "supervisor": 409, "admin": 409}  # 409: not approvable yet
 
 
@@ -63,6 +67,13 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("GET", "/admin/tickets/{id}", "/admin/tickets/{ticket}", None, STAFF_ONLY),
     ("POST", "/admin/tickets/{id}/assign", "/admin/tickets/{ticket}/assign", {"user_id": ""}, STAFF_ACTION),
     ("POST", "/admin/tickets/{id}/status", "/admin/tickets/{ticket}/status", {"status": "in_progress"}, STAFF_ACTION),
+    ("GET", "/admin/customers", "/admin/customers", None, STAFF_ONLY),
+    ("GET", "/admin/customers/{id}", "/admin/customers/{customer}", None, STAFF_ONLY),
+    ("GET", "/admin/invoices", "/admin/invoices", None, STAFF_ONLY),
+    ("GET", "/admin/invoices/{id}", "/admin/invoices/{invoice}", None, STAFF_ONLY),
+    ("GET", "/admin/invoices/{id}/pdf", "/admin/invoices/{invoice}/pdf", None, STAFF_ONLY),
+    ("POST", "/admin/invoices/{id}/pay", "/admin/invoices/{invoice}/pay", {"method": "qris", "reference": "Q1"},
+     SUPERVISOR_ACTION),  # supervisor pays it, admin is told it is paid already: both "see"
     ("GET", "/admin/users", "/admin/users", None, ADMIN_PAGE),
     ("POST", "/admin/users", "/admin/users", {"username": "tester", "role": "cs", "password": "tester-password"},
      ADMIN_ACTION),
@@ -72,8 +83,30 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("POST", "/admin/users/{id}/token", "/admin/users/{user}/token", {}, ADMIN_PAGE),
     ("POST", "/admin/users/{id}/token/revoke", "/admin/users/{user}/token/revoke", {}, ADMIN_ACTION),
     ("GET", "/admin/audit", "/admin/audit", None, {"anonymous": "login", "cs": 403, "supervisor": 200, "admin": 200}),
+    ("GET", "/admin/data-requests", "/admin/data-requests", None, {"anonymous": "login", "cs": 403, "supervisor": 200,
+                                                                   "admin": 200}),
+    ("GET", "/admin/data-requests/{id}", "/admin/data-requests/{data_request}", None,
+     {"anonymous": "login", "cs": 403, "supervisor": 200, "admin": 200}),
+    ("POST", "/admin/data-requests/{id}/complete", "/admin/data-requests/{data_request}/complete", {},
+     SUPERVISOR_ACTION),
+    ("GET", "/admin/inbox", "/admin/inbox", None, STAFF_ONLY),
+    ("GET", "/admin/inbox/{id}", "/admin/inbox/{convo}", None, STAFF_ONLY),
+    ("POST", "/admin/inbox/{id}/take", "/admin/inbox/{convo}/take", {}, STAFF_ACTION),
+    ("POST", "/admin/inbox/{id}/reply", "/admin/inbox/{convo}/reply", {"text": "Halo"}, STAFF_ACTION),
+    ("POST", "/admin/inbox/{id}/handback", "/admin/inbox/{convo}/handback", {}, STAFF_ACTION),
+    ("GET", "/admin/faq", "/admin/faq", None, STAFF_ONLY),
+    ("POST", "/admin/faq", "/admin/faq", {"category": "Lain-lain", "question": "Tes?", "answer": "Ya."},
+     SUPERVISOR_ACTION),
+    ("GET", "/admin/faq/new", "/admin/faq/new", None, {"anonymous": "login", "cs": 403, "supervisor": 200, "admin": 200}),
+    ("GET", "/admin/faq/{id}", "/admin/faq/{faq}", None, STAFF_ONLY),
+    ("POST", "/admin/faq/{id}", "/admin/faq/{faq}", {"category": "Lain-lain", "question": "Tes lagi?", "answer": "Ya."},
+     SUPERVISOR_ACTION),
+    ("POST", "/admin/faq/{id}/active", "/admin/faq/{faq}/active", {"active": "0"}, SUPERVISOR_ACTION),
+    ("GET", "/admin/analytics", "/admin/analytics", None, SUPERVISOR_PAGE),
+    ("GET", "/admin/analytics/{table}.csv", "/admin/analytics/packages.csv", None, SUPERVISOR_PAGE),
     ("GET", "/track", "/track", None, EVERYONE_200),
     ("GET", "/track/{number}", "/track/{number}", None, EVERYONE_200),
+    ("GET", "/d/invoice/{token}", "/d/invoice/not-a-token", None, both(403)),  # only a signed token opens it
     ("POST", "/api/registrations/public/request-otp", "/api/registrations/public/request-otp", {"json": {}}, both(422)),
     ("POST", "/api/registrations/public/verify-otp", "/api/registrations/public/verify-otp",
      {"json": {"phone": "081200000199", "otp": "123456"}}, both(422)),
@@ -88,6 +121,9 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
      API_APPROVAL),
     ("POST", "/api/registrations/{id}/create-customer", "/api/registrations/{reg}/create-customer", {"json": {}},
      API_APPROVAL),
+    *[("GET", f"/api/registration-analytics/{name}", f"/api/registration-analytics/{name}", None, API_SUPERVISOR)
+      for name in ("overview", "trends", "package-popularity", "rejection-analysis", "geographic-distribution",
+                   "funnel")],
     ("GET", "/api/openapi.json", "/api/openapi.json", None, EVERYONE_200),
     ("GET", "/static", "/static/admin.css", None, EVERYONE_200),
     ("GET", "/healthz", "/healthz", None, EVERYONE_200),
@@ -141,8 +177,29 @@ async def test_every_route_answers_each_role_as_the_table_says(
         ticket = await tickets.open_ticket(session, kind="support", now=h.clock.now(), timezone=h.services.settings.tz,
                                            subject="Internet mati", contact_phone=registration.phone)
         assert isinstance(ticket, Ticket)
+        convo = await conversations.lock(session, Contact(phone=registration.phone), "sandbox", h.clock.now(), "id")
+        handoffs.start(convo, h.clock.now())
+        entry = FaqEntry(category="Lain-lain", question="Apa kabar?", answer="Baik.", keywords="", sort_order=1,
+                         is_active=True, updated_at=h.clock.now())
+        session.add(entry)
+        await session.flush()
+        from ispbot.storage import data_requests
+
+        data_request = await data_requests.open_request(session, contact_key="6281200000199", phone="6281200000199",
+                                                        now=h.clock.now())
+        customer = Customer(customer_code="AGLS202511010001", full_name="Budi Santoso", email="budi@example.com",
+                            phone=registration.phone, account_status="active", created_at=h.clock.now(),
+                            updated_at=h.clock.now())
+        session.add(customer)
+        await session.flush()
+        invoice = Invoice(invoice_number=f"INV-202611-{customer.id:05d}", customer_id=customer.id, period="2026-11",
+                          issue_date=h.clock.now().date(), due_date=h.clock.now().date(), amount=199_900,
+                          status="unpaid", lines=[], created_at=h.clock.now())
+        session.add(invoice)
+        await session.flush()
     values = {"reg": str(registration.id), "ticket": str(ticket.id), "user": str(tech.id),
-              "number": registration.registration_number}
+              "number": registration.registration_number, "convo": str(convo.id), "faq": str(entry.id),
+              "data_request": str(data_request.id), "customer": str(customer.id), "invoice": str(invoice.id)}
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     browsers: dict[str, Browser] = {}
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as anonymous:

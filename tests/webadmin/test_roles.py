@@ -12,7 +12,7 @@ EXPECTED = {
     "admin": set(Permission),
     "supervisor": set(Permission) - {P.MANAGE_USERS},
     "cs": {P.VIEW_REGISTRATIONS, P.VIEW_IDENTITY, P.VERIFY, P.SCHEDULE_SURVEY, P.COMPLETE_SURVEY, P.REJECT,
-           P.MESSAGE_CUSTOMER, P.EXPORT, P.TICKETS},
+           P.MESSAGE_CUSTOMER, P.EXPORT, P.TICKETS, P.HANDOFF, P.VIEW_FAQ, P.VIEW_CUSTOMERS},
     "technician": set(),  # not a role: holds nothing
 }
 

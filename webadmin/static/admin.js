@@ -1,4 +1,5 @@
-// ispbot admin: confirmations, bulk selection, and live updates over server-sent events.
+// ispbot admin: confirmations, bulk selection, and live updates over server-sent events
+// (registrations, and the CS chat inbox).
 // Plain JavaScript, no dependencies, works offline.
 (function () {
   "use strict";
@@ -78,10 +79,64 @@
       if (String(data.registration_id) === live.getAttribute("data-registration") && banner) banner.hidden = false;
     } else if (banner) banner.hidden = false;
   }
-  if (live && window.EventSource) {
+  // The CS chat inbox: the waiting count in the nav, the queue, the open conversation.
+  function setWaiting(count) {
+    document.querySelectorAll("[data-waiting-count]").forEach(function (el) {
+      el.textContent = String(count);
+      el.hidden = count === 0;
+    });
+  }
+  var refreshing = {};
+  function refresh(box, src, keepDraft) {
+    if (refreshing[src]) { refreshing[src] = "again"; return; }
+    refreshing[src] = "busy";
+    var draft = keepDraft ? box.querySelector("textarea") : null;
+    var text = draft ? draft.value : "";
+    var focused = draft && document.activeElement === draft;
+    fetch(src, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        box.innerHTML = html;
+        var fresh = keepDraft ? box.querySelector("textarea") : null;
+        if (fresh && text) fresh.value = text;
+        if (fresh && focused) fresh.focus();
+        scrollChats();
+      })
+      .catch(function () { /* the next event tries again */ })
+      .then(function () {
+        var again = refreshing[src] === "again";
+        refreshing[src] = false;
+        if (again) refresh(box, src, keepDraft);
+      });
+  }
+  var inboxList = document.getElementById("inbox-list");
+  var conversation = document.getElementById("conversation");
+  var lastWaiting = null;
+  function onConversation(data) {
+    if (inboxList) refresh(inboxList, inboxList.getAttribute("data-inbox-src"), false);
+    if (conversation && String(data.id) === conversation.getAttribute("data-conversation-id")) {
+      refresh(conversation, conversation.getAttribute("data-conversation-src"), true);
+    }
+  }
+  function onInbox(data) {
+    if (lastWaiting !== null && data.waiting > lastWaiting) toast("Pelanggan menunggu CS (" + data.waiting + ")");
+    lastWaiting = data.waiting;
+    setWaiting(data.waiting);
+  }
+
+  var wanted = live || inboxList || conversation || document.querySelector("[data-waiting-count]");
+  if (wanted && window.EventSource) {
     var source = new EventSource("/admin/events");
-    source.addEventListener("registration", function (event) {
-      try { onChange(JSON.parse(event.data)); } catch (e) { /* a malformed event is ignored */ }
+    if (live) {
+      source.addEventListener("registration", function (event) {
+        try { onChange(JSON.parse(event.data)); } catch (e) { /* a malformed event is ignored */ }
+      });
+    }
+    source.addEventListener("conversation", function (event) {
+      try { onConversation(JSON.parse(event.data)); } catch (e) { /* a malformed event is ignored */ }
+    });
+    source.addEventListener("inbox", function (event) {
+      try { onInbox(JSON.parse(event.data)); } catch (e) { /* a malformed event is ignored */ }
     });
     document.body.setAttribute("data-live", "connecting");
     source.addEventListener("ready", function () { document.body.setAttribute("data-live", "on"); });

@@ -1,0 +1,148 @@
+"""Carrying out a customer's data deletion request (UU 27/2022 PDP), by staff in the admin.
+
+Deleted or anonymised:
+- every registration of the number that did not become a subscription: NIK, KTP photo
+  (file too), name, email, phone, street address, RT/RW, location, landmark and notes;
+  one still in progress is cancelled first. Kept on it: the number, dates, status, package
+  and the area (city, kecamatan, kelurahan, postcode) — not personal on their own, and the
+  statistics need them;
+- on an approved registration or a customer's: the NIK and KTP photo (verification is
+  done) — the rest is the subscription contract;
+- the chat: conversation state, every stored message to and from the number, the
+  conversation events, the number's one-time codes.
+Kept, because the law requires it: the customer record and its invoices (contract and tax
+records, UU KUP), and the audit log and the request itself (proof of the processing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.data_retention import photo_file
+from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot.services import Services
+from ispbot.storage import audit, conversations, outbox, registrations
+from ispbot.storage.lifecycle import BEFORE_APPROVAL, Action, Status
+from ispbot.storage.models import (
+    Conversation,
+    ConversationEvent,
+    Customer,
+    DataDeletionRequest,
+    InboxMessage,
+    Invoice,
+    OtpCode,
+    OutboxMessage,
+    Registration,
+    User,
+)
+
+SUBSCRIBED = (Status.APPROVED.value, Status.CUSTOMER_CREATED.value)
+ANONYMISED = "(dihapus)"
+
+
+async def found_for(session: AsyncSession, request: DataDeletionRequest) -> tuple[list[Registration], list[Customer]]:
+    """The registrations and customers of the requesting number."""
+    conditions = [Registration.contact_key == request.contact_key]
+    if request.phone:
+        conditions.append(Registration.phone == request.phone)
+    regs = list((await session.execute(select(Registration).where(or_(*conditions)).order_by(Registration.id))).scalars())
+    customers = list((await session.execute(
+        select(Customer).where(Customer.phone == (request.phone or request.contact_key)).order_by(Customer.id)
+    )).scalars()) if request.phone else []
+    return regs, customers
+
+
+def _anonymise(registration: Registration) -> None:
+    registration.full_name = ANONYMISED
+    registration.email = f"dihapus-{registration.id}@invalid"
+    registration.phone = ""
+    registration.contact_key = None
+    registration.address = ANONYMISED
+    registration.rt = registration.rw = None
+    registration.latitude = registration.longitude = None
+    registration.address_notes = registration.notes = None
+
+
+async def erase(
+    services: Services, session: AsyncSession, request: DataDeletionRequest, actor: User, ip: str | None
+) -> list[Path]:
+    """Do what the module says, mark the request done, audit it and tell the customer.
+    Returns the photo files to delete once the transaction has committed."""
+    now = services.clock.now()
+    regs, customers = await found_for(session, request)
+    files: list[Path] = []
+    cancelled, anonymised, identity_only = [], [], []
+    for registration in regs:
+        if registration.status in BEFORE_APPROVAL:
+            await registrations.apply(session, registration, Action.CANCEL, now=now, actor=actor,
+                                      note=f"permintaan hapus data HD-{request.id}")
+            cancelled.append(registration.registration_number)
+        if (path := photo_file(services, registration.id_card_photo)) is not None:
+            files.append(path)
+        registration.id_card_number = registration.id_card_photo = None
+        registration.personal_data_purged_at = now
+        if registration.status in SUBSCRIBED:
+            identity_only.append(registration.registration_number)
+        else:
+            _anonymise(registration)
+            anonymised.append(registration.registration_number)
+
+    key = request.contact_key
+    convo = await conversations.get(session, key)
+    provider = convo.provider if convo else services.settings.provider.value
+    locale = convo.locale if convo else services.settings.locale
+    messages = 0
+    for table, done in ((OutboxMessage, OutboxMessage.status.in_(("sent", "dead"))),
+                        (InboxMessage, InboxMessage.status != "pending")):
+        result = await session.execute(delete(table).where(table.contact_key == key, done))
+        messages += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    await session.execute(delete(ConversationEvent).where(ConversationEvent.contact_key == key))
+    await session.execute(delete(Conversation).where(Conversation.contact_key == key))
+    if request.phone:
+        await session.execute(delete(OtpCode).where(OtpCode.phone == request.phone))
+    invoices = 0
+    if customers:
+        invoices = int((await session.execute(
+            select(func.count()).select_from(Invoice).where(Invoice.customer_id.in_([c.id for c in customers]))
+        )).scalar_one())
+
+    outcome: dict[str, Any] = {
+        "registrations_anonymised": anonymised, "registrations_cancelled": cancelled,
+        "registrations_identity_deleted": identity_only, "photos_deleted": len(files),
+        "chat_messages_deleted": messages, "customers_kept": [c.customer_code for c in customers],
+        "invoices_kept": invoices,
+    }
+    request.status, request.handled_at, request.handled_by, request.outcome = "done", now, actor.id, outcome
+    audit.record(session, action="data_request.complete", now=now, actor=actor, ip=ip,
+                 target_type="data_request", target_id=f"HD-{request.id}", detail=outcome)
+    deleted, kept = _summary(outcome, locale)
+    text = services.messages.render(locale, "deletion_done", request_id=request.id, deleted=deleted, kept=kept,
+                                    isp_name=services.settings.isp_name, cs_phone=services.settings.cs_phone)
+    await outbox.enqueue(session, provider=provider, now=now, purpose="data_request:done", sent_by=actor.id,
+                         message=OutboundMessage(to=Contact(phone=request.phone, user_id=None if request.phone
+                                                            else key.removeprefix("uid:")),
+                                                 kind=OutboundKind.TEXT, text=text))
+    return files
+
+
+def _summary(outcome: dict[str, Any], locale: str) -> tuple[list[str], list[str]]:
+    en = locale == "en"
+    deleted = ["chat history and conversation data" if en else "riwayat chat dan data percakapan"]
+    if outcome["registrations_anonymised"]:
+        numbers = ", ".join(outcome["registrations_anonymised"])
+        deleted.append(f"NIK, KTP photo, name, email, phone and address of {numbers}" if en
+                       else f"NIK, foto KTP, nama, email, nomor dan alamat pada {numbers}")
+    if outcome["registrations_identity_deleted"]:
+        numbers = ", ".join(outcome["registrations_identity_deleted"])
+        deleted.append(f"NIK and KTP photo of {numbers}" if en else f"NIK dan foto KTP pada {numbers}")
+    if outcome["registrations_cancelled"]:
+        deleted.append(("cancelled: " if en else "dibatalkan: ") + ", ".join(outcome["registrations_cancelled"]))
+    kept = []
+    for code in outcome["customers_kept"]:
+        kept.append(f"subscription {code} and its {outcome['invoices_kept']} invoice(s) (contract and tax records)" if en
+                    else f"langganan {code} beserta {outcome['invoices_kept']} tagihan (kontrak dan catatan pajak)")
+    return deleted, kept

@@ -1,0 +1,42 @@
+"""WhatsApp messages to the ISP's own staff (SLA alerts to CS, the supervisors' digest):
+rendered in ISPBOT_LOCALE and queued in the outbox like any other message, through the
+configured gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot.providers.phone import InvalidPhone, normalize_phone
+from ispbot.services import Services
+from ispbot.storage import outbox
+
+
+def staff_contact(target: str) -> Contact | None:
+    """A staff number (`0812…`, `+62…`) or a gateway's group id (`1203…@g.us`, sent to on
+    gateways that address chats by id: WAHA, Evolution). None when it is neither."""
+    target = target.strip()
+    if "@" in target:
+        return Contact(phone=None, user_id=target)
+    try:
+        return Contact(phone=normalize_phone(target))
+    except InvalidPhone:
+        return None
+
+
+async def send_to_staff(
+    services: Services, session: AsyncSession, contact: Contact, template: str, *, purpose: str, **context: Any
+) -> None:
+    text = services.messages.render(
+        services.settings.locale, template,
+        isp_name=services.settings.isp_name, admin_url=f"{services.settings.public_url}/admin", **context,
+    )
+    await outbox.enqueue(
+        session,
+        provider=services.settings.provider.value,
+        message=OutboundMessage(to=contact, kind=OutboundKind.TEXT, text=text),
+        now=services.clock.now(),
+        purpose=purpose[:40],
+    )

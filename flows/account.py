@@ -1,0 +1,168 @@
+"""Who the customer is. A WhatsApp number on file (portal active, account active) is
+recognised at once. Anyone else links by customer id: a code goes to the number on file
+(shown masked, `0812****002`), and the link lasts LINK_DAYS, like the seed portal's login.
+
+    ASK_CUSTOMER_ID ─known id→ code sent to the number on file → AWAIT_ACCOUNT_OTP
+                                                     ─right code→ the feature asked for
+
+A customer only ever sees their own data: every self-service flow gets the customer from
+`customer_of`, never from anything the customer typed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from ispbot.flows import otp_step
+from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
+from ispbot.flows.turn import Turn
+from ispbot.providers.phone import masked
+from ispbot.storage import customers
+from ispbot.storage.models import Customer
+
+LINK_DAYS = 7
+MAX_UNKNOWN_IDS = 3  # then stop: customer ids are not to be guessed one by one
+LOGOUT_WORDS = {"keluar", "logout", "keluar akun", "putuskan akun"}
+CUSTOMER_CODE = re.compile(r"\b[A-Z]{1,8}\d{6,}\b")
+
+STATES = ["ASK_CUSTOMER_ID", "AWAIT_ACCOUNT_OTP"]
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "code_sent", "source": "ASK_CUSTOMER_ID", "dest": "AWAIT_ACCOUNT_OTP"},
+]
+
+
+def usable(customer: Customer | None) -> bool:
+    return customer is not None and customer.portal_active and customer.account_status == "active"
+
+
+async def customer_of(turn: Turn) -> Customer | None:
+    """The customer this chat may see: the one whose number it is, or the one linked here."""
+    phone = turn.contact.phone or ""
+    on_file = await customers.by_phone(turn.session, phone) if phone else None
+    if usable(on_file):
+        return on_file
+    link = (turn.conversation.data or {}).get("account") or {}
+    until = link.get("until")
+    if link.get("customer_id") and until and datetime.fromisoformat(until) > turn.now:
+        linked = await turn.session.get(Customer, int(link["customer_id"]))
+        if usable(linked):
+            return linked
+    return None
+
+
+def logout(turn: Turn) -> bool:
+    """Forget a linked account. False when there was none (a number on file stays known)."""
+    data = dict(turn.conversation.data or {})
+    had = bool(data.pop("account", None))
+    turn.conversation.data = data
+    return had
+
+
+async def require(turn: Turn, then: str) -> Customer | None:
+    """The customer, or None after starting the link (which resumes `then` once linked)."""
+    customer = await customer_of(turn)
+    if customer is not None:
+        return customer
+    phone = turn.contact.phone or ""
+    on_file = await customers.by_phone(turn.session, phone) if phone else None
+    if on_file is not None:  # known, but the portal or the account is off
+        turn.say("account_inactive")
+        return None
+    ACCOUNT.save(turn, {"then": then, "_history": []})
+    turn.conversation.flow = ACCOUNT.name
+    turn.say("account_not_linked")
+    await ACCOUNT.enter(turn, "ASK_CUSTOMER_ID")
+    return None
+
+
+# -- the questions -----------------------------------------------------------------------
+
+
+async def ask_customer_id(turn: Turn) -> None:
+    turn.say("account_ask_customer_id", prefix=turn.settings.customer_id_prefix)
+
+
+async def read_customer_id(turn: Turn) -> Answer:
+    from ispbot.flows import menu
+
+    if await menu.leave_for_menu_word(turn, ACCOUNT, own=""):  # "daftar", as the question suggests
+        return Stay()
+    draft = ACCOUNT.draft(turn)
+    typed = turn.text.upper().replace(" ", "")
+    match = CUSTOMER_CODE.search(typed)
+    customer = await customers.by_code(turn.session, match.group(0)) if match else None
+    if not usable(customer):
+        misses = int(draft.get("misses", 0)) + 1
+        if misses >= MAX_UNKNOWN_IDS:
+            ACCOUNT.drop(turn)
+            await _to_menu(turn)
+            turn.say("account_too_many_tries")
+            return Stay()
+        draft["misses"] = misses
+        ACCOUNT.save(turn, draft)
+        return Retry("account_unknown_id", {"typed": turn.text[:30]})
+    assert customer is not None
+    draft.update(customer_id=customer.id, misses=0)
+    ACCOUNT.save(turn, draft)
+    return await _send_code(turn, customer, then=Next("code_sent"))
+
+
+async def _send_code(turn: Turn, customer: Customer, *, then: Answer) -> Answer:
+    return await otp_step.send_code(
+        turn, phone=customer.phone, purpose="portal", template="otp_portal", then=then, name=customer.full_name
+    )
+
+
+async def _linking(turn: Turn) -> Customer | None:
+    customer_id = ACCOUNT.draft(turn).get("customer_id")
+    return await turn.session.get(Customer, int(customer_id)) if customer_id else None
+
+
+async def ask_otp(turn: Turn) -> None:
+    customer = await _linking(turn)
+    turn.say("account_ask_otp", phone=masked(customer.phone) if customer else "")
+
+
+async def read_otp(turn: Turn) -> Answer:
+    customer = await _linking(turn)
+    if not usable(customer):
+        ACCOUNT.drop(turn)
+        await _to_menu(turn)
+        turn.say("account_inactive")
+        return Stay()
+    assert customer is not None
+    if otp_step.wants_resend(turn):
+        return await _send_code(
+            turn, customer, then=Retry("account_otp_resent", {"phone": masked(customer.phone)}, ask_again=False)
+        )
+    refused = await otp_step.check_code(turn, phone=customer.phone, purpose="portal")
+    if refused is not None:
+        return refused
+    then = ACCOUNT.draft(turn).get("then") or "account"
+    ACCOUNT.drop(turn)
+    data = dict(turn.conversation.data or {})
+    data["account"] = {"customer_id": customer.id, "until": (turn.now + timedelta(days=LINK_DAYS)).isoformat()}
+    turn.conversation.data = data
+    turn.say("account_linked", name=customer.full_name, days=LINK_DAYS)
+    await _to_menu(turn)
+    from ispbot.flows import self_service  # the feature the customer asked for before linking
+
+    await self_service.open_feature(turn, then)
+    return Next("linked")  # the flow has changed, so the engine goes no further
+
+
+async def _to_menu(turn: Turn) -> None:
+    turn.conversation.flow, turn.conversation.state = "menu", "MENU"
+
+
+ACCOUNT = Flow(
+    "account",
+    states=STATES,
+    transitions=TRANSITIONS,
+    questions={
+        "ASK_CUSTOMER_ID": Question(ask_customer_id, read_customer_id, "help_customer_id"),
+        "AWAIT_ACCOUNT_OTP": Question(ask_otp, read_otp, "help_otp"),
+    },
+)

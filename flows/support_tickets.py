@@ -1,0 +1,207 @@
+""""lapor" / "gangguan" / "tiket": open a support ticket (category, description, optional
+photo), or follow one of the customer's own tickets. Status changes staff make in the
+admin reach the customer by WhatsApp (webadmin.messaging.notify_ticket_status).
+
+    (has tickets) TICKET_MENU ─new→ ASK_CATEGORY → ASK_DESCRIPTION → ASK_PHOTO → ticket opened
+                              └a ticket→ its status and history
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from ispbot.flows import menu
+from ispbot.flows.answers import is_skip
+from ispbot.flows.choices import StaleChoice, choice, pick, value_of
+from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
+from ispbot.flows.turn import Turn
+from ispbot.providers.messages import InboundKind
+from ispbot.storage import tickets
+from ispbot.storage.models import Customer, Ticket, TicketEvent
+
+CATEGORIES = {
+    "no_internet": ("Internet mati", "No internet"),
+    "slow": ("Internet lambat", "Slow internet"),
+    "billing": ("Tagihan", "Billing"),
+    "other": ("Lainnya", "Something else"),
+}
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+LISTED = 5
+DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
+
+STATES = ["TICKET_MENU", "ASK_CATEGORY", "ASK_DESCRIPTION", "ASK_PHOTO"]
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "new_ticket", "source": "TICKET_MENU", "dest": "ASK_CATEGORY"},
+    {"trigger": "category_chosen", "source": "ASK_CATEGORY", "dest": "ASK_DESCRIPTION"},
+    {"trigger": "described", "source": "ASK_DESCRIPTION", "dest": "ASK_PHOTO"},
+]
+
+
+def _draft(turn: Turn) -> dict[str, Any]:
+    return TICKETS.draft(turn)
+
+
+def _remember(turn: Turn, **values: Any) -> None:
+    draft = _draft(turn)
+    draft.update(values)
+    TICKETS.save(turn, draft)
+
+
+async def own_tickets(turn: Turn, customer_id: int) -> list[Ticket]:
+    rows = await turn.session.execute(
+        select(Ticket)
+        .where(Ticket.customer_id == customer_id, Ticket.kind == "support")
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(LISTED)
+    )
+    return list(rows.scalars())
+
+
+async def start(turn: Turn, customer: Customer) -> None:
+    turn.conversation.flow = TICKETS.name
+    TICKETS.save(turn, {"customer_id": customer.id, "_history": []})
+    if await own_tickets(turn, customer.id):
+        await TICKETS.enter(turn, "TICKET_MENU")
+    else:
+        await TICKETS.enter(turn, "ASK_CATEGORY")
+
+
+def status_word(turn: Turn, status: str) -> str:
+    return turn.render("ticket_status_word", status=status)
+
+
+async def _menu_choices(turn: Turn) -> list[Any]:
+    listed = await own_tickets(turn, int(_draft(turn)["customer_id"]))
+    new = choice("TICKET_MENU", "new", "Lapor gangguan baru" if turn.locale == "id" else "Report a new problem")
+    return [new] + [
+        choice("TICKET_MENU", t.ticket_number, t.ticket_number, f"{status_word(turn, t.status)} · {t.subject[:40]}")
+        for t in listed
+    ]
+
+
+async def ask_menu(turn: Turn) -> None:
+    listed = await own_tickets(turn, int(_draft(turn)["customer_id"]))
+    turn.ask("tickets_menu", await _menu_choices(turn), button="Tiket" if turn.locale == "id" else "Tickets",
+             tickets=listed, status_word=lambda s: status_word(turn, s))
+
+
+async def read_menu(turn: Turn) -> Answer:
+    try:
+        picked = pick(turn.message, await _menu_choices(turn), prefix="TICKET_MENU")
+    except StaleChoice:
+        return Retry("stale_choice")
+    if picked is None:
+        return await _elsewhere(turn)
+    if value_of(picked) == "new":
+        return Next("new_ticket")
+    number = value_of(picked)
+    rows = await turn.session.execute(
+        select(Ticket).where(Ticket.ticket_number == number, Ticket.customer_id == int(_draft(turn)["customer_id"]))
+    )
+    ticket = rows.scalar_one_or_none()
+    if ticket is None:
+        return Retry("choose_one", unreadable=True)
+    events = list(
+        (await turn.session.execute(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at, TicketEvent.id)
+        )).scalars()
+    )
+    turn.say("ticket_detail", ticket=ticket, events=events, status_word=lambda s: status_word(turn, s),
+             category=_category_label(turn, ticket.category))
+    await _finish(turn)
+    return Stay()
+
+
+def _category_label(turn: Turn, key: str | None) -> str:
+    names = CATEGORIES.get(key or "other", CATEGORIES["other"])
+    return names[1] if turn.locale == "en" else names[0]
+
+
+def _category_choices(turn: Turn) -> list[Any]:
+    return [choice("ASK_CATEGORY", key, _category_label(turn, key)) for key in CATEGORIES]
+
+
+async def ask_category(turn: Turn) -> None:
+    turn.ask("ticket_ask_category", _category_choices(turn), button="Kategori" if turn.locale == "id" else "Category")
+
+
+async def read_category(turn: Turn) -> Answer:
+    try:
+        picked = pick(turn.message, _category_choices(turn), prefix="ASK_CATEGORY")
+    except StaleChoice:
+        return Retry("stale_choice")
+    if picked is None:
+        return await _elsewhere(turn)
+    _remember(turn, category=value_of(picked))
+    return Next("category_chosen")
+
+
+async def ask_description(turn: Turn) -> None:
+    turn.say("ticket_ask_description", category=_category_label(turn, _draft(turn).get("category")))
+
+
+async def read_description(turn: Turn) -> Answer:
+    text = turn.text
+    if turn.message.kind is not InboundKind.TEXT or not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
+        return Retry("ticket_bad_description", {"max": DESCRIPTION_MAX})
+    _remember(turn, description=text)
+    return Next("described")
+
+
+async def ask_photo(turn: Turn) -> None:
+    turn.say("ticket_ask_photo")
+
+
+async def read_photo(turn: Turn) -> Answer:
+    media = turn.message.media
+    if turn.message.kind is InboundKind.IMAGE and media is not None:
+        if media.mime_type and media.mime_type.split(";")[0] not in PHOTO_TYPES:
+            return Retry("ticket_bad_photo")
+        photo = json.dumps({"provider": turn.message.provider, "media_id": media.media_id, "url": media.url},
+                           separators=(",", ":"))
+        return await _open(turn, photo if len(photo) <= 200 else None)
+    if is_skip(turn.text):
+        return await _open(turn, None)
+    return Retry("ticket_bad_photo")
+
+
+async def _open(turn: Turn, photo: str | None) -> Answer:
+    draft = _draft(turn)
+    category = draft.get("category") or "other"
+    description = str(draft.get("description") or "")
+    ticket = await tickets.open_ticket(
+        turn.session, kind="support", now=turn.now, timezone=turn.settings.tz,
+        subject=f"{CATEGORIES[category][0]}: {description[:60]}", description=description, category=category,
+        customer_id=int(draft["customer_id"]), contact_phone=turn.contact.phone, created_via="whatsapp", photo=photo,
+    )
+    turn.say("ticket_opened", ticket=ticket, category=_category_label(turn, category), with_photo=photo is not None)
+    await _finish(turn)
+    return Stay()
+
+
+async def _elsewhere(turn: Turn) -> Answer:
+    """Not one of the choices: a menu word is done instead; anything else is asked again."""
+    if await menu.leave_for_menu_word(turn, TICKETS, "ticket"):
+        return Stay()
+    return Retry("choose_one", unreadable=True)
+
+
+async def _finish(turn: Turn) -> None:
+    TICKETS.drop(turn)
+    await menu.finish_flow(turn, TICKETS.name)
+
+
+TICKETS = Flow(
+    "tickets",
+    states=STATES,
+    transitions=TRANSITIONS,
+    questions={
+        "TICKET_MENU": Question(ask_menu, read_menu, "help_tickets"),
+        "ASK_CATEGORY": Question(ask_category, read_category, "help_tickets"),
+        "ASK_DESCRIPTION": Question(ask_description, read_description, "help_ticket_description"),
+        "ASK_PHOTO": Question(ask_photo, read_photo, "help_ticket_photo"),
+    },
+)

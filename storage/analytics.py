@@ -1,0 +1,311 @@
+"""Registration analytics: every number of the analytics page and the analytics API, each
+one aggregate query (SQLite and PostgreSQL alike; no Python loop over rows).
+
+Everything but the backlog counts the registrations *created* in the window (a cohort):
+of the registrations made in these 30 days, how many were verified, approved, became
+customers, and how long each step took. A stage counts as reached when its timestamp is
+set (`verified_at`, `survey_scheduled_at`, `approved_at`, `customer_created_at`), the same
+moments `registration_events` records. Rates are percentages with one decimal; a rate or
+average of nothing is None. Days, hours and weekdays are local (ISPBOT_TIMEZONE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ispbot.storage import regions
+from ispbot.storage.lifecycle import Status
+from ispbot.storage.models import Package, Registration
+from ispbot.storage.sql_time import (
+    Span,
+    as_date,
+    local_clock,
+    local_day,
+    local_hour,
+    local_weekday,
+    prefix,
+    seconds_between,
+)
+
+TIMEFRAMES = (7, 30, 60, 90)
+MAX_DAYS = 731
+PENDING_SLA = timedelta(hours=24)
+CITY_CODE, DISTRICT_CODE = 5, 8  # "32.73" and "32.73.07" of a village code "32.73.07.1004"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Local days first_day … last_day (inclusive), seen from `now`."""
+
+    first_day: date
+    last_day: date
+    tz: ZoneInfo
+    now: datetime
+
+    @classmethod
+    def last_days(cls, days: int, *, now: datetime, tz: ZoneInfo) -> Window:
+        today = now.astimezone(tz).date()
+        return cls.between(today - timedelta(days=days - 1), today, now=now, tz=tz)
+
+    @classmethod
+    def between(cls, first: date, last: date, *, now: datetime, tz: ZoneInfo) -> Window:
+        if last < first:
+            raise ValueError("the range ends before it starts")
+        if (last - first).days + 1 > MAX_DAYS:
+            raise ValueError(f"the range is longer than {MAX_DAYS} days")
+        return cls(first, last, tz, now)
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time(0), tzinfo=self.tz)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=self.tz)
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first_day + timedelta(days=n) for n in range((self.last_day - self.first_day).days + 1)]
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def hours(seconds: Any) -> float | None:
+    return None if seconds is None else round(float(seconds) / 3600.0, 1)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name
+
+
+def _in_window(window: Window) -> Any:
+    return and_(Registration.created_at >= window.start, Registration.created_at < window.end)
+
+
+@dataclass(frozen=True)
+class Overview:
+    total: int
+    approved: int
+    approval_rate: float | None  # approved / total
+    customers: int
+    conversion_rate: float | None  # customers / approved
+    rejected: int
+    avg_verification_hours: float | None  # created → verified
+    avg_approval_hours: float | None  # created → approved
+    avg_customer_hours: float | None  # created → customer created
+    pending_over_24h: int  # pending verification for more than 24 hours, now (any age)
+
+
+async def overview(session: AsyncSession, window: Window) -> Overview:
+    d, r = _dialect(session), Registration
+    row = (await session.execute(
+        select(
+            func.count(),
+            func.count(r.approved_at),
+            func.count(r.customer_created_at),
+            func.count(r.rejected_at),
+            func.avg(seconds_between(d, r.created_at, r.verified_at)),
+            func.avg(seconds_between(d, r.created_at, r.approved_at)),
+            func.avg(seconds_between(d, r.created_at, r.customer_created_at)),
+        ).where(_in_window(window))
+    )).one()
+    pending = (await session.execute(
+        select(func.count()).select_from(r).where(
+            r.status == Status.PENDING_VERIFICATION.value, r.created_at < window.now - PENDING_SLA
+        )
+    )).scalar_one()
+    total, approved, customers, rejected = (int(v) for v in row[:4])
+    return Overview(
+        total=total, approved=approved, approval_rate=rate(approved, total), customers=customers,
+        conversion_rate=rate(customers, approved), rejected=rejected,
+        avg_verification_hours=hours(row[4]), avg_approval_hours=hours(row[5]), avg_customer_hours=hours(row[6]),
+        pending_over_24h=int(pending),
+    )
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    count: int
+    share: float | None
+
+
+async def status_distribution(session: AsyncSession, window: Window) -> list[StatusCount]:
+    """Every status, in lifecycle order, with how many of the window's registrations hold it."""
+    rows = await session.execute(
+        select(Registration.status, func.count()).where(_in_window(window)).group_by(Registration.status)
+    )
+    counts = {status: int(n) for status, n in rows}
+    total = sum(counts.values())
+    return [StatusCount(s.value, counts.get(s.value, 0), rate(counts.get(s.value, 0), total)) for s in Status]
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    stage: str  # total, verified, survey, approved, customer
+    count: int
+    of_total: float | None
+    of_previous: float | None
+
+
+FUNNEL_STAGES = ("total", "verified", "survey", "approved", "customer")
+
+
+async def funnel(session: AsyncSession, window: Window) -> list[FunnelStage]:
+    r = Registration
+    row = (await session.execute(
+        select(func.count(), func.count(r.verified_at), func.count(r.survey_scheduled_at),
+               func.count(r.approved_at), func.count(r.customer_created_at)).where(_in_window(window))
+    )).one()
+    counts = [int(v) for v in row]
+    return [
+        FunnelStage(stage, n, rate(n, counts[0]), rate(n, counts[i - 1]) if i else None)
+        for i, (stage, n) in enumerate(zip(FUNNEL_STAGES, counts, strict=True))
+    ]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: date
+    registrations: int
+    approved: int  # of that day's registrations, approved since
+    rejected: int
+
+
+async def daily_trend(session: AsyncSession, window: Window) -> list[TrendPoint]:
+    """One point per local day of the window, days without registrations included."""
+    d, r = _dialect(session), Registration
+    day = local_day(d, local_clock(d, r.created_at, window.tz, window.span)).label("local_day")
+    rows = await session.execute(
+        select(day, func.count(), func.count(r.approved_at), func.count(r.rejected_at))
+        .where(_in_window(window)).group_by(day)
+    )
+    found = {as_date(v): (int(n), int(a), int(x)) for v, n, a, x in rows}
+    return [TrendPoint(day, *found.get(day, (0, 0, 0))) for day in window.days]
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    reason: str
+    count: int
+    share: float | None  # of the rejections
+
+
+async def rejection_reasons(session: AsyncSession, window: Window, limit: int = 20) -> list[ReasonCount]:
+    reason = func.trim(Registration.rejection_reason).label("reason_text")
+    rows = list(await session.execute(
+        select(reason, func.count().label("n"))
+        .where(_in_window(window), Registration.rejected_at.is_not(None))
+        .group_by(reason).order_by(func.count().desc(), reason).limit(limit)
+    ))
+    total = (await session.execute(
+        select(func.count()).select_from(Registration)
+        .where(_in_window(window), Registration.rejected_at.is_not(None))
+    )).scalar_one()
+    return [ReasonCount(text or "-", int(n), rate(int(n), int(total))) for text, n in rows]
+
+
+@dataclass(frozen=True)
+class AreaCount:
+    code: str | None  # official region code; None when the address matched no region
+    name: str
+    city: str
+    registrations: int
+    approved: int
+    customers: int
+    approval_rate: float | None
+    conversion_rate: float | None  # customers / registrations
+
+
+async def areas(session: AsyncSession, window: Window, level: str = "city", limit: int = 50) -> list[AreaCount]:
+    """Registrations by regency/city (`level="city"`) or by district (kecamatan), by the
+    official region code of the address; names come from the region list."""
+    length = {"city": CITY_CODE, "district": DISTRICT_CODE}[level]
+    r = Registration
+    code = prefix(r.region_code, length).label("area_code")
+    rows = await session.execute(
+        select(code, func.count(), func.count(r.approved_at), func.count(r.customer_created_at))
+        .where(_in_window(window)).group_by(code).order_by(func.count().desc(), code.nulls_last()).limit(limit)
+    )
+    return [
+        AreaCount(code, *_area_names(code, length), int(n), int(a), int(c), rate(int(a), int(n)), rate(int(c), int(n)))
+        for code, n, a, c in rows
+    ]
+
+
+def _area_names(code: str | None, length: int) -> tuple[str, str]:
+    """(the area's name, its city's name)."""
+    if not code:
+        return "Tidak diketahui", "-"
+    city = regions.get_region(code[:CITY_CODE])
+    city_name = city.name if city else code[:CITY_CODE]
+    if len(code) < length:  # only the city was recognised
+        return f"{city_name} (kecamatan tidak diketahui)", city_name
+    found = regions.get_region(code)
+    return (found.name if found else code), city_name
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """counts[weekday][hour]: weekday 0 = Monday … 6 = Sunday, local hours 0–23."""
+
+    counts: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
+
+    @property
+    def peak(self) -> int:
+        return max(max(row) for row in self.counts)
+
+
+async def heatmap(session: AsyncSession, window: Window) -> Heatmap:
+    d, r = _dialect(session), Registration
+    local = local_clock(d, r.created_at, window.tz, window.span)
+    weekday, hour = local_weekday(d, local).label("local_weekday"), local_hour(d, local).label("local_hour")
+    rows = await session.execute(
+        select(weekday, hour, func.count()).where(_in_window(window)).group_by(weekday, hour)
+    )
+    result = Heatmap()
+    for sunday_first, hour_value, n in rows:  # at most 7 × 24 groups
+        result.counts[(int(sunday_first) + 6) % 7][int(hour_value)] = int(n)
+    return result
+
+
+@dataclass(frozen=True)
+class PackageRow:
+    package_id: int
+    name: str
+    speed_mbps: int
+    monthly_price: int
+    registrations: int
+    approved: int
+    approval_rate: float | None
+    revenue_potential: int  # monthly price × approved: monthly revenue once they are installed
+
+
+async def package_popularity(session: AsyncSession, window: Window) -> list[PackageRow]:
+    """Every package (active, or with registrations in the window), most registered first."""
+    r, p = Registration, Package
+    registrations = func.count(r.id)
+    approved = func.count(r.approved_at)
+    rows = await session.execute(
+        select(p.id, p.name, p.speed_mbps, p.monthly_price, registrations, approved, p.monthly_price * approved)
+        .outerjoin(r, and_(r.package_id == p.id, _in_window(window)))
+        .group_by(p.id, p.name, p.speed_mbps, p.monthly_price, p.sort_order, p.is_active)
+        .having(or_(p.is_active.is_(True), registrations > 0))
+        .order_by(registrations.desc(), p.sort_order, p.monthly_price)
+    )
+    return [
+        PackageRow(int(i), name, int(speed), int(price), int(n), int(a), rate(int(a), int(n)), int(revenue or 0))
+        for i, name, speed, price, n, a, revenue in rows
+    ]

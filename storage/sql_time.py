@@ -1,0 +1,105 @@
+"""Time arithmetic inside SQL that reads the same on SQLite and PostgreSQL, for the
+analytics' aggregate queries:
+
+    seconds_between(a, b)          b − a in seconds (a float)
+    local_clock(column, tz, span)  the column as local wall-clock time in `tz`
+    local_day / local_hour / local_weekday   parts of such a local time
+
+PostgreSQL converts with its own time-zone database (`timezone(tz, column)`). SQLite has
+none, so the UTC offsets `tz` takes within the queried span are read from zoneinfo and
+written into the query as a CASE over the instants where the offset changes (for
+Indonesia's zones, which keep no daylight saving, that is one constant offset).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, String, case, cast, extract, func, literal
+from sqlalchemy.sql.elements import ColumnElement
+
+from ispbot.storage.base import UTCDateTime
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open UTC interval [start, end)."""
+
+    start: datetime
+    end: datetime
+
+
+def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[float]:
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return extract("epoch", end - start)
+
+
+def offset_changes(tz: ZoneInfo, span: Span) -> list[tuple[datetime, int]]:
+    """[(from this instant, UTC offset in seconds), …] covering `span`, oldest first."""
+
+    def offset(at: datetime) -> int:
+        delta = at.astimezone(tz).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    changes = [(span.start, offset(span.start))]
+    step, at = timedelta(hours=6), span.start
+    while at < span.end:
+        nxt = min(at + step, span.end)
+        if offset(nxt) != changes[-1][1]:
+            low, high = int(at.timestamp()), int(nxt.timestamp())  # bisect to the second it changes
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(_instant(middle)) == changes[-1][1] else (low, middle)
+            changes.append((_instant(high), offset(_instant(high))))
+        at = nxt
+    return changes
+
+
+def _instant(epoch_seconds: int) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, UTC)
+
+
+def local_clock(dialect: str, column: Any, tz: ZoneInfo, span: Span) -> ColumnElement[Any]:
+    if dialect != "sqlite":
+        return func.timezone(tz.key, column)
+    changes = offset_changes(tz, span)
+    modifiers = [f"{seconds:+d} seconds" for _, seconds in changes]
+    if len(changes) == 1:
+        return func.datetime(column, modifiers[0])
+    whens = [
+        (column < literal(changes[n + 1][0], UTCDateTime()), modifiers[n]) for n in range(len(changes) - 1)
+    ]
+    return func.datetime(column, case(*whens, else_=modifiers[-1]))
+
+
+def local_day(dialect: str, local: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The local calendar day, as text YYYY-MM-DD on both databases (see `as_date`)."""
+    if dialect == "sqlite":
+        return func.date(local)
+    return func.to_char(local, "YYYY-MM-DD")
+
+
+def local_hour(dialect: str, local: ColumnElement[Any]) -> ColumnElement[int]:
+    if dialect == "sqlite":
+        return cast(func.strftime("%H", local), Integer)
+    return cast(extract("hour", local), Integer)
+
+
+def local_weekday(dialect: str, local: ColumnElement[Any]) -> ColumnElement[int]:
+    """0 = Sunday … 6 = Saturday, as both databases count."""
+    if dialect == "sqlite":
+        return cast(func.strftime("%w", local), Integer)
+    return cast(extract("dow", local), Integer)
+
+
+def prefix(column: Any, length: int) -> ColumnElement[str]:
+    """The first `length` characters of a text column."""
+    return cast(func.substr(column, 1, length), String)
+
+
+def as_date(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -1,0 +1,202 @@
+"""Talking to a human, from the customer's side, through real-format webhooks: "cs", the
+menu item, two unreadable messages in a row; the bot staying quiet while CS has the chat;
+leaving the queue; office hours; and the job that returns quiet handoffs to the bot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from ispbot.handoff import hand_back, return_quiet_handoffs, take
+from ispbot.storage import conversations
+from ispbot.storage.models import AuditEntry, Conversation, InboxMessage, User
+from tests.conftest import Harness
+from tests.flows.chat import Chat
+
+PHONE = "6281200000131"
+
+
+async def conversation_of(h: Harness, phone: str = PHONE) -> Conversation:
+    async with h.services.db.sessions() as session:
+        found = await conversations.get(session, phone)
+    assert found is not None
+    return found
+
+
+async def add_agent(h: Harness, username: str = "rina") -> User:
+    async with h.services.db.transaction() as session:
+        user = User(username=username, full_name="Rina Lestari", role="cs", password_hash="x", is_active=True,
+                    created_at=h.clock.now())
+        session.add(user)
+        await session.flush()
+    return user
+
+
+async def test_cs_hands_the_chat_to_a_human_and_the_bot_goes_quiet(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("halo")
+    [told] = await chat.send("cs")
+    assert "sambungkan dengan *CS AGLIS Net*" in told
+    assert "±15 menit" in told and "Senin–Sabtu 08.00–17.00 WIB" in told and "*batal*" in told
+    convo = await conversation_of(fonnte)
+    assert (convo.mode, convo.unread, convo.handoff_at) == ("waiting", 0, fonnte.clock.now())
+
+    assert await chat.send("internet saya mati dari pagi") == []
+    assert await chat.send("halo?") == []
+    assert await chat.send("daftar") == []  # menu words too: CS has the chat
+    convo = await conversation_of(fonnte)
+    assert (convo.mode, convo.unread) == ("waiting", 3)
+    async with fonnte.services.db.sessions() as session:
+        kept = (await session.execute(
+            select(InboxMessage.text, InboxMessage.status).where(InboxMessage.contact_key == PHONE)
+            .order_by(InboxMessage.id)
+        )).all()
+    assert [tuple(row) for row in kept[-3:]] == [("internet saya mati dari pagi", "done"), ("halo?", "done"),
+                                                 ("daftar", "done")]
+
+
+async def test_the_menu_item_hands_over_too(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, phone=PHONE, gateway="cloudapi")
+    await chat.send("halo")
+    [told] = await chat.tap("Hubungi CS")
+    assert "sambungkan dengan *CS" in told
+    assert (await conversation_of(cloudapi)).mode == "waiting"
+
+
+async def test_batal_or_menu_while_waiting_leaves_the_queue(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("cs")
+    left, menu = await chat.send("batal")
+    assert "dibatalkan" in left and "kembali dilayani bot" in left
+    assert "Silakan pilih layanan" in menu
+    assert (await conversation_of(fonnte)).mode == "bot"
+    await chat.send("cs")
+    _, menu = await chat.send("Menu")
+    assert "Silakan pilih layanan" in menu
+    [answer] = await chat.send("status")  # the bot answers again
+    assert answer
+
+
+async def test_with_an_agent_even_menu_goes_to_the_agent(fonnte: Harness) -> None:
+    agent = await add_agent(fonnte)
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("cs")
+    async with fonnte.services.db.transaction() as session:
+        convo = await conversations.get(session, PHONE, for_update=True)
+        assert convo is not None
+        await take(fonnte.services, session, convo, agent)
+    await fonnte.settle()
+    [hello] = chat.replies()
+    assert hello == "Halo, saya *Rina* dari CS AGLIS Net. 👋 Ada yang bisa saya bantu?"
+    assert await chat.send("menu") == []
+    assert await chat.send("batal") == []
+    convo = await conversation_of(fonnte)
+    assert (convo.mode, convo.handoff_agent_id, convo.unread) == ("human", agent.id, 2)
+
+
+async def test_two_unreadable_messages_in_the_menu_hand_over(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("halo")
+    sorry, _menu = await chat.send("asdf qwerty")
+    assert "belum mengerti" in sorry
+    [handed] = await chat.send("zxcv lorem")
+    assert handed.startswith("Maaf, sepertinya saya belum bisa memahami pesan Anda.")
+    assert "sambungkan dengan *CS" in handed
+    assert (await conversation_of(fonnte)).mode == "waiting"
+
+
+async def test_an_understood_message_in_between_resets_the_count(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("halo")
+    await chat.send("asdf qwerty")
+    await chat.send("halo")
+    sorry, _menu = await chat.send("zxcv lorem")
+    assert "belum mengerti" in sorry
+    assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_two_unreadable_answers_in_a_flow_hand_over_and_the_draft_survives(fonnte: Harness) -> None:
+    agent = await add_agent(fonnte)
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("daftar")
+    await chat.send("Rina Wulandari")
+    bad, _again = await chat.send("rina@")  # read but wrong: not counted
+    assert "bukan alamat email" in bad
+    await chat.send("rina@example.com")
+    first = await chat.send("yang mana ya")  # not one of the two choices
+    assert len(first) == 2
+    [handed] = await chat.send("entahlah")
+    assert "belum bisa memahami" in handed
+    async with fonnte.services.db.transaction() as session:
+        convo = await conversations.get(session, PHONE, for_update=True)
+        assert convo is not None
+        await take(fonnte.services, session, convo, agent)
+        await hand_back(fonnte.services, session, convo, agent)
+    await fonnte.settle()
+    _hello, back = chat.replies()
+    assert "kembali dilayani bot" in back and "*menu*" in back
+    resume, question = await chat.send("daftar")
+    assert "lanjutkan pendaftaran" in resume
+    assert "Nomor *WhatsApp* mana" in question
+
+
+async def test_outside_office_hours_the_customer_is_told_when_cs_answers(fonnte: Harness) -> None:
+    fonnte.clock.set(datetime(2026, 11, 22, 5, 0, tzinfo=UTC))  # Sunday, 12.00 WIB
+    chat = Chat(fonnte, phone=PHONE)
+    [told] = await chat.send("cs")
+    assert "di luar jam layanan CS" in told
+    assert "*Senin, 23 November 2026, 08.00 WIB*" in told
+    assert (await conversation_of(fonnte)).mode == "waiting"
+
+
+async def test_an_untouched_handoff_returns_to_the_bot_with_an_apology(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("cs")
+    fonnte.clock.advance(minutes=100)
+    await chat.send("halo, ada orang?")  # a customer's message does not restart the wait
+    fonnte.clock.advance(minutes=19)
+    assert await return_quiet_handoffs(fonnte.services) == 0
+    fonnte.clock.advance(minutes=1)
+    assert await return_quiet_handoffs(fonnte.services) == 1
+    assert await return_quiet_handoffs(fonnte.services) == 0  # once
+    await fonnte.settle()
+    [apology] = chat.replies()
+    assert apology.startswith("Mohon maaf, CS kami belum sempat membalas.") and "081200000800" in apology
+    convo = await conversation_of(fonnte)
+    assert (convo.mode, convo.handoff_at, convo.unread, convo.flow) == ("bot", None, 0, "menu")
+    async with fonnte.services.db.sessions() as session:
+        actions = list((await session.execute(select(AuditEntry.action))).scalars())
+    assert actions == ["handoff.timeout"]
+    [menu] = await chat.send("halo")
+    assert "Silakan pilih layanan" in menu
+
+
+async def test_a_taken_handoff_returns_only_after_nobody_wrote_for_the_timeout(fonnte: Harness) -> None:
+    agent = await add_agent(fonnte)
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("cs")
+    fonnte.clock.advance(minutes=110)
+    async with fonnte.services.db.transaction() as session:
+        convo = await conversations.get(session, PHONE, for_update=True)
+        assert convo is not None
+        await take(fonnte.services, session, convo, agent)
+    fonnte.clock.advance(minutes=60)
+    assert await return_quiet_handoffs(fonnte.services) == 0
+    await chat.send("masih di sana?")
+    fonnte.clock.advance(minutes=119)
+    assert await return_quiet_handoffs(fonnte.services) == 0
+    fonnte.clock.advance(minutes=1)
+    assert await return_quiet_handoffs(fonnte.services) == 1
+    assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_no_apology_outside_whatsapps_24_hour_window(fonnte: Harness) -> None:
+    fonnte.services.settings.handoff_timeout_minutes = 25 * 60
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("cs")
+    fonnte.clock.advance(hours=25)
+    assert await return_quiet_handoffs(fonnte.services) == 1
+    await fonnte.settle()
+    assert chat.replies() == []
+    assert (await conversation_of(fonnte)).mode == "bot"

@@ -1,0 +1,115 @@
+"""A whole day's work with every log at DEBUG: registration by chat (with a second number
+confirmed by OTP), tracking, staff actions in the admin and the API, a gateway outage, a
+failing KTP photo. The captured logs must hold no OTP code, no NIK and no full phone number."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import aiohttp
+import httpx
+import pytest
+
+from ispbot.ktp_photos import fetch_pending_photos
+from ispbot.logs import QUIET, configure_logging, redact
+from tests.conftest import Harness
+from tests.flows.chat import FONNTE, Chat
+from tests.webadmin.support import Browser, seed_staff
+
+PHONE = "6281200000101"
+OTHER = "6281200000102"
+NIK = "3273010101900001"
+
+
+def phone_forms(phone: str) -> list[str]:
+    local = "0" + phone[2:]
+    return [phone, local, f"+{phone}", local[:4] + "-" + local[4:8] + "-" + local[8:]]
+
+
+@pytest.fixture
+async def h(harness_factory: Callable[..., Any], sqlite_url: str) -> Harness:
+    harness: Harness = await harness_factory(sqlite_url, **FONNTE, public_url="http://isp.example")
+    await seed_staff(harness)  # and the packages
+    return harness
+
+
+@pytest.fixture
+def service_log() -> Iterator[io.StringIO]:
+    """What the service writes to its log, configured as `ispbot serve` does, at DEBUG."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    quiet = {name: logging.getLogger(name).level for name in QUIET}
+    handler = configure_logging(logging.DEBUG, stream)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)
+    for name, old in quiet.items():
+        logging.getLogger(name).setLevel(old)
+
+
+async def test_logs_hold_no_otp_nik_or_phone_number(h: Harness, service_log: io.StringIO) -> None:
+    chat = Chat(h, PHONE)
+    for text in ["halo", "1", "Budi Santoso", "budi@gmail.com", "2"]:
+        await chat.send(text)
+    h.gateway.fail_next(500, "timeout")  # the OTP message needs retries: errors get logged
+    await chat.send("0812-0000-0102")
+    h.clock.advance(seconds=120)
+    await h.settle()
+    otp_text = h.gateway.texts_to(OTHER)[-1]
+    code = re.search(r"\b(\d{6})\b", otp_text)
+    assert code, otp_text
+    await chat.send("000000" if code.group(1) != "000000" else "111111")  # one wrong guess
+    await chat.send(code.group(1))
+    await chat.send(NIK)
+    await chat.send(image_url="https://files.example/ktp.jpg")
+    for text in ["Jl. Sukajadi No. 10", "001/002", "Kota Bandung", "Sukajadi", "Sukagalih", "ya",
+                 "lewati", "lewati", "2", "1", "1", "lewati", "kirim", "status"]:
+        await chat.send(text)
+    assert any("REG-" in t for t in h.gateway.texts_to(PHONE))
+
+    def no_photo_host(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "files.example":
+            raise httpx.ConnectError("no route", request=request)
+        return h.gateway.handle(request)
+
+    h.services.http._transport = httpx.MockTransport(no_photo_host)
+    await fetch_pending_photos(h.services)
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        admin = Browser(h, http)
+        assert (await admin.login("admin")).status == 303
+        await admin.page(f"/admin/registrations?q={PHONE}")
+        from sqlalchemy import select
+
+        from ispbot.storage.models import Registration
+
+        async with h.services.db.sessions() as s:
+            registration = (await s.execute(select(Registration))).scalar_one()
+        base = f"/admin/registrations/{registration.id}"
+        await admin.page(base)
+        await admin.post(f"{base}/actions/verify", {"note": f"NIK {NIK} cocok"})
+        await admin.post(f"{base}/message", {"text": f"Halo, nomor Anda {PHONE}"})
+        await admin.post("/admin/login", {"username": "admin", "password": "wrong"})
+    await h.client.post("/api/registrations/public/request-otp", json={"phone": "081200000103", "full_name": "Sari"})
+    await h.client.post("/api/registrations/public/verify-otp", json={"phone": "081200000103", "otp": "123456"})
+    await h.settle()
+
+    secrets_ = {"OTP code": code.group(1), "NIK": NIK}
+    for phone in (PHONE, OTHER, "6281200000103"):
+        for form in phone_forms(phone):
+            secrets_[f"phone {form}"] = form
+    log = service_log.getvalue()
+    assert "ispbot." in log and "aiohttp.access" in log, "the capture is not working"
+    leaks = [f"{what}: {line[:300]}" for line in log.splitlines() for what, value in secrets_.items() if value in line]
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_redact_masks_phones_and_niks_but_not_other_numbers() -> None:
+    line = "GET /admin/registrations?q=081200000101 +62 812-0000-0102 6281200000103 NIK 3273010101900001 id 123456"
+    assert redact(line) == ("GET /admin/registrations?q=0812****101 6281****102 6281****103 "
+                            "NIK 3273********0001 id 123456")

@@ -1,0 +1,100 @@
+"""The admin side of daily operations: overdue registrations highlighted, staff phone
+numbers for the digest, customers' data deletion requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Harness
+from tests.webadmin.support import make_registration
+
+
+async def test_the_admin_highlights_overdue_registrations(h: Harness, browser_factory: Any) -> None:
+    late = await make_registration(h, phone="6281200000101", email="a@example.com")
+    h.clock.advance(hours=23)
+    fresh = await make_registration(h, phone="6281200000102", email="b@example.com")
+    h.clock.advance(hours=2)
+    cs = await browser_factory("cs")
+    page = await cs.page("/admin/registrations")
+    assert page.count('class="overdue"') == 1
+    assert f'data-id="{late.id}" class="overdue"' in page and f'data-id="{fresh.id}">' in page
+    assert "Lewat SLA" in await cs.page(f"/admin/registrations/{late.id}")
+    assert "Lewat SLA" not in await cs.page(f"/admin/registrations/{fresh.id}")
+
+
+async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harness, browser_factory: Any) -> None:
+    from sqlalchemy import func, select
+
+    from ispbot.ktp_encryption import PhotoCipher, write_photo
+    from ispbot.storage.models import (
+        AuditEntry,
+        Conversation,
+        DataDeletionRequest,
+        InboxMessage,
+        Registration,
+    )
+    from tests.flows.chat import Chat
+
+    folder = h.services.settings.data_dir / "ktp"
+    write_photo(folder, "k1.jpg", b"\xff\xd8\xffphoto", PhotoCipher.of(h.services.settings))
+    pending = await make_registration(h, id_card_photo="k1.jpg", full_name="Siti Aminah")
+    other = await make_registration(h, phone="6281200000555", email="other@example.com")
+    chat = Chat(h)
+    [confirm] = await chat.send("hapus data")
+    assert "Hapus data pribadi" in confirm and "Tidak jadi" in confirm
+    [kept] = await chat.send("2")
+    assert "tidak dihapus" in kept
+    await chat.send("hapus data")
+    [done] = await chat.send("1")
+    assert "HD-1" in done
+    [again] = await chat.send("hapus data")
+    assert "sedang diproses" in again
+
+    cs = await browser_factory("cs")
+    assert (await cs.get("/admin/data-requests")).status == 403
+    supervisor = await browser_factory("supervisor")
+    listing = await supervisor.page("/admin/data-requests")
+    assert "HD-1" in listing and "Menunggu" in listing
+    detail = await supervisor.page("/admin/data-requests/1")
+    assert pending.registration_number in detail and other.registration_number not in detail
+    page = await supervisor.follow(await supervisor.post("/admin/data-requests/1/complete"))
+    assert "selesai" in page
+
+    async with h.services.db.sessions() as session:
+        erased = await session.get(Registration, pending.id)
+        untouched = await session.get(Registration, other.id)
+        request = await session.get(DataDeletionRequest, 1)
+        messages = (await session.execute(select(func.count()).select_from(InboxMessage))).scalar_one()
+        convo = (await session.execute(select(Conversation))).scalars().all()
+        audited = (await session.execute(select(AuditEntry).where(AuditEntry.action == "data_request.complete"))).scalar_one()
+    assert erased is not None and untouched is not None and request is not None
+    assert erased.status == "cancelled" and erased.full_name == "(dihapus)" and erased.phone == ""
+    assert erased.id_card_number is None and erased.id_card_photo is None and erased.city == "Kota Bandung"
+    assert untouched.full_name == "Budi Santoso" and untouched.id_card_number == "3273010101900001"
+    assert not (folder / "k1.jpg").exists()
+    assert messages == 0 and convo == []
+    assert request.status == "done" and request.outcome["registrations_cancelled"] == [pending.registration_number]
+    assert audited.target_id == "HD-1" and audited.actor_label == "supervisor"
+    await h.settle()
+    told = chat.replies()[-1]
+    assert "HD-1 selesai" in told and pending.registration_number in told
+    again_page = await supervisor.follow(await supervisor.post("/admin/data-requests/1/complete"))
+    assert "sudah diproses" in again_page
+
+
+async def test_staff_phone_numbers_are_normalised_and_checked(h: Harness, browser_factory: Any) -> None:
+    from sqlalchemy import select
+
+    from ispbot.storage.models import User
+
+    admin = await browser_factory("admin")
+    async with h.services.db.sessions() as session:
+        supervisor = (await session.execute(select(User).where(User.username == "supervisor"))).scalar_one()
+    form = {"full_name": "Sari", "role": "supervisor", "is_active": "1", "phone": "0812-0000-0901"}
+    assert "Perubahan disimpan" in await admin.follow(await admin.post(f"/admin/users/{supervisor.id}", form))
+    page = await admin.page(f"/admin/users/{supervisor.id}")
+    assert 'value="081200000901"' in page
+    bad = await admin.follow(await admin.post(f"/admin/users/{supervisor.id}", {**form, "phone": "12345"}))
+    assert "tidak valid" in bad
+    async with h.services.db.sessions() as session:
+        assert (await session.get(User, supervisor.id)).phone == "6281200000901"  # type: ignore[union-attr]
