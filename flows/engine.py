@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from transitions import Machine
@@ -132,9 +133,16 @@ class Flow:
         turn.conversation.state = state
         draft = self.draft(turn)
         draft["_state"] = state
+        draft["_asked_at"] = turn.now.isoformat()
         self.save(turn, draft)
         conversations.record_event(turn.session, turn.conversation, "asked", turn.now, state)
         await self.questions[state].ask(turn)
+
+    def _answered(self, turn: Turn, state: str, asked_at: str | None) -> None:
+        """The answer to `state` was accepted: recorded with the seconds it took (for the
+        funnel's median), counted from when the question was asked."""
+        seconds = (turn.now - datetime.fromisoformat(asked_at)).total_seconds() if asked_at else None
+        conversations.record_event(turn.session, turn.conversation, "answered", turn.now, state, seconds=seconds)
 
     async def handle(self, turn: Turn) -> None:
         state = turn.conversation.state
@@ -142,16 +150,17 @@ class Flow:
         if question is None:  # a state this version no longer has: start over politely
             await self.start(turn)
             return
+        asked_at = self.draft(turn).get("_asked_at")
         message = turn.message
         if message.kind is InboundKind.CHOICE and not (message.choice_id or "").startswith(f"{state}:"):
             answer: Answer = Retry("stale_choice")  # a button of an earlier question
         else:
             answer = await question.read(turn)
         if isinstance(answer, Stay):
-            still_here = turn.conversation.flow == self.name and turn.conversation.state == state
-            conversations.record_event(
-                turn.session, turn.conversation, "reprompt" if still_here else "answered", turn.now, state
-            )
+            if turn.conversation.flow == self.name and turn.conversation.state == state:
+                conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
+            else:
+                self._answered(turn, state, asked_at)
             return
         if isinstance(answer, Retry):
             conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
@@ -163,7 +172,7 @@ class Flow:
             if answer.ask_again:
                 await question.ask(turn)
             return
-        conversations.record_event(turn.session, turn.conversation, "answered", turn.now, state)
+        self._answered(turn, state, asked_at)
         handoff.understood(turn)
         if turn.conversation.flow != self.name:  # the handler finished or switched flows
             return

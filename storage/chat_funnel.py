@@ -1,15 +1,19 @@
 """Where in the chat customers give up: the question-by-question funnel of a flow, from
 the `conversation_events` the flow engine writes (`asked` when a question is put,
-`reprompt` when an answer is refused, `answered` when it is accepted, and `abandoned`
-when the reminder job drops a stale draft). Aggregate SQL only, SQLite and PostgreSQL.
+`reprompt` when an answer is refused, `answered` when it is accepted, with the seconds
+since the question was asked, and `abandoned` when the reminder job drops a stale draft).
+Aggregate SQL only, SQLite and PostgreSQL.
 
 Per question, over the events in the window:
-- reached: contacts asked it;          answered: contacts whose answer was accepted;
-- reprompts: refused answers (each one counts);
-- dropped: contacts whose last event of the flow is at this question and is not an
-  accepted answer, and who are no longer in the flow there (they typed *batal*, went
-  to the menu, or the draft expired); in_progress: the same but still there now;
+- reached: times it was asked (a customer who comes back to it counts again);
+- answered: answers accepted;   reprompts: answers refused (each one counts);
+- in_progress: conversations at this question now, active in the window;
+- dropped: asked but neither answered nor still there: they typed *batal*, went to the
+  menu or to CS, or the draft expired;
 - median_seconds: the median time from the question being asked to its accepted answer.
+
+Every count is a sum over the events (no window functions, no per-contact grouping), so a
+90-day page reads one index range once, even at a million events.
 
 The OTP step gets the same numbers plus how many confirmed on the first try.
 """
@@ -25,7 +29,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage.analytics import Window
 from ispbot.storage.models import Conversation, ConversationEvent
-from ispbot.storage.sql_time import seconds_between
 
 E = ConversationEvent
 OTP_STEPS = (("registration", "AWAIT_OTP"),)  # (flow, state) of each one-time-code question
@@ -61,73 +64,58 @@ async def question_funnel(
 ) -> list[QuestionStep]:
     """One row per state of `states`, in that order (states with no events give zeros)."""
     counts = await _counts(session, window, flow, states)
-    stops = await _stops(session, window, flow, states)
+    waiting = await _in_progress(session, window, flow, states)
     medians = await _medians(session, window, flow, states)
-    return [
-        QuestionStep(state, *counts.get(state, (0, 0, 0))[:2], *_dropped(stops.get(state, (0, 0))),
-                     counts.get(state, (0, 0, 0))[2], medians.get(state))
-        for state in states
-    ]
-
-
-def _dropped(stopped_here: tuple[int, int]) -> tuple[int, int]:
-    stopped, still_there = stopped_here
-    return stopped - still_there, still_there
+    steps = []
+    for state in states:
+        reached, answered, reprompts = counts.get(state, (0, 0, 0))
+        there = waiting.get(state, 0)
+        dropped = max(reached - answered - there, 0)  # asked just before the window, answered in it: not a drop
+        steps.append(QuestionStep(state, reached, answered, dropped, there, reprompts, medians.get(state)))
+    return steps
 
 
 async def _counts(
     session: AsyncSession, window: Window, flow: str, states: Sequence[str]
 ) -> dict[str, tuple[int, int, int]]:
-    def contacts(event: str) -> Any:
-        return func.count(func.distinct(case((E.event == event, E.contact_key))))
+    def times(event: str) -> Any:
+        return func.sum(case((E.event == event, 1), else_=0))
 
     rows = await session.execute(
-        select(E.state, contacts("asked"), contacts("answered"), func.sum(case((E.event == "reprompt", 1), else_=0)))
+        select(E.state, times("asked"), times("answered"), times("reprompt"))
         .where(_events(flow, window), E.state.in_(states)).group_by(E.state)
     )
-    return {state: (int(asked), int(answered), int(reprompts or 0)) for state, asked, answered, reprompts in rows}
+    return {state: (int(asked or 0), int(answered or 0), int(reprompts or 0))
+            for state, asked, answered, reprompts in rows}
 
 
-async def _stops(
+async def _in_progress(
     session: AsyncSession, window: Window, flow: str, states: Sequence[str]
-) -> dict[str, tuple[int, int]]:
-    """state → (contacts whose last event stopped there, of whom still there now)."""
-    newest_first = func.row_number().over(partition_by=E.contact_key, order_by=E.id.desc())
-    ranked = select(E.contact_key, E.state, E.event, newest_first.label("rn")).where(_events(flow, window)).subquery()
-    still_there = func.count(Conversation.id)
+) -> dict[str, int]:
+    """state → conversations waiting at it now that were active in the window."""
+    C = Conversation
     rows = await session.execute(
-        select(ranked.c.state, func.count(), still_there)
-        .outerjoin(Conversation, and_(Conversation.contact_key == ranked.c.contact_key, Conversation.flow == flow,
-                                      Conversation.state == ranked.c.state))
-        .where(ranked.c.rn == 1, ranked.c.event != "answered", ranked.c.state.in_(states))
-        .group_by(ranked.c.state)
+        select(C.state, func.count())
+        .where(C.flow == flow, C.state.in_(states), C.updated_at >= window.start, C.updated_at < window.end)
+        .group_by(C.state)
     )
-    return {state: (int(stopped), int(there)) for state, stopped, there in rows}
+    return {state: int(n) for state, n in rows}
 
 
 async def _medians(session: AsyncSession, window: Window, flow: str, states: Sequence[str]) -> dict[str, float]:
-    """state → median seconds from the latest `asked` to each accepted answer."""
-    dialect = session.bind.dialect.name
-    asked_at = func.max(case((E.event == "asked", E.created_at))).over(
-        partition_by=(E.contact_key, E.state), order_by=E.id, rows=(None, 0)
-    )
-    marked = (
-        select(E.state, E.event, E.created_at, asked_at.label("asked_at"))
-        .where(_events(flow, window), E.state.in_(states), E.event.in_(("asked", "answered")))
-        .subquery()
-    )
-    timed = (
-        select(marked.c.state, seconds_between(dialect, marked.c.asked_at, marked.c.created_at).label("secs"))
-        .where(marked.c.event == "answered", marked.c.asked_at.is_not(None))
-        .subquery()
-    )
+    """state → median seconds from the question being asked to its accepted answer."""
+    answers = and_(_events(flow, window), E.state.in_(states), E.event == "answered", E.seconds.is_not(None))
+    if session.bind.dialect.name == "postgresql":
+        median = func.percentile_cont(0.5).within_group(E.seconds)
+        rows = await session.execute(select(E.state, median).where(answers).group_by(E.state))
+        return {state: round(float(secs), 1) for state, secs in rows}
     ranked = select(
-        timed.c.state, timed.c.secs,
-        func.row_number().over(partition_by=timed.c.state, order_by=timed.c.secs).label("rn"),
-        func.count().over(partition_by=timed.c.state).label("n"),
-    ).subquery()
+        E.state, E.seconds,
+        func.row_number().over(partition_by=E.state, order_by=E.seconds).label("rn"),
+        func.count().over(partition_by=E.state).label("n"),
+    ).where(answers).subquery()
     rows = await session.execute(
-        select(ranked.c.state, func.avg(ranked.c.secs))
+        select(ranked.c.state, func.avg(ranked.c.seconds))
         .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
         .group_by(ranked.c.state)
     )

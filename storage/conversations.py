@@ -68,7 +68,8 @@ async def get(session: AsyncSession, contact_key: str, *, for_update: bool = Fal
 
 
 def record_event(
-    session: AsyncSession, conversation: Conversation, event: str, now: datetime, state: str | None = None
+    session: AsyncSession, conversation: Conversation, event: str, now: datetime, state: str | None = None,
+    *, seconds: float | None = None,
 ) -> None:
     session.add(
         ConversationEvent(
@@ -77,5 +78,6 @@ def record_event(
             state=state or conversation.state,
             event=event,
             created_at=now,
+            seconds=seconds,
         )
     )

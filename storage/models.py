@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -300,7 +301,7 @@ class ConversationEvent(Base):
     __table_args__ = (
         Index("ix_conversation_events_flow_state", "flow", "state", "created_at"),
         # the analytics' chat funnel: a flow's events in a time window, read from the index alone
-        Index("ix_conversation_events_flow_created", "flow", "created_at", "contact_key", "state", "event"),
+        Index("ix_conversation_events_flow_created", "flow", "created_at", "state", "event", "seconds"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -309,6 +310,8 @@ class ConversationEvent(Base):
     state: Mapped[str] = mapped_column(String(40))
     event: Mapped[str] = mapped_column(String(20))  # asked, answered, reprompt, abandoned
     created_at: Mapped[datetime]
+    # on `answered`: seconds since the question was (last) asked, so medians need no self-join
+    seconds: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class InboxMessage(Base):

@@ -260,3 +260,24 @@ async def test_a_number_with_an_open_registration_is_told_at_once(fonnte: Harnes
     await chat.send("kirim")
     [told] = await chat.send("daftar")
     assert "sudah terdaftar dengan nomor ini" in told and "REG-" in told
+
+
+async def test_the_funnel_times_each_question_from_asking_to_the_accepted_answer(fonnte: Harness) -> None:
+    from datetime import timedelta
+
+    from ispbot.storage import chat_funnel
+    from ispbot.storage.analytics import Window
+
+    chat = Chat(fonnte)
+    await to_question(chat, "nama lengkap")
+    fonnte.clock.advance(timedelta(seconds=40))
+    await chat.send("12345")  # not a name: refused, the clock keeps running
+    fonnte.clock.advance(timedelta(seconds=5))
+    await chat.send("Budi Santoso")
+    fonnte.clock.advance(timedelta(seconds=12))
+    await chat.send("batal")  # gives up at the email question
+    async with fonnte.services.db.sessions() as s:
+        window = Window.last_days(1, now=fonnte.clock.now(), tz=fonnte.services.settings.tz)
+        name, email = await chat_funnel.question_funnel(s, window, "registration", ["ASK_NAME", "ASK_EMAIL"])
+    assert (name.reached, name.answered, name.reprompts, name.dropped, name.median_seconds) == (1, 1, 1, 0, 45.0)
+    assert (email.reached, email.answered, email.dropped, email.in_progress) == (1, 0, 1, 0)

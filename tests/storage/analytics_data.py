@@ -109,9 +109,13 @@ async def seed_chats(db: Database) -> None:
             start = NOW - timedelta(days=days_ago)
             session.add(Conversation(contact_key=contact, phone=None, provider="sandbox", flow=flow, state=state,
                                      data={}, created_at=start, updated_at=start))
+            asked_at: dict[str, int] = {}
             for seconds, question, event in events:
+                if event == "asked":
+                    asked_at[question] = seconds
+                took = seconds - asked_at[question] if event == "answered" else None  # as the engine writes it
                 session.add(ConversationEvent(contact_key=contact, flow="registration", state=question, event=event,
-                                              created_at=start + timedelta(seconds=seconds)))
+                                              created_at=start + timedelta(seconds=seconds), seconds=took))
             await session.flush()  # ids in the order the engine writes them
         session.add(ConversationEvent(contact_key="c1", flow="tracking", state="ASK_NUMBER", event="asked",
                                       created_at=NOW - H))

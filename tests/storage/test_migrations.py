@@ -3,13 +3,17 @@ schema the models describe (a model change without its migration fails here)."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from ispbot.storage import models  # noqa: F401  (the tables, on Base.metadata)
 from ispbot.storage.base import Base
@@ -37,3 +41,56 @@ def test_down_to_nothing_and_up_again_builds_what_the_models_describe(tmp_path: 
         engine.dispose()
     assert {"registrations", "customers", "invoices", "outbox", "job_runs", "data_deletion_requests"} <= tables
     assert differences == []
+
+
+EVENTS_AT_0005 = [
+    (0, "ASK_NAME", "asked"), (30, "ASK_NAME", "answered"), (30, "ASK_EMAIL", "asked"),
+    (50, "ASK_EMAIL", "reprompt"), (75, "ASK_EMAIL", "answered"),
+    (80, "ASK_EMAIL", "asked"), (84, "ASK_EMAIL", "answered"),  # came back to it from the summary
+]
+
+
+async def _write_events(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            for i, (seconds, state, event) in enumerate(EVENTS_AT_0005, start=1):
+                await connection.execute(sa.text(
+                    "INSERT INTO conversation_events (id, contact_key, flow, state, event, created_at) "
+                    "VALUES (:id, 'c1', 'registration', :state, :event, :at)"
+                ), {"id": i, "state": state, "event": event,
+                    "at": datetime(2026, 11, 1, 8, tzinfo=UTC) + timedelta(seconds=seconds)})
+    finally:
+        await engine.dispose()
+
+
+async def _read_events(url: str) -> list[tuple[str, float | None]]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(sa.text("SELECT event, seconds FROM conversation_events ORDER BY id"))
+            return [(event, None if secs is None else round(float(secs), 1)) for event, secs in rows]
+    finally:
+        await engine.dispose()
+
+
+def _upgrade_with_events(url: str) -> list[tuple[str, float | None]]:
+    """From 0005 (down to it, or up from nothing) to head, with events written at 0005."""
+    upgrade(url, "0005")
+    command.downgrade(alembic_config(url), "0005")
+    asyncio.run(_write_events(url))
+    upgrade(url)
+    return asyncio.run(_read_events(url))
+
+
+ANSWER_SECONDS = [("asked", None), ("answered", 30.0), ("asked", None), ("reprompt", None), ("answered", 45.0),
+                  ("asked", None), ("answered", 4.0)]
+
+
+def test_answers_recorded_before_0006_get_their_seconds(tmp_path: Path) -> None:
+    assert _upgrade_with_events(f"sqlite+aiosqlite:///{tmp_path}/m.db") == ANSWER_SECONDS
+
+
+@pytest.mark.postgres
+def test_answers_recorded_before_0006_get_their_seconds_on_postgresql(postgres_url: str) -> None:
+    assert _upgrade_with_events(postgres_url) == ANSWER_SECONDS
