@@ -143,6 +143,13 @@ async def _housekeeping(services: Services) -> int:
     from ispbot.data_retention import prune_messages_and_sessions
 
     return await prune_messages_and_sessions(services)
+async def _roll_up_chat_funnel(services: Services) -> int:
+    from ispbot.storage.chat_funnel import roll_up
+
+    async with services.db.transaction() as session:
+        return await roll_up(session, services.clock.now(), services.settings.tz)
+
+
 async def _return_quiet_handoffs(services: Services) -> int:
     from ispbot.handoff import return_quiet_handoffs
 
@@ -168,6 +175,8 @@ JOBS: dict[str, Job] = {
             "delete NIK and KTP photo of rejected/cancelled registrations after ISPBOT_RETENTION_DAYS"),
         Job("housekeeping", _housekeeping, timedelta(hours=1),
             "delete old delivered/processed messages and expired staff sessions"),
+        Job("funnel-rollup", _roll_up_chat_funnel, timedelta(hours=1),
+            "sum finished days of the chat funnel for the analytics page (once each)"),
         Job("handoff-timeout", _return_quiet_handoffs, timedelta(minutes=1),
             "return CS handoffs nobody took (or nobody wrote in) to the bot, with an apology"),
         Job("billing", _issue_monthly_invoices, timedelta(hours=1),

@@ -133,16 +133,25 @@ class Flow:
         turn.conversation.state = state
         draft = self.draft(turn)
         draft["_state"] = state
-        draft["_asked_at"] = turn.now.isoformat()
+        draft["_asked_at"], draft["_refused"] = turn.now.isoformat(), 0
         self.save(turn, draft)
         conversations.record_event(turn.session, turn.conversation, "asked", turn.now, state)
         await self.questions[state].ask(turn)
 
-    def _answered(self, turn: Turn, state: str, asked_at: str | None) -> None:
-        """The answer to `state` was accepted: recorded with the seconds it took (for the
-        funnel's median), counted from when the question was asked."""
+    def _refused(self, turn: Turn, state: str) -> None:
+        conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
+        draft = self.draft(turn)
+        if draft:
+            draft["_refused"] = int(draft.get("_refused") or 0) + 1
+            self.save(turn, draft)
+
+    def _answered(self, turn: Turn, state: str, asked: dict[str, Any]) -> None:
+        """The answer to `state` was accepted: recorded with the seconds it took since the
+        question was asked and the answers refused in between (for the funnel)."""
+        asked_at = asked.get("_asked_at")
         seconds = (turn.now - datetime.fromisoformat(asked_at)).total_seconds() if asked_at else None
-        conversations.record_event(turn.session, turn.conversation, "answered", turn.now, state, seconds=seconds)
+        conversations.record_event(turn.session, turn.conversation, "answered", turn.now, state,
+                                   seconds=seconds, retries=asked.get("_refused"))
 
     async def handle(self, turn: Turn) -> None:
         state = turn.conversation.state
@@ -150,7 +159,7 @@ class Flow:
         if question is None:  # a state this version no longer has: start over politely
             await self.start(turn)
             return
-        asked_at = self.draft(turn).get("_asked_at")
+        asked = self.draft(turn)  # when it was asked, answers refused since (the handler may drop the draft)
         message = turn.message
         if message.kind is InboundKind.CHOICE and not (message.choice_id or "").startswith(f"{state}:"):
             answer: Answer = Retry("stale_choice")  # a button of an earlier question
@@ -158,12 +167,12 @@ class Flow:
             answer = await question.read(turn)
         if isinstance(answer, Stay):
             if turn.conversation.flow == self.name and turn.conversation.state == state:
-                conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
+                self._refused(turn, state)
             else:
-                self._answered(turn, state, asked_at)
+                self._answered(turn, state, asked)
             return
         if isinstance(answer, Retry):
-            conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
+            self._refused(turn, state)
             if not answer.unreadable:
                 handoff.understood(turn)
             elif await handoff.misunderstood(turn):
@@ -172,7 +181,7 @@ class Flow:
             if answer.ask_again:
                 await question.ask(turn)
             return
-        self._answered(turn, state, asked_at)
+        self._answered(turn, state, asked)
         handoff.understood(turn)
         if turn.conversation.flow != self.name:  # the handler finished or switched flows
             return

@@ -69,7 +69,7 @@ async def get(session: AsyncSession, contact_key: str, *, for_update: bool = Fal
 
 def record_event(
     session: AsyncSession, conversation: Conversation, event: str, now: datetime, state: str | None = None,
-    *, seconds: float | None = None,
+    *, seconds: float | None = None, retries: int | None = None,
 ) -> None:
     session.add(
         ConversationEvent(
@@ -79,5 +79,6 @@ def record_event(
             event=event,
             created_at=now,
             seconds=seconds,
+            retries=retries,
         )
     )

@@ -310,8 +310,35 @@ class ConversationEvent(Base):
     state: Mapped[str] = mapped_column(String(40))
     event: Mapped[str] = mapped_column(String(20))  # asked, answered, reprompt, abandoned
     created_at: Mapped[datetime]
-    # on `answered`: seconds since the question was (last) asked, so medians need no self-join
+    # on `answered`: seconds since the question was (last) asked, so medians need no self-join,
+    # and how many answers were refused before it since then (0: right the first time)
     seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    retries: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class ChatFunnelDay(Base):
+    """The chat funnel's counts of one local day (ISPBOT_TIMEZONE), summed from the events by
+    the `funnel-rollup` job once the day is over, so a 90-day page reads ~1,000 rows."""
+
+    __tablename__ = "chat_funnel_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(30), primary_key=True)
+    state: Mapped[str] = mapped_column(String(40), primary_key=True)
+    asked: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    reprompts: Mapped[int] = mapped_column(Integer)
+    first_try: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsRollup(Base):
+    """How far a roll-up has got: every day up to and including `through_day` is summed."""
+
+    __tablename__ = "analytics_rollups"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    through_day: Mapped[date] = mapped_column(Date)
+    tz: Mapped[str] = mapped_column(String(40))  # the days are local days of this zone
 
 
 class InboxMessage(Base):

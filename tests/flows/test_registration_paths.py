@@ -281,3 +281,7 @@ async def test_the_funnel_times_each_question_from_asking_to_the_accepted_answer
         name, email = await chat_funnel.question_funnel(s, window, "registration", ["ASK_NAME", "ASK_EMAIL"])
     assert (name.reached, name.answered, name.reprompts, name.dropped, name.median_seconds) == (1, 1, 1, 0, 45.0)
     assert (email.reached, email.answered, email.dropped, email.in_progress) == (1, 0, 1, 0)
+    async with fonnte.services.db.sessions() as s:
+        answer = select(ConversationEvent.seconds, ConversationEvent.retries).where(
+            ConversationEvent.state == "ASK_NAME", ConversationEvent.event == "answered")
+        assert (await s.execute(answer)).one() == (45.0, 1)  # one refused answer before it

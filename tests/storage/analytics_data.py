@@ -110,12 +110,17 @@ async def seed_chats(db: Database) -> None:
             session.add(Conversation(contact_key=contact, phone=None, provider="sandbox", flow=flow, state=state,
                                      data={}, created_at=start, updated_at=start))
             asked_at: dict[str, int] = {}
+            refused: dict[str, int] = {}
             for seconds, question, event in events:
                 if event == "asked":
-                    asked_at[question] = seconds
-                took = seconds - asked_at[question] if event == "answered" else None  # as the engine writes it
+                    asked_at[question], refused[question] = seconds, 0
+                elif event == "reprompt":
+                    refused[question] += 1
+                answer = event == "answered"  # carries what the engine writes beside it
                 session.add(ConversationEvent(contact_key=contact, flow="registration", state=question, event=event,
-                                              created_at=start + timedelta(seconds=seconds), seconds=took))
+                                              created_at=start + timedelta(seconds=seconds),
+                                              seconds=seconds - asked_at[question] if answer else None,
+                                              retries=refused[question] if answer else None))
             await session.flush()  # ids in the order the engine writes them
         session.add(ConversationEvent(contact_key="c1", flow="tracking", state="ASK_NUMBER", event="asked",
                                       created_at=NOW - H))

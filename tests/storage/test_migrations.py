@@ -64,17 +64,18 @@ async def _write_events(url: str) -> None:
         await engine.dispose()
 
 
-async def _read_events(url: str) -> list[tuple[str, float | None]]:
+async def _read_events(url: str) -> list[tuple[str, float | None, int | None]]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
-            rows = await connection.execute(sa.text("SELECT event, seconds FROM conversation_events ORDER BY id"))
-            return [(event, None if secs is None else round(float(secs), 1)) for event, secs in rows]
+            rows = await connection.execute(
+                sa.text("SELECT event, seconds, retries FROM conversation_events ORDER BY id"))
+            return [(event, None if secs is None else round(float(secs), 1), retries) for event, secs, retries in rows]
     finally:
         await engine.dispose()
 
 
-def _upgrade_with_events(url: str) -> list[tuple[str, float | None]]:
+def _upgrade_with_events(url: str) -> list[tuple[str, float | None, int | None]]:
     """From 0005 (down to it, or up from nothing) to head, with events written at 0005."""
     upgrade(url, "0005")
     command.downgrade(alembic_config(url), "0005")
@@ -83,14 +84,14 @@ def _upgrade_with_events(url: str) -> list[tuple[str, float | None]]:
     return asyncio.run(_read_events(url))
 
 
-ANSWER_SECONDS = [("asked", None), ("answered", 30.0), ("asked", None), ("reprompt", None), ("answered", 45.0),
-                  ("asked", None), ("answered", 4.0)]
+ANSWER_SECONDS = [("asked", None, None), ("answered", 30.0, 0), ("asked", None, None), ("reprompt", None, None),
+                  ("answered", 45.0, 1), ("asked", None, None), ("answered", 4.0, 0)]
 
 
-def test_answers_recorded_before_0006_get_their_seconds(tmp_path: Path) -> None:
+def test_answers_recorded_before_0006_get_their_seconds_and_retries(tmp_path: Path) -> None:
     assert _upgrade_with_events(f"sqlite+aiosqlite:///{tmp_path}/m.db") == ANSWER_SECONDS
 
 
 @pytest.mark.postgres
-def test_answers_recorded_before_0006_get_their_seconds_on_postgresql(postgres_url: str) -> None:
+def test_answers_recorded_before_0006_get_their_seconds_and_retries_on_postgresql(postgres_url: str) -> None:
     assert _upgrade_with_events(postgres_url) == ANSWER_SECONDS
