@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from ispbot.flows import address_questions as address
-from ispbot.flows import menu, otp_step
+from ispbot.flows import email_answer, menu, otp_step
 from ispbot.flows.account import LINK_DAYS
 from ispbot.flows.answers import is_no, is_yes
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
@@ -24,7 +24,6 @@ from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Contact
 from ispbot.providers.phone import InvalidPhone, local_format, masked, normalize_phone
 from ispbot.storage import audit, customers
-from ispbot.storage.contact_fields import validate_email
 from ispbot.storage.models import Customer, Package
 
 STATES = [
@@ -94,13 +93,13 @@ async def ask_email(turn: Turn) -> None:
 
 
 async def read_email(turn: Turn) -> Answer:
-    checked = validate_email(turn.text)
-    if not checked.ok or checked.value is None:
-        return Retry("reg_bad_email", {"typed": turn.text[:80], "suggestion": checked.suggestion})
+    email = email_answer.read_email(turn)
+    if isinstance(email, Retry):
+        return email
     customer = await _customer(turn)
-    _audit(turn, customer, "customer.email_changed", {"from": customer.email, "to": checked.value})
-    customer.email, customer.updated_at = checked.value, turn.now
-    turn.say("profile_saved", what="email", value=checked.value)
+    _audit(turn, customer, "customer.email_changed", {"from": customer.email, "to": email})
+    customer.email, customer.updated_at = email, turn.now
+    turn.say("profile_saved", what="email", value=email)
     await _finish(turn)
     return Stay()
 

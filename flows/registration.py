@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ispbot.flows import address_questions as address
-from ispbot.flows import otp_step
+from ispbot.flows import email_answer, otp_step
 from ispbot.flows.answers import is_skip, parse_date
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, EditGroup, Flow, Next, Question, Retry, Stay
@@ -23,7 +23,7 @@ from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.providers.phone import InvalidPhone, masked, normalize_phone
 from ispbot.storage import registrations
-from ispbot.storage.contact_fields import validate_email, validate_name
+from ispbot.storage.contact_fields import validate_name
 from ispbot.storage.identity import mask_nik, validate_nik
 
 STATES = [
@@ -93,13 +93,13 @@ async def ask_email(turn: Turn) -> None:
 
 
 async def read_email(turn: Turn) -> Answer:
-    checked = validate_email(turn.text)
-    if not checked.ok or checked.value is None:
-        return Retry("reg_bad_email", {"typed": turn.text[:80], "suggestion": checked.suggestion})
-    duplicate = await registrations.find_duplicate(turn.session, email=checked.value, phone=turn.contact.phone)
+    email = email_answer.read_email(turn)
+    if isinstance(email, Retry):
+        return email
+    duplicate = await registrations.find_duplicate(turn.session, email=email, phone=turn.contact.phone)
     if duplicate is not None:
         return await _already_registered(turn, duplicate)
-    remember(turn, email=checked.value)
+    remember(turn, email=email)
     return Next("email_given")
 
 

@@ -285,3 +285,18 @@ async def test_the_funnel_times_each_question_from_asking_to_the_accepted_answer
         answer = select(ConversationEvent.seconds, ConversationEvent.retries).where(
             ConversationEvent.state == "ASK_NAME", ConversationEvent.event == "answered")
         assert (await s.execute(answer)).one() == (45.0, 1)  # one refused answer before it
+
+
+async def test_a_suggested_email_is_taken_with_ya_and_a_plain_ya_otherwise_is_refused(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    [no_suggestion, again] = await chat.send("ya")
+    assert '"ya" bukan alamat email yang valid' in no_suggestion and "email" in again
+    typo, _ = await chat.send("siti@gmial.com")
+    assert "*siti@gmail.com*" in typo and "balas *ya*" in typo
+    [next_question] = await chat.send("Ya")
+    assert "WhatsApp" in next_question
+    async with fonnte.services.db.sessions() as s:
+        conversation = (await s.execute(select(Conversation))).scalar_one()
+    assert conversation.data["registration"]["email"] == "siti@gmail.com"
+    assert "_email_suggestion" not in conversation.data["registration"]

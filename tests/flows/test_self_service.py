@@ -226,6 +226,10 @@ async def test_profile_email_and_address_change_keep_earlier_answers_on_a_typo(p
     await chat.tap("Ubah email")
     [bad, _again] = await chat.send("ahmad@gmial.com")
     assert "gmail.com" in bad  # did-you-mean for a provider typo
+    [saved] = await chat.send("ya")  # takes the suggestion
+    assert "ahmad@gmail.com" in saved
+    await chat.send("profil")
+    await chat.tap("Ubah email")
     [saved] = await chat.send("ahmad.baru@example.com")
     assert "ahmad.baru@example.com" in saved
 

@@ -1,0 +1,25 @@
+"""An email address typed in the chat, as the registration and the profile read it: a
+likely typo (`gmial.com`) is answered with the suggestion, and a plain *ya* takes it, as a
+customer on a phone would rather reply than type the address again."""
+
+from __future__ import annotations
+
+from ispbot.flows.answers import is_yes
+from ispbot.flows.engine import Retry
+from ispbot.flows.registration_draft import answers, forget, remember
+from ispbot.flows.turn import Turn
+from ispbot.storage.contact_fields import validate_email
+
+SUGGESTED = "_email_suggestion"
+
+
+def read_email(turn: Turn) -> str | Retry:
+    """The valid address, or the Retry that says what is wrong (and remembers a suggestion)."""
+    suggested = answers(turn).get(SUGGESTED)
+    typed = suggested if suggested and is_yes(turn.text) else turn.text
+    checked = validate_email(typed)
+    if not checked.ok or checked.value is None:
+        remember(turn, **{SUGGESTED: checked.suggestion})
+        return Retry("reg_bad_email", {"typed": turn.text[:80], "suggestion": checked.suggestion})
+    forget(turn, SUGGESTED)
+    return checked.value
