@@ -113,9 +113,7 @@ async def _counts(
             .where(D.flow == flow, D.state.in_(states), D.day >= window.first_day, D.day <= last)
             .group_by(D.state)
         )
-        for state, *sums in rows:
-            totals.setdefault(state, Counter()).update(dict(zip(("asked", "answered", "reprompts", "first_try"),
-                                                                (int(n or 0) for n in sums), strict=True)))
+        _add(totals, rows)
         live_from = _midnight(last + timedelta(days=1), window.tz)
     if live_from < window.end:
         rows = await session.execute(
@@ -123,10 +121,16 @@ async def _counts(
             .where(E.flow == flow, E.created_at >= live_from, E.created_at < window.end, E.state.in_(states))
             .group_by(E.state)
         )
-        for state, *sums in rows:
-            totals.setdefault(state, Counter()).update(dict(zip(("asked", "answered", "reprompts", "first_try"),
-                                                                (int(n or 0) for n in sums), strict=True)))
+        _add(totals, rows)
     return {state: _Counts(**c) for state, c in totals.items()}
+
+
+def _add(totals: dict[str, Counter[str]], rows: Any) -> None:
+    """Add rows of (state, asked, answered, reprompts, first_try) to `totals`."""
+    for state, *sums in rows:
+        counter = totals.setdefault(state, Counter())
+        counter.update(dict(zip(("asked", "answered", "reprompts", "first_try"), (int(n or 0) for n in sums),
+                                strict=True)))
 
 
 def _sums() -> list[Any]:
