@@ -59,6 +59,17 @@ async def try_lock(
     return conversation
 
 
+async def try_lock_existing(session: AsyncSession, contact_key: str) -> Conversation | None:
+    """The contact's row locked (as `try_lock`), or None when there is none yet or (on
+    PostgreSQL) another transaction holds it. One statement: the usual case of a contact
+    who has written before needs no INSERT."""
+    stmt = select(Conversation).where(Conversation.contact_key == contact_key)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = await session.execute(stmt.execution_options(populate_existing=True))
+    return rows.scalar_one_or_none()
+
+
 async def get(session: AsyncSession, contact_key: str, *, for_update: bool = False) -> Conversation | None:
     stmt = select(Conversation).where(Conversation.contact_key == contact_key)
     if for_update and session.bind.dialect.name == "postgresql":
