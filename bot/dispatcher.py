@@ -145,17 +145,14 @@ class Dispatcher:
                     messages=services.messages,
                 )
                 await self.handler(turn)
-                for reply in turn.replies:
-                    await outbox.enqueue(
-                        session,
-                        provider=conversation.provider,
-                        message=reply,
-                        now=now,
-                        inbox_id=row.id,
-                    )
+                # Before the replies' INSERT, whose autoflush then writes the conversation
+                # row in one UPDATE together with what the turn changed.
                 conversation.version += 1
                 conversation.updated_at = now
                 conversation.last_inbound_at = now
+                await outbox.enqueue_many(
+                    session, provider=conversation.provider, messages=turn.replies, now=now, inbox_id=row.id
+                )
                 await inbox.mark_done(session, row.id, now)
                 received_at = row.received_at
         except Exception as exc:

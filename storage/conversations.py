@@ -8,9 +8,11 @@ handled one at a time even across processes, and state is read only after the lo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ispbot.providers.messages import Contact
 from ispbot.storage.models import Conversation, ConversationEvent
@@ -81,12 +83,37 @@ async def get(session: AsyncSession, contact_key: str, *, for_update: bool = Fal
 def record_event(
     session: AsyncSession, conversation: Conversation, event: str, now: datetime, state: str | None = None
 ) -> None:
-    session.add(
-        ConversationEvent(
-            contact_key=conversation.contact_key,
-            flow=conversation.flow,
-            state=state or conversation.state,
-            event=event,
-            created_at=now,
-        )
+    """Note a funnel event. It is written with the session's next flush (as an added ORM
+    object would be), but all of a flush's events in one INSERT without RETURNING: nobody
+    needs their ids, and a turn records two or three."""
+    pending: list[dict[str, Any]] = session.sync_session.info.setdefault(_EVENTS, [])
+    pending.append(
+        {
+            "contact_key": conversation.contact_key,
+            "flow": conversation.flow,
+            "state": state or conversation.state,
+            "event": event,
+            "created_at": now,
+        }
     )
+
+
+_EVENTS = "ispbot.conversation_events"
+
+
+def _write_events(session: Session, *_: Any) -> None:
+    pending = session.info.pop(_EVENTS, None)
+    if pending:
+        session.connection().execute(insert(ConversationEvent.__table__), pending)
+
+
+def _forget_events(session: Session, *_: Any) -> None:
+    session.info.pop(_EVENTS, None)
+
+
+# before_flush: written when the session flushes (autoflush before a query, or the commit);
+# before_commit: also when nothing else was changed (a flush with nothing to do fires no
+# before_flush); a rollback drops them with the rest of the transaction.
+event.listen(Session, "before_flush", _write_events)
+event.listen(Session, "before_commit", _write_events)
+event.listen(Session, "after_rollback", _forget_events)

@@ -13,7 +13,7 @@ import random
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.providers.messages import Contact, DeliveryStatus, OutboundMessage
@@ -52,6 +52,42 @@ async def enqueue(
     session.add(row)
     await session.flush()
     return row
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    *,
+    provider: str,
+    messages: list[OutboundMessage],
+    now: datetime,
+    inbox_id: int | None = None,
+) -> None:
+    """`enqueue` for a turn's replies: one INSERT (executemany) and no ORM objects, as the
+    dispatcher needs neither the rows nor their ids. Their ids still follow list order."""
+    if not messages:
+        return
+    await session.execute(
+        insert(OutboxMessage.__table__),
+        [
+            {
+                "provider": provider,
+                "contact_key": message.to.key,
+                "phone": message.to.phone,
+                "user_id": message.to.user_id,
+                "kind": message.kind.value,
+                "text": message.text,
+                "payload": message.to_json(),
+                "purpose": None,
+                "inbox_id": inbox_id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "sent_by": None,
+            }
+            for message in messages
+        ],
+    )
 
 
 def as_message(row: OutboxMessage) -> OutboundMessage:
