@@ -74,7 +74,7 @@ def create_app(
     dispatcher = Dispatcher(services, handler or default_handler(), on_outbox=sender.wake)
     app[SENDER] = sender
     app[DISPATCHER] = dispatcher
-    app[WAKE_DISPATCHER] = dispatcher.wake if background else (lambda: None)
+    app[WAKE_DISPATCHER] = dispatcher.wake if background else (lambda *_: None)
 
     setup_webhooks(app)
     setup_health(app)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundMessage, OutboundKind, OutboundMessage
@@ -35,20 +35,41 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._active: dict[str, asyncio.Task[None]] = {}
         self._recheck: set[str] = set()  # active contacts the inbox showed pending again
+        self._hints: set[str] = set()  # contacts webhooks stored messages for since the last round
+        self._scan = True  # read the inbox at the next round
 
-    def wake(self) -> None:
+    def wake(self, contact_keys: Iterable[str] | None = None) -> None:
+        """New messages are stored: of these contacts (a webhook knows which), or of any
+        (then the inbox is read)."""
+        if contact_keys is None:
+            self._scan = True
+        else:
+            self._hints.update(contact_keys)
         self._wake.set()
 
     async def run(self, poll_seconds: float = 1.0) -> None:
-        """Forever: start a worker for every contact with pending messages."""
+        """Forever: start a worker for every contact with pending messages. A webhook's wake
+        names its contacts, so they start without reading the inbox; the inbox is read at
+        start, on a plain wake and at every poll (a message stored by another process, one
+        left by a failure or a restart)."""
+        loop = asyncio.get_running_loop()
+        self._scan = True
+        last_scan = loop.time()
         while True:
+            scan = self._scan or loop.time() - last_scan >= poll_seconds  # busy or not
+            self._scan = False
+            hints, self._hints = self._hints, set()
             try:
-                await self._start_workers()
+                if scan:
+                    last_scan = loop.time()
+                    await self._start_workers()
+                else:
+                    self._start(hints)
             except Exception:
                 log.exception("dispatcher: could not read the inbox; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
-            self._wake.clear()
+            self._wake.clear()  # hints added since are kept in _hints for the next round
 
     async def drain(self) -> None:
         """Handle everything pending now, then return (tests, CLI)."""
@@ -66,6 +87,9 @@ class Dispatcher:
     async def _start_workers(self) -> None:
         async with self.services.db.sessions() as session:
             contacts = await inbox.pending_contacts(session)
+        self._start(contacts)
+
+    def _start(self, contacts: Iterable[str]) -> None:
         for contact_key in contacts:
             if contact_key in self._active:
                 # Its worker may have just read the inbox without this message: it looks
