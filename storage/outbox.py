@@ -101,6 +101,14 @@ async def claim_due(
     """Take a lease on due rows, keeping each contact's order: a contact's rows are claimed
     only as the unbroken run from its oldest unsent row. With PostgreSQL, rows another
     process holds are skipped (FOR UPDATE SKIP LOCKED), and so is the rest of that contact."""
+    rows, _ = await claim_due_batch(session, now, limit, lease)
+    return rows
+
+
+async def claim_due_batch(
+    session: AsyncSession, now: datetime, limit: int = 100, lease: timedelta = LEASE
+) -> tuple[list[OutboxMessage], bool]:
+    """`claim_due`, and whether more rows may be due beyond this batch (it was full)."""
     claimable = or_(
         and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
@@ -110,7 +118,7 @@ async def claim_due(
         stmt = stmt.with_for_update(skip_locked=True)
     candidates = list((await session.execute(stmt)).scalars())
     if not candidates:
-        return []
+        return [], False
     unsent = await session.execute(
         select(OutboxMessage.contact_key, OutboxMessage.id)
         .where(
@@ -140,7 +148,7 @@ async def claim_due(
             .where(OutboxMessage.id.in_([r.id for r in rows]))
             .values(status="sending", claimed_until=now + lease)
         )
-    return rows
+    return rows, len(candidates) >= limit
 
 
 async def mark_sent(
