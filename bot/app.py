@@ -74,7 +74,7 @@ def create_app(
     dispatcher = Dispatcher(services, handler or default_handler(), on_outbox=sender.wake)
     app[SENDER] = sender
     app[DISPATCHER] = dispatcher
-    app[WAKE_DISPATCHER] = dispatcher.wake if background else (lambda: None)
+    app[WAKE_DISPATCHER] = dispatcher.wake if background else (lambda *_: None)
 
     setup_webhooks(app)
     setup_health(app)
@@ -107,7 +107,12 @@ async def _background_workers(app: web.Application) -> AsyncIterator[None]:
     """The dispatcher and the outbox sender; on start they resume whatever an earlier run
     left unfinished (pending inbox rows, unsent outbox rows)."""
     from ispbot.scheduler import JobRunner
+    from ispbot.storage.regions import warm_up
 
+    # The region index (NIK, city, kecamatan… look-ups) takes about 0.7 s of CPU to load;
+    # loading it here, before the first request, keeps that stall off the event loop at
+    # the first customer who types a NIK (and off every message queued behind it).
+    await asyncio.to_thread(warm_up)
     dispatcher, sender = app[DISPATCHER], app[SENDER]
     runner = JobRunner(app[SERVICES])
     runner.start()

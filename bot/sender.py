@@ -25,14 +25,19 @@ class OutboxSender:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._wake = asyncio.Event()
+        self._more = False  # the last claim was a full batch
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, poll_seconds: float = 1.0) -> None:
+        """Send what is due, then wait for a wake (a new reply) or the poll (retries after
+        their backoff). A batch that was not full claimed everything claimable, so the
+        sender waits instead of claiming again to find nothing; a reply enqueued meanwhile
+        has set the wake."""
         while True:
             try:
-                while await self.send_due():
+                while await self.send_due() and self._more:
                     pass
             except Exception:
                 log.exception("sender: could not read the outbox; retrying")
@@ -52,7 +57,7 @@ class OutboxSender:
         the delivered ones sent in ONE transaction: a crash before that mark re-sends them
         after the lease, as a crash between any send and its mark always could."""
         async with self.services.db.transaction() as session:
-            rows = await outbox.claim_due(
+            rows, self._more = await outbox.claim_due_batch(
                 session,
                 self.services.clock.now(),
                 limit,

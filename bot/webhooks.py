@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 
 SERVICES = web.AppKey("services", Services)
-WAKE_DISPATCHER = web.AppKey("wake_dispatcher", Callable[[], None])
+WAKE_DISPATCHER = web.AppKey("wake_dispatcher", Callable[..., None])  # (contact keys) or ()
 
 
 async def _as_webhook_request(request: web.Request) -> WebhookRequest:
@@ -59,21 +59,29 @@ async def receive(request: web.Request) -> web.Response:
         services.metrics.webhooks.labels(name, "rejected_400").inc()
         return web.json_response({"ok": False, "error": "unreadable body"}, status=400)
     try:
-        stored = await store_events(services, name, events)
+        contacts = await store_inbound(services, name, events)
     except Exception:
         log.exception("webhook %s: could not store", name)
         services.metrics.webhooks.labels(name, "unavailable").inc()
         return web.json_response({"ok": False, "error": "try again"}, status=503)
     services.metrics.webhooks.labels(name, "accepted").inc()
-    if stored:
-        request.app[WAKE_DISPATCHER]()
-    return web.json_response({"ok": True, "stored": stored})
+    if contacts:
+        request.app[WAKE_DISPATCHER](contacts)
+    return web.json_response({"ok": True, "stored": len(contacts)})
 
 
 async def store_events(services: Services, provider: str, events: list[InboundMessage | DeliveryStatus]) -> int:
+    """Store a webhook's events; how many messages were new."""
+    return len(await store_inbound(services, provider, events))
+
+
+async def store_inbound(
+    services: Services, provider: str, events: list[InboundMessage | DeliveryStatus]
+) -> list[str]:
+    """Store a webhook's events; the contact key of each new message (for the dispatcher)."""
     if not events:
-        return 0
-    stored = 0
+        return []
+    stored: list[str] = []
     now = services.clock.now()
     async with services.db.transaction() as session:
         for event in events:
@@ -83,7 +91,7 @@ async def store_events(services: Services, provider: str, events: list[InboundMe
             if await inbox.store(session, event, now) is None:
                 services.metrics.duplicates.labels(provider).inc()
             else:
-                stored += 1
+                stored.append(event.contact.key)
     return stored
 
 

@@ -8,9 +8,11 @@ handled one at a time even across processes, and state is read only after the lo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ispbot.providers.messages import Contact
 from ispbot.storage.models import Conversation, ConversationEvent
@@ -59,6 +61,17 @@ async def try_lock(
     return conversation
 
 
+async def try_lock_existing(session: AsyncSession, contact_key: str) -> Conversation | None:
+    """The contact's row locked (as `try_lock`), or None when there is none yet or (on
+    PostgreSQL) another transaction holds it. One statement: the usual case of a contact
+    who has written before needs no INSERT."""
+    stmt = select(Conversation).where(Conversation.contact_key == contact_key)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = await session.execute(stmt.execution_options(populate_existing=True))
+    return rows.scalar_one_or_none()
+
+
 async def get(session: AsyncSession, contact_key: str, *, for_update: bool = False) -> Conversation | None:
     stmt = select(Conversation).where(Conversation.contact_key == contact_key)
     if for_update and session.bind.dialect.name == "postgresql":
@@ -71,14 +84,39 @@ def record_event(
     session: AsyncSession, conversation: Conversation, event: str, now: datetime, state: str | None = None,
     *, seconds: float | None = None, retries: int | None = None,
 ) -> None:
-    session.add(
-        ConversationEvent(
-            contact_key=conversation.contact_key,
-            flow=conversation.flow,
-            state=state or conversation.state,
-            event=event,
-            created_at=now,
-            seconds=seconds,
-            retries=retries,
-        )
+    """Note a funnel event. It is written with the session's next flush (as an added ORM
+    object would be), but all of a flush's events in one INSERT without RETURNING: nobody
+    needs their ids, and a turn records two or three."""
+    pending: list[dict[str, Any]] = session.sync_session.info.setdefault(_EVENTS, [])
+    pending.append(
+        {
+            "contact_key": conversation.contact_key,
+            "flow": conversation.flow,
+            "state": state or conversation.state,
+            "event": event,
+            "created_at": now,
+            "seconds": seconds,
+            "retries": retries,
+        }
     )
+
+
+_EVENTS = "ispbot.conversation_events"
+
+
+def _write_events(session: Session, *_: Any) -> None:
+    pending = session.info.pop(_EVENTS, None)
+    if pending:
+        session.connection().execute(insert(ConversationEvent.__table__), pending)
+
+
+def _forget_events(session: Session, *_: Any) -> None:
+    session.info.pop(_EVENTS, None)
+
+
+# before_flush: written when the session flushes (autoflush before a query, or the commit);
+# before_commit: also when nothing else was changed (a flush with nothing to do fires no
+# before_flush); a rollback drops them with the rest of the transaction.
+event.listen(Session, "before_flush", _write_events)
+event.listen(Session, "before_commit", _write_events)
+event.listen(Session, "after_rollback", _forget_events)

@@ -102,13 +102,20 @@ async def pending_contacts(session: AsyncSession, limit: int = 1000) -> list[str
 
 async def next_pending(session: AsyncSession, contact_key: str) -> InboxMessage | None:
     """The oldest unprocessed message of one contact (call with the conversation locked)."""
+    found = await oldest_pending(session, contact_key, 1)
+    return found[0] if found else None
+
+
+async def oldest_pending(session: AsyncSession, contact_key: str, limit: int) -> list[InboxMessage]:
+    """Up to `limit` unprocessed messages of one contact, oldest first (the second one tells
+    the dispatcher whether to come back without another query)."""
     rows = await session.execute(
         select(InboxMessage)
         .where(InboxMessage.contact_key == contact_key, InboxMessage.status == "pending")
         .order_by(InboxMessage.id)
-        .limit(1)
+        .limit(limit)
     )
-    return rows.scalar_one_or_none()
+    return list(rows.scalars())
 
 
 async def mark_done(session: AsyncSession, inbox_id: int, now: datetime) -> None:

@@ -13,7 +13,7 @@ import random
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.providers.messages import Contact, DeliveryStatus, OutboundMessage
@@ -54,6 +54,42 @@ async def enqueue(
     return row
 
 
+async def enqueue_many(
+    session: AsyncSession,
+    *,
+    provider: str,
+    messages: list[OutboundMessage],
+    now: datetime,
+    inbox_id: int | None = None,
+) -> None:
+    """`enqueue` for a turn's replies: one INSERT (executemany) and no ORM objects, as the
+    dispatcher needs neither the rows nor their ids. Their ids still follow list order."""
+    if not messages:
+        return
+    await session.execute(
+        insert(OutboxMessage.__table__),
+        [
+            {
+                "provider": provider,
+                "contact_key": message.to.key,
+                "phone": message.to.phone,
+                "user_id": message.to.user_id,
+                "kind": message.kind.value,
+                "text": message.text,
+                "payload": message.to_json(),
+                "purpose": None,
+                "inbox_id": inbox_id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "sent_by": None,
+            }
+            for message in messages
+        ],
+    )
+
+
 def as_message(row: OutboxMessage) -> OutboundMessage:
     contact = Contact(phone=row.phone, user_id=row.user_id)
     return OutboundMessage.from_json(contact, row.payload)
@@ -65,6 +101,14 @@ async def claim_due(
     """Take a lease on due rows, keeping each contact's order: a contact's rows are claimed
     only as the unbroken run from its oldest unsent row. With PostgreSQL, rows another
     process holds are skipped (FOR UPDATE SKIP LOCKED), and so is the rest of that contact."""
+    rows, _ = await claim_due_batch(session, now, limit, lease)
+    return rows
+
+
+async def claim_due_batch(
+    session: AsyncSession, now: datetime, limit: int = 100, lease: timedelta = LEASE
+) -> tuple[list[OutboxMessage], bool]:
+    """`claim_due`, and whether more rows may be due beyond this batch (it was full)."""
     claimable = or_(
         and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
@@ -74,7 +118,7 @@ async def claim_due(
         stmt = stmt.with_for_update(skip_locked=True)
     candidates = list((await session.execute(stmt)).scalars())
     if not candidates:
-        return []
+        return [], False
     unsent = await session.execute(
         select(OutboxMessage.contact_key, OutboxMessage.id)
         .where(
@@ -104,7 +148,7 @@ async def claim_due(
             .where(OutboxMessage.id.in_([r.id for r in rows]))
             .values(status="sending", claimed_until=now + lease)
         )
-    return rows
+    return rows, len(candidates) >= limit
 
 
 async def mark_sent(

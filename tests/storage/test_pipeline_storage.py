@@ -194,3 +194,50 @@ async def test_timestamps_come_back_timezone_aware(db_url: str, clock: FakeClock
         row = await inbox.next_pending(s, BUDI.key)
     assert row is not None and row.received_at == clock.now() and row.received_at.tzinfo is not None
     await db.dispose()
+
+
+async def test_a_turns_replies_go_in_as_one_insert_in_order(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+    async with db.transaction() as s:
+        await outbox.enqueue_many(
+            s, provider="fonnte", messages=[reply_to(BUDI, "r1"), reply_to(BUDI, "r2")], now=clock.now(), inbox_id=7
+        )
+        await outbox.enqueue_many(s, provider="fonnte", messages=[], now=clock.now())
+    async with db.transaction() as s:
+        claimed = await outbox.claim_due(s, clock.now())
+    assert [(r.text, r.inbox_id, r.attempts, r.phone) for r in claimed] == [
+        ("r1", 7, 0, BUDI.phone), ("r2", 7, 0, BUDI.phone)
+    ]
+    assert outbox.as_message(claimed[0]).text == "r1"
+    await db.dispose()
+
+
+async def test_funnel_events_are_written_with_the_transaction_and_dropped_with_a_rollback(
+    db_url: str, clock: FakeClock
+) -> None:
+    from ispbot.storage.models import ConversationEvent
+
+    db = Database(db_url)
+    async with db.transaction() as s:
+        convo = await conversations.lock(s, BUDI, "fonnte", clock.now(), "id")
+    async with db.transaction() as s:  # nothing else changed: still written at the commit
+        conversations.record_event(s, convo, "asked", clock.now(), "ASK_NAME")
+        conversations.record_event(s, convo, "answered", clock.now(), "ASK_NAME")
+    try:
+        async with db.transaction() as s:
+            conversations.record_event(s, convo, "asked", clock.now(), "ASK_EMAIL")
+            raise RuntimeError("the turn failed")
+    except RuntimeError:
+        pass
+    async with db.transaction() as s:
+        rows = (await s.execute(select(ConversationEvent).order_by(ConversationEvent.id))).scalars().all()
+        assert [(e.state, e.event, e.contact_key) for e in rows] == [
+            ("ASK_NAME", "asked", BUDI.key), ("ASK_NAME", "answered", BUDI.key)
+        ]
+        convo = await conversations.lock(s, BUDI, "fonnte", clock.now(), "id")
+        conversations.record_event(s, convo, "reprompt", clock.now(), "ASK_NAME")
+        # an autoflush before a query writes them, as it would added objects
+        convo.state = "ASK_NAME"
+        count = await s.execute(select(func.count()).select_from(ConversationEvent))
+        assert count.scalar_one() == 3
+    await db.dispose()

@@ -1,0 +1,132 @@
+"""SQLAlchemy's aiosqlite adapter, with one trip to the connection's thread per statement.
+
+aiosqlite runs each sqlite3 call on the connection's own thread and hands the result back
+to the event loop, and SQLAlchemy's adapter makes one such call per DB-API step: open a
+cursor, execute, fetch the rows, close the cursor — four thread round trips (each a queue
+put, a thread wake-up, a self-pipe write and an event loop turn) for a statement that
+SQLite itself runs in microseconds. Here the cursor does the four steps in ONE function
+run on that thread and keeps the result (description, rows, rowcount, lastrowid).
+
+The pool's rollback of a connection given back after a commit (no transaction open, so
+sqlite3 would do nothing) is skipped as well.
+
+Nothing else changes: same sqlite3 connection, same thread, same transactions (BEGIN,
+COMMIT and ROLLBACK still run in statement order on that thread), same errors. Server-side
+(streaming) cursors keep SQLAlchemy's own class. It uses aiosqlite's `Connection._execute`
+(run a function on the connection's thread) and `_conn` (the sqlite3 connection), as
+SQLAlchemy's own adapter does for the isolation level; aiosqlite is pinned in
+requirements.lock and the whole test suite runs through this class.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+
+_Result = tuple[Any, list[Any] | None, int, int | None]
+
+
+def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result:
+    """On the connection's thread: the whole life of one cursor."""
+    cursor = conn.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else None
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: Any) -> None:
+        # No aiosqlite cursor (opening one is itself a thread round trip).
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        return 1  # sqlite3's default
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
+    async def _async_soft_close(self) -> None:
+        pass  # nothing is open: the rows are already here
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        return await self._trip(operation, parameters, many=False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return await self._trip(operation, seq_of_parameters, many=True)
+
+    async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        connection = self._connection
+        async with self._adapt_connection._execute_mutex:
+            result = await connection._execute(_run, connection._conn, operation, parameters, many)
+        self._description, rows, self._rowcount, self._lastrowid = result
+        if rows is not None:
+            self._rows = collections.deque(rows)
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = OneTripCursor
+
+    def rollback(self) -> None:
+        # The pool rolls back every connection it is given back, also after a commit; with
+        # no transaction open sqlite3's rollback does nothing, so skip the thread trip. (The
+        # pool holds the connection then: no statement of ours can be running on it.)
+        raw = self._connection._connection
+        if raw is not None and not raw.in_transaction:
+            return
+        super().rollback()
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneTripConnection(self, adapted._connection)
+
+
+def dbapi() -> OneTripDBAPI:
+    """For `create_async_engine(url, module=dbapi())` with a `sqlite+aiosqlite` URL."""
+    return OneTripDBAPI(aiosqlite, sqlite3)

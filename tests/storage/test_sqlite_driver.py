@@ -1,0 +1,61 @@
+"""The one-trip aiosqlite cursor (ispbot.storage.sqlite_driver) behaves as SQLAlchemy's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite.core
+import pytest
+from sqlalchemy import exc, text
+
+from ispbot.storage.database import Database
+from ispbot.storage.sqlite_driver import OneTripConnection
+
+
+async def test_statements_results_and_errors(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+    try:
+        async with db.transaction() as session:
+            raw = await (await session.connection()).get_raw_connection()
+            assert isinstance(raw.dbapi_connection, OneTripConnection)
+            await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+            inserted = await session.execute(text("INSERT INTO t (name) VALUES ('a') RETURNING id"))
+            assert inserted.scalar_one() == 1
+            await session.execute(text("INSERT INTO t (name) VALUES (:n)"), [{"n": "b"}, {"n": "c"}])
+            updated = await session.execute(text("UPDATE t SET name = name || '!' WHERE id > 1"))
+            assert updated.rowcount == 2
+            rows = await session.execute(text("SELECT id, name FROM t ORDER BY id"))
+            assert rows.all() == [(1, "a"), (2, "b!"), (3, "c!")]
+            empty = await session.execute(text("SELECT id FROM t WHERE id > 10"))
+            assert empty.first() is None
+        with pytest.raises(exc.IntegrityError):
+            async with db.transaction() as session:
+                await session.execute(text("INSERT INTO t (name) VALUES ('x')"))
+                await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        async with db.transaction() as session:  # the failed transaction was rolled back
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 3
+    finally:
+        await db.dispose()
+
+
+async def test_one_thread_trip_per_statement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+    trips = 0
+    run = aiosqlite.core.Connection._execute
+
+    async def counted(self: aiosqlite.core.Connection, fn: object, *args: object, **kwargs: object) -> object:
+        nonlocal trips
+        trips += 1
+        return await run(self, fn, *args, **kwargs)
+
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+        monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (id) VALUES (1)"))
+            await session.execute(text("SELECT id FROM t"))
+        # BEGIN IMMEDIATE, INSERT, SELECT, COMMIT (SQLAlchemy's own cursor: 3-4 trips each)
+        assert trips == 4
+    finally:
+        await db.dispose()
