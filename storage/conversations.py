@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -65,11 +65,18 @@ async def try_lock_existing(session: AsyncSession, contact_key: str) -> Conversa
     """The contact's row locked (as `try_lock`), or None when there is none yet or (on
     PostgreSQL) another transaction holds it. One statement: the usual case of a contact
     who has written before needs no INSERT."""
-    stmt = select(Conversation).where(Conversation.contact_key == contact_key)
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = await session.execute(stmt.execution_options(populate_existing=True))
+    stmt = _LOCK_EXISTING_PG if session.bind.dialect.name == "postgresql" else _LOCK_EXISTING
+    rows = await session.execute(stmt, {"contact_key": contact_key})
     return rows.scalar_one_or_none()
+
+
+# Built once: the dispatcher runs it for every message.
+_LOCK_EXISTING = (
+    select(Conversation)
+    .where(Conversation.contact_key == bindparam("contact_key"))
+    .execution_options(populate_existing=True)
+)
+_LOCK_EXISTING_PG = _LOCK_EXISTING.with_for_update(skip_locked=True)
 
 
 async def get(session: AsyncSession, contact_key: str, *, for_update: bool = False) -> Conversation | None:
@@ -102,12 +109,13 @@ def record_event(
 
 
 _EVENTS = "ispbot.conversation_events"
+_INSERT_EVENTS = insert(ConversationEvent.__table__)
 
 
 def _write_events(session: Session, *_: Any) -> None:
     pending = session.info.pop(_EVENTS, None)
     if pending:
-        session.connection().execute(insert(ConversationEvent.__table__), pending)
+        session.connection().execute(_INSERT_EVENTS, pending)
 
 
 def _forget_events(session: Session, *_: Any) -> None:

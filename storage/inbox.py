@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.providers.messages import InboundMessage
@@ -68,22 +69,40 @@ async def store(session: AsyncSession, message: InboundMessage, received_at: dat
         and await _recent_same_content(session, message, received_at)
     ):
         return None
-    stmt = (
-        insert_for(session, InboxMessage)
-        .values(
-            provider=message.provider,
-            dedupe_key=dedupe_key(message, received_at),
-            contact_key=message.contact.key,
-            kind=message.kind.value,
-            text=message.text[:4096],
-            payload=message.to_json(),
-            status="pending",
-            received_at=received_at,
-        )
-        .on_conflict_do_nothing()
-        .returning(InboxMessage.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    dialect = session.bind.dialect.name
+    stmt = _STORE.get(dialect)
+    if stmt is None:
+        stmt = _STORE[dialect] = insert_for(session, _INBOX).on_conflict_do_nothing().returning(_INBOX.c.id)
+    row = {
+        "provider": message.provider,
+        "dedupe_key": dedupe_key(message, received_at),
+        "contact_key": message.contact.key,
+        "kind": message.kind.value,
+        "text": message.text[:4096],
+        "payload": message.to_json(),
+        "status": "pending",
+        "attempts": 0,
+        "received_at": received_at,
+    }
+    return (await session.execute(stmt, row)).scalar_one_or_none()
+
+
+# The statements of every message, built once (constructing one and computing its cache
+# key costs more than SQLite takes to run it). Core statements on the tables: what they
+# write is nothing the session holds as objects.
+_INBOX = InboxMessage.__table__
+_STORE: dict[str, Any] = {}  # by dialect: INSERT … ON CONFLICT DO NOTHING RETURNING id
+_OLDEST_PENDING = (
+    select(_INBOX)
+    .where(_INBOX.c.contact_key == bindparam("contact_key"), _INBOX.c.status == "pending")
+    .order_by(_INBOX.c.id)
+    .limit(bindparam("limit"))
+)
+_MARK_DONE = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("inbox_id"))
+    .values(status="done", processed_at=bindparam("now", type_=_INBOX.c.processed_at.type))
+)
 
 
 async def pending_contacts(session: AsyncSession, limit: int = 1000) -> list[str]:
@@ -100,30 +119,22 @@ async def pending_contacts(session: AsyncSession, limit: int = 1000) -> list[str
     return list(seen)
 
 
-async def next_pending(session: AsyncSession, contact_key: str) -> InboxMessage | None:
+async def next_pending(session: AsyncSession, contact_key: str) -> Row[Any] | None:
     """The oldest unprocessed message of one contact (call with the conversation locked)."""
     found = await oldest_pending(session, contact_key, 1)
     return found[0] if found else None
 
 
-async def oldest_pending(session: AsyncSession, contact_key: str, limit: int) -> list[InboxMessage]:
+async def oldest_pending(session: AsyncSession, contact_key: str, limit: int) -> list[Row[Any]]:
     """Up to `limit` unprocessed messages of one contact, oldest first (the second one tells
-    the dispatcher whether to come back without another query)."""
-    rows = await session.execute(
-        select(InboxMessage)
-        .where(InboxMessage.contact_key == contact_key, InboxMessage.status == "pending")
-        .order_by(InboxMessage.id)
-        .limit(limit)
-    )
-    return list(rows.scalars())
+    the dispatcher whether to come back without another query). Rows with the columns of
+    `InboxMessage` as attributes."""
+    rows = await session.execute(_OLDEST_PENDING, {"contact_key": contact_key, "limit": limit})
+    return list(rows)
 
 
 async def mark_done(session: AsyncSession, inbox_id: int, now: datetime) -> None:
-    await session.execute(
-        update(InboxMessage)
-        .where(InboxMessage.id == inbox_id)
-        .values(status="done", processed_at=now)
-    )
+    await session.execute(_MARK_DONE, {"inbox_id": inbox_id, "now": now})
 
 
 async def record_failure(

@@ -13,7 +13,7 @@ import random
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.providers.messages import Contact, DeliveryStatus, OutboundMessage
@@ -67,7 +67,7 @@ async def enqueue_many(
     if not messages:
         return
     await session.execute(
-        insert(OutboxMessage.__table__),
+        _INSERT,
         [
             {
                 "provider": provider,
@@ -109,24 +109,11 @@ async def claim_due_batch(
     session: AsyncSession, now: datetime, limit: int = 100, lease: timedelta = LEASE
 ) -> tuple[list[OutboxMessage], bool]:
     """`claim_due`, and whether more rows may be due beyond this batch (it was full)."""
-    claimable = or_(
-        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
-    )
-    stmt = select(OutboxMessage).where(claimable).order_by(OutboxMessage.id).limit(limit)
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    candidates = list((await session.execute(stmt)).scalars())
+    stmt = _CANDIDATES_PG if session.bind.dialect.name == "postgresql" else _CANDIDATES
+    candidates = list((await session.execute(stmt, {"now": now, "limit": limit})).scalars())
     if not candidates:
         return [], False
-    unsent = await session.execute(
-        select(OutboxMessage.contact_key, OutboxMessage.id)
-        .where(
-            OutboxMessage.contact_key.in_({row.contact_key for row in candidates}),
-            OutboxMessage.status.in_(("pending", "sending")),
-        )
-        .order_by(OutboxMessage.id)
-    )
+    unsent = await session.execute(_UNSENT, {"contact_keys": list({row.contact_key for row in candidates})})
     queue: dict[str, list[int]] = {}
     for contact_key, outbox_id in unsent:
         queue.setdefault(contact_key, []).append(outbox_id)
@@ -143,12 +130,52 @@ async def claim_due_batch(
         else:
             broken.add(key)
     if rows:
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_([r.id for r in rows]))
-            .values(status="sending", claimed_until=now + lease)
-        )
+        # A Core UPDATE: the rows' objects keep status "pending" in memory; the sender
+        # reads only their content, id and attempts.
+        await session.execute(_CLAIM, {"ids": [r.id for r in rows], "until": now + lease})
     return rows, len(candidates) >= limit
+
+
+# The sender's and the dispatcher's statements, built once (see inbox.py).
+_OUTBOX = OutboxMessage.__table__
+_INSERT = insert(_OUTBOX)
+_NOW = bindparam("now", type_=_OUTBOX.c.next_attempt_at.type)
+_CANDIDATES = (
+    select(OutboxMessage)
+    .where(
+        or_(
+            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= _NOW),
+            and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < _NOW),
+        )
+    )
+    .order_by(OutboxMessage.id)
+    .limit(bindparam("limit"))
+)
+_CANDIDATES_PG = _CANDIDATES.with_for_update(skip_locked=True)
+_UNSENT = (
+    select(_OUTBOX.c.contact_key, _OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.contact_key.in_(bindparam("contact_keys", expanding=True)),
+        _OUTBOX.c.status.in_(("pending", "sending")),
+    )
+    .order_by(_OUTBOX.c.id)
+)
+_CLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="sending", claimed_until=bindparam("until", type_=_OUTBOX.c.claimed_until.type))
+)
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_id"))
+    .values(
+        status="sent",
+        sent_at=bindparam("b_at", type_=_OUTBOX.c.sent_at.type),
+        claimed_until=None,
+        provider_message_id=bindparam("b_provider_id"),
+        attempts=bindparam("b_attempts"),
+    )
+)
 
 
 async def mark_sent(
@@ -179,10 +206,9 @@ class Delivered(NamedTuple):
 async def mark_all_sent(session: AsyncSession, delivered: list[Delivered]) -> None:
     """`mark_sent` for many rows at once (one executemany)."""
     await session.execute(
-        update(OutboxMessage),
+        _MARK_SENT,
         [
-            {"id": d.outbox_id, "status": "sent", "sent_at": d.at, "claimed_until": None,
-             "provider_message_id": d.provider_message_id, "attempts": d.attempts + 1}
+            {"b_id": d.outbox_id, "b_at": d.at, "b_provider_id": d.provider_message_id, "b_attempts": d.attempts + 1}
             for d in delivered
         ],
     )
