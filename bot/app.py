@@ -14,6 +14,7 @@ from aiohttp import web
 from ispbot.clock import Clock, SystemClock
 from ispbot.config import Settings
 from ispbot.dispatcher import Dispatcher, Handler
+from ispbot.gateway_http import gateway_client
 from ispbot.health import setup_health
 from ispbot.messages import Messages
 from ispbot.metrics import Metrics
@@ -41,11 +42,7 @@ def build_services(
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Services:
-    http = httpx.AsyncClient(
-        transport=transport,
-        timeout=httpx.Timeout(15.0, connect=5.0),
-        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-    )
+    http = gateway_client(transport)
     return Services(
         settings=settings,
         db=Database(settings.database_url),

@@ -1,6 +1,7 @@
 """The ceiling: the least an aiohttp app must do for the same webhook. It reads the body,
 finds the sender (Fonnte form/JSON or Cloud API JSON), answers 200 at once and posts one
-fixed reply to the gateway with httpx, in a background task, as the product's sender does.
+fixed reply to the gateway in a background task, with the product's own gateway client
+(`ispbot.gateway_http`), as the product's sender does.
 
 Run as `python -m ispbot.bench.baseline --port P --gateway URL`.
 """
@@ -14,6 +15,8 @@ from typing import Any
 
 import httpx
 from aiohttp import web
+
+from ispbot.gateway_http import gateway_client
 
 REPLY = "Terima kasih, pesan Anda sudah kami terima."
 HTTP = web.AppKey("http", httpx.AsyncClient)
@@ -64,10 +67,7 @@ def create_app(gateway: str) -> web.Application:
     app[TASKS] = set()
 
     async def client(app: web.Application):  # type: ignore[no-untyped-def]
-        app[HTTP] = httpx.AsyncClient(
-            timeout=httpx.Timeout(15.0, connect=5.0),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-        )
+        app[HTTP] = gateway_client()
         yield
         await app[HTTP].aclose()
 
