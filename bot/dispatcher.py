@@ -134,7 +134,7 @@ class Dispatcher:
         now = services.clock.now()
         seen: tuple[int, int, InboundMessage] | None = None  # (inbox id, attempts, message)
         try:
-            async with services.db.transaction() as session:
+            async with services.db.transaction(on_loop=True) as session:
                 conversation = (
                     await conversations.try_lock_existing(session, contact_key) if expect else None
                 )
@@ -199,7 +199,7 @@ class Dispatcher:
         services = self.services
         now = services.clock.now()
         give_up = attempts + 1 >= MAX_ATTEMPTS
-        async with services.db.transaction() as session:
+        async with services.db.transaction(on_loop=True) as session:
             await inbox.record_failure(session, inbox_id, error, now, give_up=give_up)
             if give_up and message.contact.is_indonesian:
                 text = services.messages.render(services.settings.locale, "internal_error")

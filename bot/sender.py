@@ -56,7 +56,7 @@ class OutboxSender:
         """Claim due rows, send them (each contact's in order, contacts at once), then mark
         the delivered ones sent in ONE transaction: a crash before that mark re-sends them
         after the lease, as a crash between any send and its mark always could."""
-        async with self.services.db.transaction() as session:
+        async with self.services.db.transaction(on_loop=True) as session:
             rows, self._more = await outbox.claim_due_batch(
                 session,
                 self.services.clock.now(),
@@ -71,14 +71,14 @@ class OutboxSender:
             await asyncio.gather(*(self._send_in_order(batch, delivered) for batch in by_contact.values()))
         finally:
             if delivered:
-                async with self.services.db.transaction() as session:
+                async with self.services.db.transaction(on_loop=True) as session:
                     await outbox.mark_all_sent(session, delivered)
         return len(rows)
 
     async def _send_in_order(self, batch: list[OutboxMessage], delivered: list[outbox.Delivered]) -> None:
         for index, row in enumerate(batch):
             if not await self._send_one(row, delivered):
-                async with self.services.db.transaction() as session:
+                async with self.services.db.transaction(on_loop=True) as session:
                     for later in batch[index + 1 :]:
                         await outbox.release(session, later.id)
                 return
@@ -105,7 +105,7 @@ class OutboxSender:
         self, row: OutboxMessage, error: str, *, permanent: bool, retry_after: float | None = None
     ) -> bool:
         services = self.services
-        async with services.db.transaction() as session:
+        async with services.db.transaction(on_loop=True) as session:
             status = await outbox.mark_failed(
                 session,
                 row,

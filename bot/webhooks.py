@@ -83,7 +83,7 @@ async def store_inbound(
         return []
     stored: list[str] = []
     now = services.clock.now()
-    async with services.db.transaction() as session:
+    async with services.db.transaction(on_loop=True) as session:
         for event in events:
             if isinstance(event, DeliveryStatus):
                 await outbox.record_delivery(session, event)

@@ -10,8 +10,16 @@ run on that thread and keeps the result (description, rows, rowcount, lastrowid)
 The pool's rollback of a connection given back after a commit (no transaction open, so
 sqlite3 would do nothing) is skipped as well.
 
-Nothing else changes: same sqlite3 connection, same thread, same transactions (BEGIN,
-COMMIT and ROLLBACK still run in statement order on that thread), same errors. Server-side
+Inside a transaction marked `on_loop` (the message path's: index lookups and single-row
+writes, each microseconds in SQLite) the statements run on the event loop's own thread,
+with no trip at all. Only once the transaction holds the write lock: BEGIN IMMEDIATE, which
+may wait for another process's writer, and COMMIT, which may checkpoint the WAL to disk,
+still go to the connection's thread, so that neither blocks the loop. A long read (the
+admin's pages, exports, jobs) is never marked, so it never stalls the loop either.
+
+Nothing else changes: same sqlite3 connection (used by one thread at a time: every call,
+here or on its thread, happens under the adapter's mutex and is awaited), same
+transactions, same errors. Server-side
 (streaming) cursors keep SQLAlchemy's own class. It uses aiosqlite's `Connection._execute`
 (run a function on the connection's thread) and `_conn` (the sqlite3 connection), as
 SQLAlchemy's own adapter does for the isolation level; aiosqlite is pinned in
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
+from contextvars import ContextVar
 from typing import Any
 
 import aiosqlite
@@ -33,6 +42,9 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 
 _Result = tuple[Any, list[Any] | None, int, int | None]
+
+# Set by `Database.transaction(on_loop=True)` for the task running that transaction.
+ON_LOOP: ContextVar[bool] = ContextVar("sqlite_statements_on_loop", default=False)
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result:
@@ -101,7 +113,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection = self._connection
         async with self._adapt_connection._execute_mutex:
-            result = await connection._execute(_run, connection._conn, operation, parameters, many)
+            raw = connection._conn
+            if raw.in_transaction and ON_LOOP.get():
+                result = _run(raw, operation, parameters, many)
+            else:
+                result = await connection._execute(_run, raw, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = result
         if rows is not None:
             self._rows = collections.deque(rows)
@@ -123,6 +139,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        kw["check_same_thread"] = False  # on_loop statements run on the loop's thread
         adapted = super().connect(*arg, **kw)
         return OneTripConnection(self, adapted._connection)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 import aiosqlite.core
@@ -58,4 +60,64 @@ async def test_one_thread_trip_per_statement(tmp_path: Path, monkeypatch: pytest
         # BEGIN IMMEDIATE, INSERT, SELECT, COMMIT (SQLAlchemy's own cursor: 3-4 trips each)
         assert trips == 4
     finally:
+        await db.dispose()
+
+
+async def test_on_loop_transactions_go_to_the_thread_only_to_begin_and_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+    trips: list[str] = []
+    run = aiosqlite.core.Connection._execute
+
+    async def counted(self: aiosqlite.core.Connection, fn: object, *args: object, **kwargs: object) -> object:
+        trips.append(str(args[1]) if len(args) > 1 else getattr(fn, "__name__", "?"))
+        return await run(self, fn, *args, **kwargs)
+
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+        monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+        async with db.transaction(on_loop=True) as session:
+            await session.execute(text("INSERT INTO t (id, name) VALUES (1, 'a')"))
+            await session.execute(text("INSERT INTO t (id, name) VALUES (:i, :n)"), [{"i": 2, "n": "b"}, {"i": 3, "n": "c"}])
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 3
+        assert trips == ["BEGIN IMMEDIATE", "commit"]
+        with pytest.raises(exc.IntegrityError):  # errors and rollback as on the thread
+            async with db.transaction(on_loop=True) as session:
+                await session.execute(text("INSERT INTO t (id, name) VALUES (4, 'd')"))
+                await session.execute(text("INSERT INTO t (id, name) VALUES (5, 'a')"))
+        trips.clear()
+        async with db.transaction() as session:  # not marked: every statement on the thread
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 3
+        assert trips == ["BEGIN IMMEDIATE", "SELECT count(*) FROM t", "commit"]
+    finally:
+        await db.dispose()
+
+
+async def test_waiting_for_another_processes_writer_never_blocks_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "d.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None)  # stands for a second process
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO t (id) VALUES (1)")
+
+        async def write() -> int:
+            async with db.transaction(on_loop=True) as session:
+                await session.execute(text("INSERT INTO t (id) VALUES (2)"))
+                return int((await session.execute(text("SELECT count(*) FROM t"))).scalar_one())
+
+        writing = asyncio.create_task(write())
+        ticks = 0
+        while ticks < 200:  # the loop keeps running other tasks while BEGIN waits
+            await asyncio.sleep(0)
+            ticks += 1
+        assert not writing.done()
+        other.execute("COMMIT")
+        assert await writing == 2
+    finally:
+        other.close()
         await db.dispose()
