@@ -51,9 +51,18 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    # A fixed pool: a session past it waits for a connection rather than opening one for
+    # a single transaction, whose connect (and statement preparing) cost more than the
+    # wait (an overflow connection is closed at check-in). 20 per process stays far under
+    # PostgreSQL's default max_connections (100) with a few processes.
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 0)
+    # No ping at each checkout: asyncpg's costs three round trips (BEGIN, ";", ROLLBACK),
+    # on every transaction. A connection the server has closed (a restart) fails its first
+    # statement instead, and SQLAlchemy then renews the whole pool: the webhook answers
+    # 503 once (the gateway retries), a turn or a send is retried. Tested in
+    # tests/bot/test_database_restart.py.
+    kwargs.setdefault("pool_pre_ping", False)
     return create_async_engine(url, **kwargs)
 
 
