@@ -32,7 +32,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={sqlite_driver.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -40,7 +40,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock at the start, so a transaction that reads and then
     # writes waits for another writer instead of failing with "database is locked".
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql(sqlite_driver.BEGIN)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -12,9 +12,10 @@ sqlite3 would do nothing) is skipped as well.
 
 Inside a transaction marked `on_loop` (the message path's: index lookups and single-row
 writes, each microseconds in SQLite) the statements run on the event loop's own thread,
-with no trip at all. Only once the transaction holds the write lock: BEGIN IMMEDIATE, which
-may wait for another process's writer, and COMMIT, which may checkpoint the WAL to disk,
-still go to the connection's thread, so that neither blocks the loop. A long read (the
+with no trip at all. BEGIN IMMEDIATE runs here too when the write lock is free (tried with
+no busy wait); when another process holds it, the BEGIN goes to the connection's thread to
+wait, so the loop never blocks on it. Once it holds the write lock nothing inside the
+transaction waits. COMMIT, which may checkpoint the WAL to disk, stays on the thread. A long read (the
 admin's pages, exports, jobs) is never marked, so it never stalls the loop either.
 
 Nothing else changes: same sqlite3 connection (used by one thread at a time: every call,
@@ -43,6 +44,9 @@ from sqlalchemy.util import EMPTY_DICT
 
 _Result = tuple[Any, list[Any] | None, int, int | None]
 
+BEGIN = "BEGIN IMMEDIATE"  # every transaction's first statement (storage.database)
+BUSY_TIMEOUT_MS = 10_000  # how long a BEGIN waits for another process's writer
+
 # Set by `Database.transaction(on_loop=True)` for the task running that transaction.
 ON_LOOP: ContextVar[bool] = ContextVar("sqlite_statements_on_loop", default=False)
 
@@ -62,6 +66,25 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _on_loop(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result | None:
+    """A statement of an `on_loop` transaction, run here; None when it must go to the
+    connection's thread instead: a BEGIN that would have to wait for another process's
+    writer (tried once without waiting), or anything outside the transaction."""
+    if conn.in_transaction:
+        return _run(conn, operation, parameters, many)
+    if operation != BEGIN:
+        return None
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        return _run(conn, operation, None, False)
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+        return None  # the thread waits for the lock, up to the busy timeout
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -114,9 +137,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         connection = self._connection
         async with self._adapt_connection._execute_mutex:
             raw = connection._conn
-            if raw.in_transaction and ON_LOOP.get():
-                result = _run(raw, operation, parameters, many)
-            else:
+            result = _on_loop(raw, operation, parameters, many) if ON_LOOP.get() else None
+            if result is None:
                 result = await connection._execute(_run, raw, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = result
         if rows is not None:
