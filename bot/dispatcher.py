@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from enum import Enum
 
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundMessage, OutboundKind, OutboundMessage
@@ -24,7 +25,19 @@ from ispbot.storage import conversations, inbox, outbox
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+# A contact another process (or a staff action) holds is tried again after these pauses;
+# then the inbox poll takes over. Its holder commits in milliseconds.
+HELD_RETRY_SECONDS = (0.02, 0.05, 0.1, 0.2, 0.4)
 Handler = Callable[[Turn], Awaitable[None]]
+
+
+class Outcome(Enum):
+    """What handling a contact's next message came to."""
+
+    IDLE = "nothing pending"
+    HELD = "another transaction holds the contact"
+    MORE = "another message is pending (or this one failed and is tried again)"
+    DONE = "handled; nothing was pending behind it"
 
 
 class Dispatcher:
@@ -101,60 +114,56 @@ class Dispatcher:
 
     async def _work(self, contact_key: str) -> None:
         """Handle the contact's messages until none is pending. A turn reads the contact's
-        next pending message too, so on SQLite (where the turn holds the database's write
-        lock, and a row of another process is never skipped) the worker knows without
-        another transaction whether to go on. On PostgreSQL it always looks once more after
-        a turn: another process that found the contact locked left its message to us."""
-        expect = True  # the inbox showed a pending message
+        next pending message too, so the worker knows without another transaction whether
+        to go on; a message stored while the turn ran woke this process (`_recheck`), or,
+        stored by another process, is that process's to handle: it finds the contact held
+        and tries again shortly (HELD below), after this turn's commit."""
+        held = 0  # tries that found the contact held by another transaction
         try:
             while True:
                 self._recheck.discard(contact_key)
-                outcome = await self._handle_next(contact_key, expect=expect)
-                if outcome is None:  # nothing pending (or the contact is held elsewhere)
-                    if contact_key not in self._recheck:
-                        return
-                    expect = True
+                outcome = await self._handle_next(contact_key)
+                if outcome is Outcome.HELD:
+                    if held == len(HELD_RETRY_SECONDS):
+                        return  # still held (a long staff action or job): the poll retries
+                    await asyncio.sleep(HELD_RETRY_SECONDS[held])
+                    held += 1
                     continue
-                expect = outcome
-                if not outcome and not self.services.db.is_postgres and contact_key not in self._recheck:
-                    return
+                held = 0
+                if outcome is not Outcome.MORE and contact_key not in self._recheck:
+                    return  # IDLE or DONE, and no message stored since
         finally:
             self._active.pop(contact_key, None)
             self._recheck.discard(contact_key)
 
-    async def _handle_next(self, contact_key: str, *, expect: bool = True) -> bool | None:
-        """Handle the contact's oldest pending message. None when there is none (or another
-        process holds the contact); otherwise whether another message was pending behind it
-        (True after a failure: the message is tried again).
+    async def _handle_next(self, contact_key: str) -> Outcome:
+        """Handle the contact's oldest pending message: IDLE when there is none, HELD when
+        another transaction holds the contact, otherwise MORE (another message is pending
+        behind it, or it failed and is tried again) or DONE.
 
-        With `expect` (a pending message was seen) the conversation row is locked first and
-        the inbox read under the lock; without it the inbox is peeked at first, so that
-        finding nothing costs one query."""
+        The conversation row is locked first and the inbox read under the lock; the inbox is
+        peeked at first only when that finds no row to lock (a new contact, or one held)."""
         services = self.services
         now = services.clock.now()
         seen: tuple[int, int, InboundMessage] | None = None  # (inbox id, attempts, message)
         try:
             async with services.db.transaction(on_loop=True) as session:
-                conversation = (
-                    await conversations.try_lock_existing(session, contact_key) if expect else None
-                )
+                conversation = await conversations.try_lock_existing(session, contact_key)
                 if conversation is None:
-                    # A new contact (the row is created), a peek, or a row another process
-                    # holds (PostgreSQL): it handles this message too, as it reads the
-                    # contact's next message after each one (and if a job or a staff action
-                    # held it, the next poll retries).
+                    # A new contact (the row is created), or a row another transaction
+                    # holds (PostgreSQL: another process's turn, a staff action).
                     peek = await inbox.next_pending(session, contact_key)
                     if peek is None:
-                        return None
+                        return Outcome.IDLE
                     seen = (peek.id, peek.attempts, InboundMessage.from_json(peek.payload))
                     conversation = await conversations.try_lock(
                         session, seen[2].contact, seen[2].provider, now, services.settings.locale
                     )
                     if conversation is None:
-                        return None
+                        return Outcome.HELD
                 pending = await inbox.oldest_pending(session, contact_key, 2)  # under the lock
                 if not pending:
-                    return None
+                    return Outcome.IDLE
                 row = pending[0]
                 message = InboundMessage.from_json(row.payload)
                 seen = (row.id, row.attempts, message)
@@ -182,14 +191,14 @@ class Dispatcher:
         except Exception as exc:
             log.exception("dispatcher: handling failed (contact %s)", _hashed(contact_key))
             if seen is None:
-                return None  # the inbox could not be read; the next wake or poll retries
+                return Outcome.IDLE  # the inbox could not be read; the next wake or poll retries
             await self._record_failure(seen[0], seen[1], seen[2], repr(exc))
-            return True
+            return Outcome.MORE
         services.metrics.processing.labels(message.provider).observe(
             max(0.0, (services.clock.now() - received_at).total_seconds())
         )
         self.on_outbox()
-        return len(pending) > 1
+        return Outcome.MORE if len(pending) > 1 else Outcome.DONE
 
     async def _record_failure(
         self, inbox_id: int, attempts: int, message: InboundMessage, error: str

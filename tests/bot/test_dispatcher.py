@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
+import pytest
 from sqlalchemy import select
 
 from ispbot.app import DISPATCHER
+from ispbot.dispatcher import Dispatcher
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Contact, InboundKind, InboundMessage
-from ispbot.storage import inbox
+from ispbot.storage import conversations, inbox
 from ispbot.storage.models import InboxMessage
 from tests.conftest import Harness
 
@@ -81,3 +84,53 @@ async def _done(handled: list[str], texts: list[str]) -> bool:
 
 async def _no_pending(h: Harness) -> bool:
     return await pending(h) == []
+
+
+@pytest.mark.postgres
+async def test_a_contact_held_by_another_process_is_handled_once_it_commits(
+    harness_factory: Any, postgres_url: str
+) -> None:
+    """Another process's turn (or a staff action) holds the contact's row when this process
+    is woken for its message: this process tries again shortly and handles it right after
+    that commit, not at the next poll (a minute away here)."""
+    h: Harness = await harness_factory(postgres_url, provider="fonnte", fonnte_token="tok")
+    handled: list[str] = []
+    turned = asyncio.Event()
+
+    async def handler(turn: Turn) -> None:
+        handled.append(turn.message.text)
+
+    dispatcher = Dispatcher(h.services, handler, on_outbox=turned.set)
+    await store(h, text_from(BUDI, "b1", "m1"))
+    await dispatcher.drain()  # the conversation row exists now
+    turned.clear()
+
+    holder = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"), timeout=5)
+    holding = holder.transaction()
+    await holding.start()
+    await holder.execute("SELECT id FROM conversations WHERE contact_key = $1 FOR UPDATE", BUDI.key)
+    tried = asyncio.Event()
+    try_lock = conversations.try_lock
+
+    async def watched(*args: Any, **kwargs: Any) -> Any:
+        found = await try_lock(*args, **kwargs)
+        if found is None:
+            tried.set()  # found it held
+        return found
+
+    conversations.try_lock = watched  # type: ignore[assignment]
+    runner = asyncio.create_task(dispatcher.run(poll_seconds=60))
+    try:
+        await store(h, text_from(BUDI, "b2", "m2"))
+        dispatcher.wake([BUDI.key])
+        await asyncio.wait_for(tried.wait(), timeout=10)
+        assert handled == ["b1"]
+        await holding.commit()
+        await asyncio.wait_for(turned.wait(), timeout=10)  # a hang guard, not a timing
+        assert handled == ["b1", "b2"]
+        assert await pending(h) == []
+    finally:
+        conversations.try_lock = try_lock  # type: ignore[assignment]
+        runner.cancel()
+        await dispatcher.stop()
+        await holder.close()
