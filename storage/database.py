@@ -34,6 +34,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={sqlite_driver.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    if isinstance(dbapi_connection, sqlite_driver.OneTripConnection):
+        cursor.execute("PRAGMA wal_autocheckpoint=0")  # it checkpoints on the thread instead
     cursor.close()
 
 

@@ -15,7 +15,11 @@ writes, each microseconds in SQLite) the statements run on the event loop's own 
 with no trip at all. BEGIN IMMEDIATE runs here too when the write lock is free (tried with
 no busy wait); when another process holds it, the BEGIN goes to the connection's thread to
 wait, so the loop never blocks on it. Once it holds the write lock nothing inside the
-transaction waits. COMMIT, which may checkpoint the WAL to disk, stays on the thread. A long read (the
+transaction waits, and COMMIT only appends to the WAL (no fsync with synchronous=NORMAL):
+it runs here too, because the WAL is never checkpointed inside a COMMIT. SQLite's own
+auto-checkpoint is off on these connections (it copies pages to the database file and
+syncs, in whichever commit crosses 1,000 pages); instead every CHECKPOINT_EVERY commits of
+the process, a PASSIVE checkpoint runs on the connection's thread. A long read (the
 admin's pages, exports, jobs) is never marked, so it never stalls the loop either.
 
 Nothing else changes: same sqlite3 connection (used by one thread at a time: every call,
@@ -41,11 +45,15 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
 
 _Result = tuple[Any, list[Any] | None, int, int | None]
 
 BEGIN = "BEGIN IMMEDIATE"  # every transaction's first statement (storage.database)
 BUSY_TIMEOUT_MS = 10_000  # how long a BEGIN waits for another process's writer
+# A message's transaction writes a few pages, so about as often as SQLite's default
+# auto-checkpoint (1,000 pages) would run.
+CHECKPOINT_EVERY = 200
 
 # Set by `Database.transaction(on_loop=True)` for the task running that transaction.
 ON_LOOP: ContextVar[bool] = ContextVar("sqlite_statements_on_loop", default=False)
@@ -145,9 +153,32 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._rows = collections.deque(rows)
 
 
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    """On the connection's thread: copy what the WAL holds into the database file, without
+    waiting for readers or writers (it stops where one is); the WAL restarts from its
+    beginning once all of it is copied."""
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor
+
+    def commit(self) -> None:
+        raw = self._connection._conn
+        if ON_LOOP.get() and raw is not None and raw.in_transaction:
+            try:
+                raw.commit()  # WAL frames into the page cache: no checkpoint, no fsync
+            except Exception as error:
+                self._handle_exception(error)
+        else:
+            super().commit()
+        self.dbapi.commits += 1
+        if self.dbapi.commits % CHECKPOINT_EVERY == 0:
+            try:
+                await_(self._connection._execute(_checkpoint, self._connection._conn))
+            except Exception as error:
+                self._handle_exception(error)
 
     def rollback(self) -> None:
         # The pool rolls back every connection it is given back, also after a commit; with
@@ -160,6 +191,8 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    commits = 0  # of this engine's connections, for the checkpoint
+
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
         kw["check_same_thread"] = False  # on_loop statements run on the loop's thread
         adapted = super().connect(*arg, **kw)

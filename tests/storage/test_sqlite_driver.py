@@ -10,6 +10,7 @@ import aiosqlite.core
 import pytest
 from sqlalchemy import exc, text
 
+from ispbot.storage import sqlite_driver
 from ispbot.storage.database import Database
 from ispbot.storage.sqlite_driver import OneTripConnection
 
@@ -63,7 +64,7 @@ async def test_one_thread_trip_per_statement(tmp_path: Path, monkeypatch: pytest
         await db.dispose()
 
 
-async def test_on_loop_transactions_go_to_the_thread_only_to_commit(
+async def test_on_loop_transactions_make_no_thread_trip(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
@@ -82,7 +83,7 @@ async def test_on_loop_transactions_go_to_the_thread_only_to_commit(
             await session.execute(text("INSERT INTO t (id, name) VALUES (1, 'a')"))
             await session.execute(text("INSERT INTO t (id, name) VALUES (:i, :n)"), [{"i": 2, "n": "b"}, {"i": 3, "n": "c"}])
             assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 3
-        assert trips == ["commit"]  # BEGIN too ran on the loop: the write lock was free
+        assert trips == []  # BEGIN (the write lock was free) and COMMIT too ran on the loop
         with pytest.raises(exc.IntegrityError):  # errors and rollback as on the thread
             async with db.transaction(on_loop=True) as session:
                 await session.execute(text("INSERT INTO t (id, name) VALUES (4, 'd')"))
@@ -120,4 +121,40 @@ async def test_waiting_for_another_processes_writer_never_blocks_the_loop(tmp_pa
         assert await writing == 2
     finally:
         other.close()
+        await db.dispose()
+
+
+async def test_the_wal_is_checkpointed_on_the_thread_and_stays_small(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's auto-checkpoint is off (it would run inside a COMMIT on the loop): the
+    driver checkpoints every CHECKPOINT_EVERY commits, on the thread, so the WAL file does
+    not grow with the number of transactions."""
+    path = tmp_path / "d.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    checkpoints = 0
+    run = aiosqlite.core.Connection._execute
+
+    async def counted(self: aiosqlite.core.Connection, fn: object, *args: object, **kwargs: object) -> object:
+        nonlocal checkpoints
+        checkpoints += fn is sqlite_driver._checkpoint
+        return await run(self, fn, *args, **kwargs)
+
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)"))
+            raw = await (await session.connection()).get_raw_connection()
+            assert raw.dbapi_connection._connection._conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+        for _ in range(4 * sqlite_driver.CHECKPOINT_EVERY):
+            async with db.transaction(on_loop=True) as session:
+                await session.execute(text("INSERT INTO t (body) VALUES (:b)"), {"b": "x" * 3000})
+        assert checkpoints == 4
+        frames = path.with_name(path.name + "-wal").stat().st_size // (4096 + 24)
+        # Each commit appends 3 frames (leaf, interior and root page). Without checkpoints
+        # the WAL would hold all 800 commits' 2,400; it restarts after each checkpoint.
+        assert frames <= 3 * sqlite_driver.CHECKPOINT_EVERY + 10
+        async with db.transaction() as session:
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 800
+    finally:
         await db.dispose()
