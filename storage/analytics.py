@@ -294,15 +294,22 @@ class PackageRow:
 
 
 async def package_popularity(session: AsyncSession, window: Window) -> list[PackageRow]:
-    """Every package (active, or with registrations in the window), most registered first."""
+    """Every package (active, or with registrations in the window), most registered first.
+
+    The window's registrations are counted per package first and the packages joined to
+    those counts: joined the other way round, SQLite walked every registration of each
+    package (the package_id index) to keep the window's few."""
     r, p = Registration, Package
-    registrations = func.count(r.id)
-    approved = func.count(r.approved_at)
+    counts = (
+        select(r.package_id, func.count().label("registrations"), func.count(r.approved_at).label("approved"))
+        .where(_in_window(window)).group_by(r.package_id).subquery("window_counts")
+    )
+    registrations = func.coalesce(counts.c.registrations, 0)
+    approved = func.coalesce(counts.c.approved, 0)
     rows = await session.execute(
         select(p.id, p.name, p.speed_mbps, p.monthly_price, registrations, approved, p.monthly_price * approved)
-        .outerjoin(r, and_(r.package_id == p.id, _in_window(window)))
-        .group_by(p.id, p.name, p.speed_mbps, p.monthly_price, p.sort_order, p.is_active)
-        .having(or_(p.is_active.is_(True), registrations > 0))
+        .outerjoin(counts, counts.c.package_id == p.id)
+        .where(or_(p.is_active.is_(True), registrations > 0))
         .order_by(registrations.desc(), p.sort_order, p.monthly_price)
     )
     return [
