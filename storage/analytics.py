@@ -254,17 +254,15 @@ class ReasonCount:
 
 
 async def rejection_reasons(session: AsyncSession, window: Window, limit: int = 20) -> list[ReasonCount]:
+    """The most frequent reasons; each row also carries the window's rejections of every
+    reason (a window sum over the groups, taken before the limit), the shares' whole."""
     reason = func.trim(Registration.rejection_reason).label("reason_text")
-    rows = list(await session.execute(
-        select(reason, func.count().label("n"))
+    rows = await session.execute(
+        select(reason, func.count().label("n"), func.sum(func.count()).over().label("rejections"))
         .where(_in_window(window), Registration.rejected_at.is_not(None))
         .group_by(reason).order_by(func.count().desc(), reason).limit(limit)
-    ))
-    total = (await session.execute(
-        select(func.count()).select_from(Registration)
-        .where(_in_window(window), Registration.rejected_at.is_not(None))
-    )).scalar_one()
-    return [ReasonCount(text or "-", int(n), rate(int(n), int(total))) for text, n in rows]
+    )
+    return [ReasonCount(text or "-", int(n), rate(int(n), int(total))) for text, n, total in rows]
 
 
 @dataclass(frozen=True)
