@@ -1,5 +1,9 @@
-"""Registration analytics: every number of the analytics page and the analytics API, each
-one aggregate query (SQLite and PostgreSQL alike; no Python loop over rows).
+"""Registration analytics: every number of the analytics page and the analytics API, from
+aggregate queries (SQLite and PostgreSQL alike; no Python loop over rows). Numbers that
+count the same rows share a query: the overview and the lifecycle funnel are made of the
+window's `cohort`, the daily trend and the heatmap of its `hourly_counts` (at most 24 a
+day, summed in Python). The window's rows are read from `ix_registrations_created_analytics`
+alone, which holds every column counted here.
 
 Everything but the backlog counts the registrations *created* in the window (a cohort):
 of the registrations made in these 30 days, how many were verified, approved, became
