@@ -3,7 +3,7 @@ aggregate queries (SQLite and PostgreSQL alike; no Python loop over rows). Numbe
 count the same rows share a query: the overview and the lifecycle funnel are made of the
 window's `cohort`, the daily trend and the heatmap of its `hourly_counts` (at most 24 a
 day, summed in Python). The window's rows are read from `ix_registrations_created_analytics`
-alone, which holds every column counted here.
+alone, which holds every column counted here (all but the rejection reasons' text).
 
 Everything but the backlog counts the registrations *created* in the window (a cohort):
 of the registrations made in these 30 days, how many were verified, approved, became
@@ -244,9 +244,9 @@ async def daily_trend(session: AsyncSession, window: Window) -> list[TrendPoint]
 def trend_of(slots: list[HourCount], window: Window) -> list[TrendPoint]:
     """One point per local day of the window, days without registrations included."""
     per_day: dict[date, tuple[int, int, int]] = {}
-    for s in slots:
-        n, a, x = per_day.get(s.day, (0, 0, 0))
-        per_day[s.day] = (n + s.registrations, a + s.approved, x + s.rejected)
+    for slot in slots:
+        n, a, x = per_day.get(slot.day, (0, 0, 0))
+        per_day[slot.day] = (n + slot.registrations, a + slot.approved, x + slot.rejected)
     return [TrendPoint(day, *per_day.get(day, (0, 0, 0))) for day in window.days]
 
 
@@ -326,8 +326,8 @@ async def heatmap(session: AsyncSession, window: Window) -> Heatmap:
 
 def heatmap_of(slots: list[HourCount]) -> Heatmap:
     result = Heatmap()
-    for s in slots:
-        result.counts[s.day.weekday()][s.hour] += s.registrations
+    for slot in slots:  # every day of a weekday adds to its row
+        result.counts[slot.day.weekday()][slot.hour] += slot.registrations
     return result
 
 
