@@ -1,5 +1,9 @@
-"""Registration analytics: every number of the analytics page and the analytics API, each
-one aggregate query (SQLite and PostgreSQL alike; no Python loop over rows).
+"""Registration analytics: every number of the analytics page and the analytics API, from
+aggregate queries (SQLite and PostgreSQL alike; no Python loop over rows). Numbers that
+count the same rows share a query: the overview and the lifecycle funnel are made of the
+window's `cohort`, the daily trend and the heatmap of its `hourly_counts` (at most 24 a
+day, summed in Python). The window's rows are read from `ix_registrations_created_analytics`
+alone, which holds every column counted here (all but the rejection reasons' text).
 
 Everything but the backlog counts the registrations *created* in the window (a cohort):
 of the registrations made in these 30 days, how many were verified, approved, became
@@ -24,11 +28,9 @@ from ispbot.storage.lifecycle import Status
 from ispbot.storage.models import Package, Registration
 from ispbot.storage.sql_time import (
     Span,
-    as_date,
+    as_day_hour,
     local_clock,
-    local_day,
-    local_hour,
-    local_weekday,
+    local_day_hour,
     prefix,
     seconds_between,
 )
@@ -95,6 +97,39 @@ def _in_window(window: Window) -> Any:
 
 
 @dataclass(frozen=True)
+class Cohort:
+    """The window's registrations read once: how many reached each stage, and the average
+    seconds from creation to verification, approval and customer (None: nobody yet).
+    The overview and the lifecycle funnel are both made of it."""
+
+    total: int
+    verified: int
+    survey: int
+    approved: int
+    customers: int
+    rejected: int
+    verification_seconds: float | None
+    approval_seconds: float | None
+    customer_seconds: float | None
+
+
+async def cohort(session: AsyncSession, window: Window) -> Cohort:
+    d, r = _dialect(session), Registration
+    row = (await session.execute(
+        select(
+            func.count(), func.count(r.verified_at), func.count(r.survey_scheduled_at), func.count(r.approved_at),
+            func.count(r.customer_created_at), func.count(r.rejected_at),
+            func.avg(seconds_between(d, r.created_at, r.verified_at)),
+            func.avg(seconds_between(d, r.created_at, r.approved_at)),
+            func.avg(seconds_between(d, r.created_at, r.customer_created_at)),
+        ).where(_in_window(window))
+    )).one()
+    counts = (int(v) for v in row[:6])
+    averages = (None if v is None else float(v) for v in row[6:])
+    return Cohort(*counts, *averages)
+
+
+@dataclass(frozen=True)
 class Overview:
     total: int
     approved: int
@@ -109,29 +144,25 @@ class Overview:
 
 
 async def overview(session: AsyncSession, window: Window) -> Overview:
-    d, r = _dialect(session), Registration
-    row = (await session.execute(
-        select(
-            func.count(),
-            func.count(r.approved_at),
-            func.count(r.customer_created_at),
-            func.count(r.rejected_at),
-            func.avg(seconds_between(d, r.created_at, r.verified_at)),
-            func.avg(seconds_between(d, r.created_at, r.approved_at)),
-            func.avg(seconds_between(d, r.created_at, r.customer_created_at)),
-        ).where(_in_window(window))
-    )).one()
-    pending = (await session.execute(
+    return overview_of(await cohort(session, window), await pending_over_sla(session, window))
+
+
+async def pending_over_sla(session: AsyncSession, window: Window) -> int:
+    """Registrations pending verification for longer than PENDING_SLA now, whenever made."""
+    r = Registration
+    return int((await session.execute(
         select(func.count()).select_from(r).where(
             r.status == Status.PENDING_VERIFICATION.value, r.created_at < window.now - PENDING_SLA
         )
-    )).scalar_one()
-    total, approved, customers, rejected = (int(v) for v in row[:4])
+    )).scalar_one())
+
+
+def overview_of(c: Cohort, pending_over_24h: int) -> Overview:
     return Overview(
-        total=total, approved=approved, approval_rate=rate(approved, total), customers=customers,
-        conversion_rate=rate(customers, approved), rejected=rejected,
-        avg_verification_hours=hours(row[4]), avg_approval_hours=hours(row[5]), avg_customer_hours=hours(row[6]),
-        pending_over_24h=int(pending),
+        total=c.total, approved=c.approved, approval_rate=rate(c.approved, c.total), customers=c.customers,
+        conversion_rate=rate(c.customers, c.approved), rejected=c.rejected,
+        avg_verification_hours=hours(c.verification_seconds), avg_approval_hours=hours(c.approval_seconds),
+        avg_customer_hours=hours(c.customer_seconds), pending_over_24h=pending_over_24h,
     )
 
 
@@ -164,16 +195,38 @@ FUNNEL_STAGES = ("total", "verified", "survey", "approved", "customer")
 
 
 async def funnel(session: AsyncSession, window: Window) -> list[FunnelStage]:
-    r = Registration
-    row = (await session.execute(
-        select(func.count(), func.count(r.verified_at), func.count(r.survey_scheduled_at),
-               func.count(r.approved_at), func.count(r.customer_created_at)).where(_in_window(window))
-    )).one()
-    counts = [int(v) for v in row]
+    return funnel_of(await cohort(session, window))
+
+
+def funnel_of(c: Cohort) -> list[FunnelStage]:
+    counts = [c.total, c.verified, c.survey, c.approved, c.customers]
     return [
         FunnelStage(stage, n, rate(n, counts[0]), rate(n, counts[i - 1]) if i else None)
         for i, (stage, n) in enumerate(zip(FUNNEL_STAGES, counts, strict=True))
     ]
+
+
+@dataclass(frozen=True)
+class HourCount:
+    """The window's registrations made in one local hour: the daily trend and the heatmap
+    are both sums of these, so the window is read once for the two."""
+
+    day: date
+    hour: int  # 0–23
+    registrations: int
+    approved: int  # of those registrations, approved since
+    rejected: int
+
+
+async def hourly_counts(session: AsyncSession, window: Window) -> list[HourCount]:
+    """One row per local hour of the window that has registrations."""
+    d, r = _dialect(session), Registration
+    slot = local_day_hour(d, local_clock(d, r.created_at, window.tz, window.span)).label("local_hour")
+    rows = await session.execute(
+        select(slot, func.count(), func.count(r.approved_at), func.count(r.rejected_at))
+        .where(_in_window(window)).group_by(slot)
+    )
+    return [HourCount(*as_day_hour(v), int(n), int(a), int(x)) for v, n, a, x in rows]
 
 
 @dataclass(frozen=True)
@@ -185,15 +238,16 @@ class TrendPoint:
 
 
 async def daily_trend(session: AsyncSession, window: Window) -> list[TrendPoint]:
+    return trend_of(await hourly_counts(session, window), window)
+
+
+def trend_of(slots: list[HourCount], window: Window) -> list[TrendPoint]:
     """One point per local day of the window, days without registrations included."""
-    d, r = _dialect(session), Registration
-    day = local_day(d, local_clock(d, r.created_at, window.tz, window.span)).label("local_day")
-    rows = await session.execute(
-        select(day, func.count(), func.count(r.approved_at), func.count(r.rejected_at))
-        .where(_in_window(window)).group_by(day)
-    )
-    found = {as_date(v): (int(n), int(a), int(x)) for v, n, a, x in rows}
-    return [TrendPoint(day, *found.get(day, (0, 0, 0))) for day in window.days]
+    per_day: dict[date, tuple[int, int, int]] = {}
+    for slot in slots:
+        n, a, x = per_day.get(slot.day, (0, 0, 0))
+        per_day[slot.day] = (n + slot.registrations, a + slot.approved, x + slot.rejected)
+    return [TrendPoint(day, *per_day.get(day, (0, 0, 0))) for day in window.days]
 
 
 @dataclass(frozen=True)
@@ -204,17 +258,15 @@ class ReasonCount:
 
 
 async def rejection_reasons(session: AsyncSession, window: Window, limit: int = 20) -> list[ReasonCount]:
+    """The most frequent reasons; each row also carries the window's rejections of every
+    reason (a window sum over the groups, taken before the limit), the shares' whole."""
     reason = func.trim(Registration.rejection_reason).label("reason_text")
-    rows = list(await session.execute(
-        select(reason, func.count().label("n"))
+    rows = await session.execute(
+        select(reason, func.count().label("n"), func.sum(func.count()).over().label("rejections"))
         .where(_in_window(window), Registration.rejected_at.is_not(None))
         .group_by(reason).order_by(func.count().desc(), reason).limit(limit)
-    ))
-    total = (await session.execute(
-        select(func.count()).select_from(Registration)
-        .where(_in_window(window), Registration.rejected_at.is_not(None))
-    )).scalar_one()
-    return [ReasonCount(text or "-", int(n), rate(int(n), int(total))) for text, n in rows]
+    )
+    return [ReasonCount(text or "-", int(n), rate(int(n), int(total))) for text, n, total in rows]
 
 
 @dataclass(frozen=True)
@@ -269,15 +321,13 @@ class Heatmap:
 
 
 async def heatmap(session: AsyncSession, window: Window) -> Heatmap:
-    d, r = _dialect(session), Registration
-    local = local_clock(d, r.created_at, window.tz, window.span)
-    weekday, hour = local_weekday(d, local).label("local_weekday"), local_hour(d, local).label("local_hour")
-    rows = await session.execute(
-        select(weekday, hour, func.count()).where(_in_window(window)).group_by(weekday, hour)
-    )
+    return heatmap_of(await hourly_counts(session, window))
+
+
+def heatmap_of(slots: list[HourCount]) -> Heatmap:
     result = Heatmap()
-    for sunday_first, hour_value, n in rows:  # at most 7 × 24 groups
-        result.counts[(int(sunday_first) + 6) % 7][int(hour_value)] = int(n)
+    for slot in slots:  # every day of a weekday adds to its row
+        result.counts[slot.day.weekday()][slot.hour] += slot.registrations
     return result
 
 
@@ -294,15 +344,22 @@ class PackageRow:
 
 
 async def package_popularity(session: AsyncSession, window: Window) -> list[PackageRow]:
-    """Every package (active, or with registrations in the window), most registered first."""
+    """Every package (active, or with registrations in the window), most registered first.
+
+    The window's registrations are counted per package first and the packages joined to
+    those counts: joined the other way round, SQLite walked every registration of each
+    package (the package_id index) to keep the window's few."""
     r, p = Registration, Package
-    registrations = func.count(r.id)
-    approved = func.count(r.approved_at)
+    counts = (
+        select(r.package_id, func.count().label("registrations"), func.count(r.approved_at).label("approved"))
+        .where(_in_window(window)).group_by(r.package_id).subquery("window_counts")
+    )
+    registrations = func.coalesce(counts.c.registrations, 0)
+    approved = func.coalesce(counts.c.approved, 0)
     rows = await session.execute(
         select(p.id, p.name, p.speed_mbps, p.monthly_price, registrations, approved, p.monthly_price * approved)
-        .outerjoin(r, and_(r.package_id == p.id, _in_window(window)))
-        .group_by(p.id, p.name, p.speed_mbps, p.monthly_price, p.sort_order, p.is_active)
-        .having(or_(p.is_active.is_(True), registrations > 0))
+        .outerjoin(counts, counts.c.package_id == p.id)
+        .where(or_(p.is_active.is_(True), registrations > 0))
         .order_by(registrations.desc(), p.sort_order, p.monthly_price)
     )
     return [

@@ -3,7 +3,7 @@ analytics' aggregate queries:
 
     seconds_between(a, b)          b − a in seconds (a float)
     local_clock(column, tz, span)  the column as local wall-clock time in `tz`
-    local_day / local_hour / local_weekday   parts of such a local time
+    local_day / local_day_hour     the local day (YYYY-MM-DD), or day and hour (YYYY-MM-DD HH)
 
 PostgreSQL converts with its own time-zone database (`timezone(tz, column)`). SQLite has
 none, so the UTC offsets `tz` takes within the queried span are read from zoneinfo and
@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, case, cast, extract, func, literal
+from sqlalchemy import String, case, cast, extract, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 from ispbot.storage.base import UTCDateTime
@@ -83,17 +83,16 @@ def local_day(dialect: str, local: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.to_char(local, "YYYY-MM-DD")
 
 
-def local_hour(dialect: str, local: ColumnElement[Any]) -> ColumnElement[int]:
+def local_day_hour(dialect: str, local: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The local day and hour, as text YYYY-MM-DD HH on both databases (see `as_day_hour`):
+    one key per local hour, from which the day, the hour and the weekday all follow."""
     if dialect == "sqlite":
-        return cast(func.strftime("%H", local), Integer)
-    return cast(extract("hour", local), Integer)
+        return func.substr(local, 1, 13)
+    return func.to_char(local, "YYYY-MM-DD HH24")
 
 
-def local_weekday(dialect: str, local: ColumnElement[Any]) -> ColumnElement[int]:
-    """0 = Sunday … 6 = Saturday, as both databases count."""
-    if dialect == "sqlite":
-        return cast(func.strftime("%w", local), Integer)
-    return cast(extract("dow", local), Integer)
+def as_day_hour(value: str) -> tuple[date, int]:
+    return date.fromisoformat(value[:10]), int(value[11:13])
 
 
 def prefix(column: Any, length: int) -> ColumnElement[str]:

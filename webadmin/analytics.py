@@ -79,16 +79,18 @@ class Report:
 
 async def load_report(services: Services, window: Window) -> Report:
     async with services.db.sessions() as s:
+        cohort = await analytics.cohort(s, window)  # the overview and the funnel are made of one read
+        slots = await analytics.hourly_counts(s, window)  # and the trend and the heatmap of another
         return Report(
             window=window,
-            overview=await analytics.overview(s, window),
+            overview=analytics.overview_of(cohort, await analytics.pending_over_sla(s, window)),
             statuses=await analytics.status_distribution(s, window),
-            funnel=await analytics.funnel(s, window),
-            trend=await analytics.daily_trend(s, window),
+            funnel=analytics.funnel_of(cohort),
+            trend=analytics.trend_of(slots, window),
             reasons=await analytics.rejection_reasons(s, window),
             cities=await analytics.areas(s, window, "city"),
             districts=await analytics.areas(s, window, "district"),
-            heatmap=await analytics.heatmap(s, window),
+            heatmap=analytics.heatmap_of(slots),
             packages=await analytics.package_popularity(s, window),
             questions=await chat_funnel.question_funnel(s, window, "registration", REGISTRATION_STATES),
             otp=await chat_funnel.otp_steps(s, window),

@@ -79,9 +79,9 @@ async def overview(s: Any, w: Window) -> dict[str, Any]:
 
 
 async def trends(s: Any, w: Window) -> dict[str, Any]:
-    heat = await analytics.heatmap(s, w)
-    return {"daily": await analytics.daily_trend(s, w),
-            "heatmap": {"weekdays": list(WEEKDAYS), "hours": list(range(24)), "counts": heat.counts}}
+    slots = await analytics.hourly_counts(s, w)
+    return {"daily": analytics.trend_of(slots, w),
+            "heatmap": {"weekdays": list(WEEKDAYS), "hours": list(range(24)), "counts": analytics.heatmap_of(slots).counts}}
 
 
 async def package_popularity(s: Any, w: Window) -> dict[str, Any]:
@@ -90,7 +90,7 @@ async def package_popularity(s: Any, w: Window) -> dict[str, Any]:
 
 async def rejection_analysis(s: Any, w: Window) -> dict[str, Any]:
     reasons = await analytics.rejection_reasons(s, w)
-    return {"rejected": (await analytics.overview(s, w)).rejected, "reasons": reasons}
+    return {"rejected": (await analytics.cohort(s, w)).rejected, "reasons": reasons}
 
 
 async def geographic_distribution(s: Any, w: Window) -> dict[str, Any]:

@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
 from ispbot.clock import FakeClock
 from ispbot.storage import analytics, chat_funnel
 from ispbot.storage.analytics import Window
 from ispbot.storage.database import Database
+from ispbot.storage.models import Package, Registration
 from ispbot.storage.sql_time import Span, offset_changes
 from tests.storage.analytics_data import NOW, WIB, seed_chats, seed_registrations
 
@@ -93,6 +95,21 @@ async def test_rejections_areas_heatmap_packages(db: Database) -> None:
         ("Home Diamond 200M", 0, 0, None, 0), ("Home Titanium 300M", 0, 0, None, 0)]
 
 
+async def test_reason_shares_are_of_every_rejection_and_idle_packages_only_when_active(db: Database) -> None:
+    async with db.transaction() as s:  # E is rejected too, for another reason; two packages retire
+        await s.execute(update(Registration).where(Registration.full_name == "Pelanggan E")
+                        .values(rejected_at=NOW, rejection_reason="KTP tidak terbaca"))
+        await s.execute(update(Package).where(Package.code.in_(["home-gold-75", "home-bronze-20"]))
+                        .values(is_active=False))
+    async with db.sessions() as s:
+        top = await analytics.rejection_reasons(s, last(30), limit=1)
+        packages = await analytics.package_popularity(s, last(30))
+    assert top == [analytics.ReasonCount("Lokasi di luar jangkauan", 2, 66.7)]  # of all 3 rejections
+    assert [(p.name, p.registrations) for p in packages] == [  # gold has registrations, bronze none
+        ("Home Silver 40M", 3), ("Home Gold 75M", 2), ("Home Platinum 100M", 1), ("Home Diamond 200M", 0),
+        ("Home Titanium 300M", 0)]
+
+
 async def test_conversation_funnel_per_question(db: Database) -> None:
     async with db.sessions() as s:
         steps = await chat_funnel.question_funnel(s, last(30), "registration", STATES)
@@ -141,8 +158,6 @@ async def test_local_days_follow_daylight_saving(db_url: str, clock: FakeClock) 
     """In a zone with DST the day and hour of each registration follow the offset of
     that date (SQLite gets it from the CASE over the offset changes)."""
     berlin = ZoneInfo("Europe/Berlin")
-    from ispbot.storage.models import Registration
-
     database = Database(db_url)
     await seed_registrations(database, clock, tz=berlin)
     async with database.transaction() as s:  # move A across the October change, B after it
