@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
@@ -110,6 +111,11 @@ async def _background_workers(app: web.Application) -> AsyncIterator[None]:
     # loading it here, before the first request, keeps that stall off the event loop at
     # the first customer who types a NIK (and off every message queued behind it).
     await asyncio.to_thread(warm_up)
+    # What start-up made (modules, SQLAlchemy's mappings, templates, the region index) lives
+    # as long as the process: moved out of the collector's sight, a full collection walks
+    # only what requests made since (py-spy and gc.callbacks: 70-110 ms pauses under load).
+    gc.collect()
+    gc.freeze()
     dispatcher, sender = app[DISPATCHER], app[SENDER]
     runner = JobRunner(app[SERVICES])
     runner.start()
