@@ -73,7 +73,7 @@ class OutboxSender:
         try:
             await self._send_and_mark(rows)
         except Exception:
-            log.exception("sender: could not mark a batch sent; it is re-sent after its lease")
+            log.exception("sender: a batch failed midway; its unmarked rows are re-sent after their lease")
         finally:
             self.wake()  # the contacts' next rows are claimable now
 

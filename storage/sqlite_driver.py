@@ -24,8 +24,7 @@ admin's pages, exports, jobs) is never marked, so it never stalls the loop eithe
 
 Nothing else changes: same sqlite3 connection (used by one thread at a time: every call,
 here or on its thread, happens under the adapter's mutex and is awaited), same
-transactions, same errors. Server-side
-(streaming) cursors keep SQLAlchemy's own class. It uses aiosqlite's `Connection._execute`
+transactions, same errors. Server-side (streaming) cursors keep SQLAlchemy's own class. It uses aiosqlite's `Connection._execute`
 (run a function on the connection's thread) and `_conn` (the sqlite3 connection), as
 SQLAlchemy's own adapter does for the isolation level; aiosqlite is pinned in
 requirements.lock and the whole test suite runs through this class.
@@ -34,6 +33,7 @@ requirements.lock and the whole test suite runs through this class.
 from __future__ import annotations
 
 import collections
+import logging
 import sqlite3
 from contextvars import ContextVar
 from typing import Any
@@ -46,6 +46,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
+
+log = logging.getLogger(__name__)
 
 _Result = tuple[Any, list[Any] | None, int, int | None]
 
@@ -177,8 +179,10 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         if self.dbapi.commits % CHECKPOINT_EVERY == 0:
             try:
                 await_(self._connection._execute(_checkpoint, self._connection._conn))
-            except Exception as error:
-                self._handle_exception(error)
+            except Exception:
+                # The commit is done: a failed checkpoint must not report it failed (the
+                # caller would redo the message). The WAL waits for the next checkpoint.
+                log.warning("SQLite: WAL checkpoint failed; retried after more commits", exc_info=True)
 
     def rollback(self) -> None:
         # The pool rolls back every connection it is given back, also after a commit; with

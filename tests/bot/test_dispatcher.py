@@ -88,7 +88,7 @@ async def _no_pending(h: Harness) -> bool:
 
 @pytest.mark.postgres
 async def test_a_contact_held_by_another_process_is_handled_once_it_commits(
-    harness_factory: Any, postgres_url: str
+    harness_factory: Any, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process's turn (or a staff action) holds the contact's row when this process
     is woken for its message: this process tries again shortly and handles it right after
@@ -118,7 +118,7 @@ async def test_a_contact_held_by_another_process_is_handled_once_it_commits(
             tried.set()  # found it held
         return found
 
-    conversations.try_lock = watched  # type: ignore[assignment]
+    monkeypatch.setattr(conversations, "try_lock", watched)
     runner = asyncio.create_task(dispatcher.run(poll_seconds=60))
     try:
         await store(h, text_from(BUDI, "b2", "m2"))
@@ -130,7 +130,6 @@ async def test_a_contact_held_by_another_process_is_handled_once_it_commits(
         assert handled == ["b1", "b2"]
         assert await pending(h) == []
     finally:
-        conversations.try_lock = try_lock  # type: ignore[assignment]
         runner.cancel()
         await dispatcher.stop()
         await holder.close()
