@@ -30,20 +30,24 @@ class OutboxSender:
         self.services = services
         self._wake = asyncio.Event()
         self._more = False  # the last claim was a full batch
+        self._waiting = False  # the last claim left a row behind an earlier one being sent
+        self._finished = 0  # deliveries finished so far
         self._deliveries: set[asyncio.Task[None]] = set()  # claimed batches being sent
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, poll_seconds: float = 1.0) -> None:
-        """Claim what is due and send it, then wait for a wake (a new reply, a batch sent)
+        """Claim what is due and send it, then wait for a wake (a new reply, a row freed)
         or the poll (retries after their backoff). Claims are made one at a time, but a
         claimed batch is sent and marked in its own task, so the next claim does not wait
         for the gateway: with one reply per claim (a quiet hour), one claim after another
         left replies queuing behind round trips (PostgreSQL: p99 near a second at 80
-        messages/s). A contact's next row is claimable only once its earlier one is
-        marked sent, which wakes the sender. A batch that was not full claimed everything
-        claimable, so the sender waits instead of claiming again to find nothing."""
+        messages/s). A batch that was not full claimed everything claimable, so the
+        sender waits instead of claiming again to find nothing. A contact's next row is
+        claimable only once its earlier one is marked sent: a finished delivery wakes the
+        sender when the last claim left such a row behind (waking it after every delivery
+        cost an empty claim per reply in a quiet hour)."""
         try:
             while True:
                 try:
@@ -62,12 +66,16 @@ class OutboxSender:
     async def _claim_and_start(self, limit: int = 100) -> int:
         if len(self._deliveries) >= MAX_DELIVERIES:
             await asyncio.wait(self._deliveries, return_when=asyncio.FIRST_COMPLETED)
-        rows = await self._claim(limit)
-        if rows:
-            task = asyncio.create_task(self._deliver(rows), name="sender:batch")
+        finished = self._finished
+        claim = await self._claim(limit)
+        self._more, self._waiting = claim.full, claim.waiting
+        if claim.waiting and self._finished != finished:
+            self.wake()  # a delivery finished during the claim: what it left may be free now
+        if claim.rows:
+            task = asyncio.create_task(self._deliver(claim.rows), name="sender:batch")
             self._deliveries.add(task)
             task.add_done_callback(self._deliveries.discard)
-        return len(rows)
+        return len(claim.rows)
 
     async def _deliver(self, rows: list[OutboxMessage]) -> None:
         try:
@@ -75,7 +83,9 @@ class OutboxSender:
         except Exception:
             log.exception("sender: a batch failed midway; its unmarked rows are re-sent after their lease")
         finally:
-            self.wake()  # the contacts' next rows are claimable now
+            self._finished += 1
+            if self._waiting:
+                self.wake()  # a row the last claim left behind may be claimable now
 
     async def drain(self) -> int:
         """Send everything due now (tests, CLI). Returns how many rows were attempted."""
@@ -88,19 +98,18 @@ class OutboxSender:
         """Claim due rows, send them (each contact's in order, contacts at once), then mark
         the delivered ones sent in ONE transaction: a crash before that mark re-sends them
         after the lease, as a crash between any send and its mark always could."""
-        rows = await self._claim(limit)
+        rows = (await self._claim(limit)).rows
         await self._send_and_mark(rows)
         return len(rows)
 
-    async def _claim(self, limit: int) -> list[OutboxMessage]:
+    async def _claim(self, limit: int) -> outbox.Claim:
         async with self.services.db.transaction(on_loop=True) as session:
-            rows, self._more = await outbox.claim_due_batch(
+            return await outbox.claim_due_batch(
                 session,
                 self.services.clock.now(),
                 limit,
                 lease=timedelta(seconds=self.services.settings.outbox_lease_seconds),
             )
-        return rows
 
     async def _send_and_mark(self, rows: list[OutboxMessage]) -> None:
         by_contact: dict[str, list[OutboxMessage]] = defaultdict(list)

@@ -101,18 +101,25 @@ async def claim_due(
     """Take a lease on due rows, keeping each contact's order: a contact's rows are claimed
     only as the unbroken run from its oldest unsent row. With PostgreSQL, rows another
     process holds are skipped (FOR UPDATE SKIP LOCKED), and so is the rest of that contact."""
-    rows, _ = await claim_due_batch(session, now, limit, lease)
-    return rows
+    return (await claim_due_batch(session, now, limit, lease)).rows
+
+
+class Claim(NamedTuple):
+    """What one claim took, and what it saw left behind."""
+
+    rows: list[OutboxMessage]
+    full: bool  # the batch hit its limit: more rows may be due beyond it
+    waiting: bool  # a due row was left behind an earlier unsent row of its contact
 
 
 async def claim_due_batch(
     session: AsyncSession, now: datetime, limit: int = 100, lease: timedelta = LEASE
-) -> tuple[list[OutboxMessage], bool]:
-    """`claim_due`, and whether more rows may be due beyond this batch (it was full)."""
+) -> Claim:
+    """`claim_due`, and what the sender needs to know of what it left."""
     stmt = _CANDIDATES_PG if session.bind.dialect.name == "postgresql" else _CANDIDATES
     candidates = list((await session.execute(stmt, {"now": now, "limit": limit})).scalars())
     if not candidates:
-        return [], False
+        return Claim([], full=False, waiting=False)
     unsent = await session.execute(_UNSENT, {"contact_keys": list({row.contact_key for row in candidates})})
     queue: dict[str, list[int]] = {}
     for contact_key, outbox_id in unsent:
@@ -133,7 +140,7 @@ async def claim_due_batch(
         # A Core UPDATE: the rows' objects keep status "pending" in memory; the sender
         # reads only their content, id and attempts.
         await session.execute(_CLAIM, {"ids": [r.id for r in rows], "until": now + lease})
-    return rows, len(candidates) >= limit
+    return Claim(rows, full=len(candidates) >= limit, waiting=bool(broken))
 
 
 # The sender's and the dispatcher's statements, built once (see inbox.py).

@@ -70,3 +70,48 @@ async def test_a_reply_stuck_at_the_gateway_does_not_hold_up_other_customers(
         await asyncio.gather(runner, return_exceptions=True)
         await services.http.aclose()
         await services.db.dispose()
+
+
+async def test_a_reply_queued_behind_one_at_the_gateway_follows_it_at_once(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The second reply of a customer waits for the first (order), and goes as soon as the
+    first is marked sent: the sender is woken for it, not left to its poll a minute away."""
+    gateway = FakeGateway()
+    stuck, release = asyncio.Event(), asyncio.Event()
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if b"123456" in request.content:
+            stuck.set()
+            await release.wait()
+        return gateway.handle(request)
+
+    settings = make_settings(sqlite_url, tmp_path / "data", provider="fonnte", fonnte_token="tok")
+    app = create_app(settings, clock=clock, transport=httpx.MockTransport(handle), background=False)
+    services, sender = app[SERVICES], app[SENDER]
+
+    async def reply(text: str) -> None:
+        async with services.db.transaction() as session:
+            await outbox.enqueue(session, provider="fonnte", now=clock.now(),
+                                 message=OutboundMessage(to=SLOW, kind=OutboundKind.TEXT, text=text))
+        sender.wake()
+
+    runner = asyncio.create_task(sender.run(poll_seconds=60))
+    try:
+        await reply("Kode OTP Anda 123456")
+        await asyncio.wait_for(stuck.wait(), timeout=10)
+        await reply("Kode berlaku 5 menit.")
+        for _ in range(50):  # the sender claims and finds the second reply behind the first
+            await asyncio.sleep(0)
+        assert gateway.texts_to(SLOW.phone) == []
+        release.set()
+        for _ in range(500):
+            if len(gateway.texts_to(SLOW.phone)) == 2:
+                break
+            await asyncio.sleep(0.01)  # a hang guard of 5 s, against the poll's 60
+        assert gateway.texts_to(SLOW.phone) == ["Kode OTP Anda 123456", "Kode berlaku 5 menit."]
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        await services.http.aclose()
+        await services.db.dispose()
