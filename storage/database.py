@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from ispbot.storage import sqlite_driver
+from ispbot.storage import sequences, sqlite_driver
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -98,7 +98,15 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
-        factory = async_sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL: per-day numbers are taken on their own, committed at once (see
+        # storage.sequences), on a pool of their own so that they never wait for one of
+        # the sessions' connections, all of which may be held by sessions wanting one.
+        self.counters: AsyncEngine | None = None
+        info: dict[str, Any] = {}
+        if not url.startswith("sqlite"):
+            self.counters = create_engine(url, pool_size=2, isolation_level="AUTOCOMMIT")
+            info[sequences.COUNTERS] = self.counters
+        factory = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
         self.sessions: Any = _TakingTurns(factory) if url.startswith("sqlite") else factory
 
     @property
@@ -122,3 +130,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.counters is not None:
+            await self.counters.dispose()

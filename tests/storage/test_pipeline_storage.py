@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from ispbot.clock import FakeClock
@@ -241,3 +242,32 @@ async def test_funnel_events_are_written_with_the_transaction_and_dropped_with_a
         count = await s.execute(select(func.count()).select_from(ConversationEvent))
         assert count.scalar_one() == 3
     await db.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_numbers_do_not_hold_a_burst_of_registrations_in_line(postgres_url: str) -> None:
+    """On PostgreSQL a number is taken and committed on its own: while one registration's
+    transaction is still open, the counter row is free for the next one (inside that
+    transaction, sixty registrations at once waited for each other's commits). The
+    trade: a rolled-back registration's number is not given again."""
+    import asyncpg
+
+    db = Database(postgres_url)
+    watcher = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as first:
+                assert await sequences.next_value(first, "REG-20261202") == 1
+                # Still open: another transaction can lock the counter row, not wait on it.
+                async with watcher.transaction():
+                    locked = await watcher.fetch(
+                        "SELECT value FROM sequences WHERE name = 'REG-20261202' FOR UPDATE NOWAIT")
+                assert [r["value"] for r in locked] == [1]
+                async with db.transaction() as second:
+                    assert await sequences.next_value(second, "REG-20261202") == 2
+                raise RuntimeError("the first registration fails after taking its number")
+        async with db.transaction() as third:
+            assert await sequences.next_value(third, "REG-20261202") == 3  # 1 stays unused
+    finally:
+        await watcher.close()
+        await db.dispose()
