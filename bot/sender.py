@@ -120,7 +120,7 @@ class OutboxSender:
             await asyncio.gather(*(self._send_in_order(batch, delivered) for batch in by_contact.values()))
         finally:
             if delivered:
-                async with self.services.db.transaction(on_loop=True) as session:
+                async with self.services.db.autocommit() as session:  # one statement (executemany)
                     await outbox.mark_all_sent(session, delivered)
 
     async def _send_in_order(self, batch: list[OutboxMessage], delivered: list[outbox.Delivered]) -> None:

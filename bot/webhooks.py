@@ -83,7 +83,9 @@ async def store_inbound(
         return []
     stored: list[str] = []
     now = services.clock.now()
-    async with services.db.transaction(on_loop=True) as session:
+    # Each event's statement commits by itself: a failure after some answers 503, and
+    # the gateway's retry finds those stored (duplicates stop at the inbox's unique key).
+    async with services.db.autocommit() as session:
         for event in events:
             if isinstance(event, DeliveryStatus):
                 await outbox.record_delivery(session, event)

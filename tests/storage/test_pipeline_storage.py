@@ -271,3 +271,24 @@ async def test_postgres_numbers_do_not_hold_a_burst_of_registrations_in_line(pos
     finally:
         await watcher.close()
         await db.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_autocommit_writes_commit_statement_by_statement(postgres_url: str, clock: FakeClock) -> None:
+    """`Database.autocommit()` (the webhook's store, the sender's marks): on PostgreSQL a
+    stored message is committed by its own INSERT, before the block ends (no BEGIN and
+    COMMIT round trips), and a later failure in the block does not take it back."""
+    import asyncpg
+
+    db = Database(postgres_url)
+    watcher = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.autocommit() as s:
+                assert await inbox.store(s, text_from(BUDI, "halo", "wamid.1"), clock.now()) is not None
+                assert await watcher.fetchval("SELECT count(*) FROM inbox") == 1
+                raise RuntimeError("the webhook's next event fails")
+        assert await watcher.fetchval("SELECT count(*) FROM inbox") == 1
+    finally:
+        await watcher.close()
+        await db.dispose()
