@@ -34,6 +34,10 @@ class Messages:
             undefined=StrictUndefined,
             autoescape=False,  # WhatsApp text, not HTML  # noqa: S701
             keep_trailing_newline=False,
+            # The templates ship inside the package and change with a release, which
+            # restarts the service; jinja2's default looked at each file's mtime (a stat)
+            # on every message rendered.
+            auto_reload=False,
         )
         self.env.filters["rupiah"] = rupiah
         self._locale = "id"
