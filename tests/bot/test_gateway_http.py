@@ -33,6 +33,12 @@ async def _refused(_request: web.Request) -> web.Response:
     return web.json_response({"reason": "invalid token"}, status=401)
 
 
+async def _sets_cookie(request: web.Request) -> web.Response:
+    response = web.json_response({"status": True, "cookie": request.headers.get("Cookie")})
+    response.set_cookie("__cf_bm", "edge-session", path="/")
+    return response
+
+
 async def _not_json(_request: web.Request) -> web.Response:
     return web.Response(text="<html>proxy error</html>", content_type="text/html")
 
@@ -53,7 +59,7 @@ async def gateway() -> AsyncIterator[str]:
 
     app = web.Application()
     for path, handler in {"/ok": _ok, "/busy": _busy, "/down": _down, "/refused": _refused,
-                          "/not-json": _not_json, "/silent": silent, "/drop": drop}.items():
+                          "/not-json": _not_json, "/cookie": _sets_cookie, "/silent": silent, "/drop": drop}.items():
         app.router.add_post(path, handler)
     runner = web.AppRunner(app, handler_cancellation=True)
     await runner.setup()
@@ -82,6 +88,14 @@ async def test_the_connection_is_reused_between_messages(gateway: str, client: h
     transport = client._transport  # the one aiohttp pool behind the client
     connector = transport.client.connector  # type: ignore[attr-defined]
     assert sum(len(idle) for idle in connector._conns.values()) == 1
+
+
+async def test_a_cookie_one_gateway_call_got_is_not_sent_with_the_next(gateway: str, client: httpx.AsyncClient) -> None:
+    """The gateways authenticate by token; the client keeps no cookie jar to carry an edge
+    proxy's cookie from one customer's message into the next."""
+    first = await post_checked(client, f"{gateway}/cookie", data={"target": "6281200000101"})
+    second = await post_checked(client, f"{gateway}/cookie", data={"target": "6281200000102"})
+    assert first["cookie"] is None and second["cookie"] is None
 
 
 async def test_rate_limit_is_retried_after_the_gateways_retry_after(gateway: str, client: httpx.AsyncClient) -> None:
