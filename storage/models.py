@@ -20,6 +20,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -85,6 +87,8 @@ class Registration(Base):
         # region and stage, read from the index alone (only the rejection reasons are not in it)
         Index("ix_registrations_created_analytics", "created_at", "status", "package_id", "region_code",
               "verified_at", "survey_scheduled_at", "approved_at", "customer_created_at", "rejected_at"),
+        # the duplicate check and "status by email" compare lower(email)
+        Index("ix_registrations_email_lower", func.lower(text("email"))),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -163,6 +167,7 @@ class RegistrationEvent(Base):
 
 class Customer(Base):
     __tablename__ = "customers"
+    __table_args__ = (Index("ix_customers_email_lower", func.lower(text("email"))),)  # the duplicate check
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_code: Mapped[str] = mapped_column(String(30), unique=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -56,34 +56,41 @@ class Duplicate:
 
 async def find_duplicate(session: AsyncSession, *, email: str | None, phone: str | None) -> Duplicate | None:
     """An open registration or an existing customer with this email or phone."""
-    conditions = []
-    if email:
-        conditions.append(func.lower(Registration.email) == email.lower())
-    if phone:
-        conditions.append(Registration.phone == phone)
-    if conditions:
-        found = await session.execute(
-            select(Registration)
-            .where(or_(*conditions), Registration.status.in_([s.value for s in ACTIVE]))
-            .order_by(Registration.id.desc())
-            .limit(1)
-        )
-        if (reg := found.scalar_one_or_none()) is not None:
-            on = "email" if email and reg.email.lower() == email.lower() else "phone"
-            return Duplicate(reg.registration_number, reg.status, None, on)
-    conditions = []
-    if email:
-        conditions.append(func.lower(Customer.email) == email.lower())
-    if phone:
-        conditions.append(Customer.phone == phone)
-    if conditions:
-        found_customer = await session.execute(
-            select(Customer).where(or_(*conditions), Customer.account_status == "active").limit(1)
-        )
-        if (customer := found_customer.scalar_one_or_none()) is not None:
-            on = "email" if email and customer.email.lower() == email.lower() else "phone"
-            return Duplicate(None, None, customer.customer_code, on)
+    if not email and not phone:
+        return None
+    found = await session.execute(open_registrations_with(email, phone))
+    if (reg := found.scalar_one_or_none()) is not None:
+        on = "email" if email and reg.email.lower() == email.lower() else "phone"
+        return Duplicate(reg.registration_number, reg.status, None, on)
+    found_customer = await session.execute(active_customers_with(email, phone))
+    if (customer := found_customer.scalar_one_or_none()) is not None:
+        on = "email" if email and customer.email.lower() == email.lower() else "phone"
+        return Duplicate(None, None, customer.customer_code, on)
     return None
+
+
+def open_registrations_with(email: str | None, phone: str | None) -> Select[tuple[Registration]]:
+    """The newest open registration with this email (any case) or phone; through the
+    lower(email) and phone indexes (test_email_lookups)."""
+    return (
+        select(Registration)
+        .where(_email_or_phone(Registration, email, phone), Registration.status.in_([s.value for s in ACTIVE]))
+        .order_by(Registration.id.desc())
+        .limit(1)
+    )
+
+
+def active_customers_with(email: str | None, phone: str | None) -> Select[tuple[Customer]]:
+    return select(Customer).where(_email_or_phone(Customer, email, phone), Customer.account_status == "active").limit(1)
+
+
+def _email_or_phone(model: type[Registration] | type[Customer], email: str | None, phone: str | None) -> Any:
+    conditions = []
+    if email:
+        conditions.append(func.lower(model.email) == email.lower())
+    if phone:
+        conditions.append(model.phone == phone)
+    return or_(*conditions)
 
 
 async def create(
@@ -172,14 +179,18 @@ async def of_phone(session: AsyncSession, phone: str, limit: int = 5) -> list[Re
 
 
 async def by_email(session: AsyncSession, email: str, limit: int = 5) -> list[Registration]:
-    rows = await session.execute(
+    rows = await session.execute(with_email(email, limit).options(selectinload(Registration.package)))
+    return list(rows.scalars())
+
+
+def with_email(email: str, limit: int = 5) -> Select[tuple[Registration]]:
+    """The newest registrations with this email, any case (through ix_registrations_email_lower)."""
+    return (
         select(Registration)
-        .options(selectinload(Registration.package))
         .where(func.lower(Registration.email) == email.strip().lower())
         .order_by(Registration.id.desc())
         .limit(limit)
     )
-    return list(rows.scalars())
 
 
 async def packages(session: AsyncSession, category: str = "broadband") -> list[Package]:
