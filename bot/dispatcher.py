@@ -80,8 +80,9 @@ class Dispatcher:
                     self._start(hints)
             except Exception:
                 log.exception("dispatcher: could not read the inbox; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout: no task per wait, as wait_for made
+                async with asyncio.timeout(poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()  # hints added since are kept in _hints for the next round
 
     async def drain(self) -> None:

@@ -55,8 +55,9 @@ class OutboxSender:
                         pass
                 except Exception:
                     log.exception("sender: could not read the outbox; retrying")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                with contextlib.suppress(TimeoutError):  # asyncio.timeout: no task per wait, as wait_for made
+                    async with asyncio.timeout(poll_seconds):
+                        await self._wake.wait()
                 self._wake.clear()
         finally:
             for task in list(self._deliveries):
