@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ispbot.flows import handoff
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
+from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Choice, InboundKind
 from ispbot.storage import registrations
@@ -92,7 +93,7 @@ async def handle(turn: Turn) -> None:
         turn.conversation.misunderstood = 0
         existing = await registrations.find_duplicate(turn.session, email=None, phone=turn.contact.phone)
         if existing is not None:
-            turn.say("reg_duplicate", duplicate=existing)
+            turn.say("reg_duplicate", duplicate=existing, status=status_words(turn.locale, existing.status))
             return
         if REGISTRATION.has_draft(turn):
             turn.say("reg_resume")

@@ -19,6 +19,7 @@ from ispbot.flows.answers import is_skip, parse_date
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, remember
+from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.providers.phone import InvalidPhone, masked, normalize_phone
@@ -106,7 +107,7 @@ async def read_email(turn: Turn) -> Answer:
 async def _already_registered(turn: Turn, duplicate: registrations.Duplicate) -> Answer:
     from ispbot.flows import menu
 
-    turn.say("reg_duplicate", duplicate=duplicate)
+    turn.say("reg_duplicate", duplicate=duplicate, status=status_words(turn.locale, duplicate.status))
     await menu.finish_flow(turn, "registration")
     return Stay()
 

@@ -8,6 +8,7 @@ from datetime import date
 from ispbot.flows import menu
 from ispbot.flows.address_questions import region_code
 from ispbot.flows.registration_draft import answers
+from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.storage import registrations
 from ispbot.storage.models import Package
@@ -19,7 +20,7 @@ async def submit(turn: Turn) -> None:
     draft = answers(turn)
     duplicate = await registrations.find_duplicate(turn.session, email=draft["email"], phone=draft["phone"])
     if duplicate is not None:
-        turn.say("reg_duplicate", duplicate=duplicate)
+        turn.say("reg_duplicate", duplicate=duplicate, status=status_words(turn.locale, duplicate.status))
         REGISTRATION.drop(turn)
         await menu.finish_flow(turn, "registration")
         return

@@ -15,10 +15,11 @@ from typing import Any
 from ispbot.flows import menu
 from ispbot.flows.choices import choice
 from ispbot.flows.engine import Answer, Flow, Question, Retry, Stay
+from ispbot.flows.status_words import step_labels
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.storage import registrations
-from ispbot.storage.lifecycle import TIMELINE, Status, timeline_position
+from ispbot.storage.lifecycle import TIMELINE, timeline_position
 from ispbot.storage.models import Registration
 
 STATES = ["ASK_IDENTIFIER", "ASK_PROOF"]
@@ -111,20 +112,8 @@ async def read_proof(turn: Turn) -> Answer:
 
 def _steps(turn: Turn, registration: Registration) -> list[dict[str, Any]]:
     done = timeline_position(registration.status)
-    labels = STEP_LABELS_EN if turn.locale == "en" else STEP_LABELS_ID
+    labels = step_labels(turn.locale)
     return [{"label": labels[status], "done": i < done, "current": i == done - 1} for i, status in enumerate(TIMELINE)]
-
-
-STEP_LABELS_ID = {
-    Status.PENDING_VERIFICATION: "Pendaftaran diterima", Status.VERIFIED: "Data diverifikasi",
-    Status.SURVEY_SCHEDULED: "Survey dijadwalkan", Status.SURVEY_COMPLETED: "Survey selesai",
-    Status.APPROVED: "Disetujui",
-}
-STEP_LABELS_EN = {
-    Status.PENDING_VERIFICATION: "Registration received", Status.VERIFIED: "Data verified",
-    Status.SURVEY_SCHEDULED: "Survey scheduled", Status.SURVEY_COMPLETED: "Survey completed",
-    Status.APPROVED: "Approved",
-}
 
 
 async def show_status(turn: Turn, registration: Registration) -> None:

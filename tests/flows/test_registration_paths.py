@@ -141,7 +141,7 @@ async def test_duplicate_email_or_phone_is_told_the_existing_registration(fonnte
     await other.send("daftar")
     await other.send("Siti Aminah")
     [dup] = await other.send("BUDI@gmail.com")
-    assert number.group(0) in dup and "pending verification" in dup
+    assert number.group(0) in dup and "*Status:* Pendaftaran diterima" in dup  # in the customer's words
     async with fonnte.services.db.sessions() as s:
         assert (await s.execute(select(func.count()).select_from(Registration))).scalar_one() == 1
 
