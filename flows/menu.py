@@ -69,6 +69,20 @@ async def leave_for_menu_word(turn: Turn, flow: Flow, own: str) -> bool:
     return True
 
 
+def tracking_identifier(text: str) -> str | None:
+    """What to track in "REG-20261202-0001", "budi@gmail.com" or "status budi@gmail.com"
+    (a status word first, as customers type it): the registration number or the email."""
+    if number := REG_NUMBER.search(text):
+        return number.group(0)
+    words = text.split()
+    for length in (2, 1):
+        if len(words) > length and " ".join(words[:length]).lower() in KEYWORDS["status"]:
+            words = words[length:]
+            break
+    rest = " ".join(words)
+    return rest if EMAIL.fullmatch(rest) else None
+
+
 def intent(text: str) -> str | None:
     plain = " ".join(text.lower().split())
     for key, words in KEYWORDS.items():
@@ -87,8 +101,8 @@ async def handle(turn: Turn) -> None:
     except StaleChoice:
         picked = None
     key = value_of(picked) if picked else intent(text)
-    if key is None and (REG_NUMBER.search(text) or EMAIL.fullmatch(text)):
-        key = "status"
+    if key is None and (identifier := tracking_identifier(text)):
+        key, text = "status", identifier
     if key == "register":
         turn.conversation.misunderstood = 0
         existing = await registrations.find_duplicate(turn.session, email=None, phone=turn.contact.phone)

@@ -83,6 +83,8 @@ async def test_tracking_own_registration_by_word_number_or_email(cloudapi: Harne
     assert "Ditolak" in by_number and "Di luar area jangkauan" in by_number
     [by_email] = await chat.send("rina@example.com")
     assert number in by_email
+    [worded] = await chat.send("cek status Rina@Example.com")  # as customers type it
+    assert number in worded and "Ditolak" in worded
 
 
 async def test_someone_elses_registration_needs_the_matching_email(cloudapi: Harness) -> None:
