@@ -1,10 +1,13 @@
 """The running sender does not wait for one batch's gateway calls before claiming the next:
 a reply stuck at the gateway (a slow media upload, a gateway timing out) does not hold up
-the replies of other customers enqueued after it."""
+the replies of other customers enqueued after it, and a customer's next reply follows the
+one ahead of it as soon as that one is sent."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -13,6 +16,7 @@ from sqlalchemy import select
 from ispbot.app import SENDER, create_app
 from ispbot.clock import FakeClock
 from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot.services import Services
 from ispbot.storage import outbox
 from ispbot.storage.models import OutboxMessage
 from ispbot.webhooks import SERVICES
@@ -21,6 +25,34 @@ from tests.fakes import FakeGateway
 
 SLOW = Contact(phone="6281200000101")
 QUICK = Contact(phone="6281200000102")
+Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
+Reply = Callable[[Contact, str], Awaitable[None]]
+
+
+@asynccontextmanager
+async def running_sender(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock, handle: Handler
+) -> AsyncIterator[tuple[Services, Reply]]:
+    """The app's sender running, its poll a minute away, with `handle` as the gateway; and
+    `reply`, which enqueues a reply and wakes the sender, as a turn does."""
+    settings = make_settings(sqlite_url, tmp_path / "data", provider="fonnte", fonnte_token="tok")
+    app = create_app(settings, clock=clock, transport=httpx.MockTransport(handle), background=False)
+    services, sender = app[SERVICES], app[SENDER]
+
+    async def reply(to: Contact, text: str) -> None:
+        async with services.db.transaction() as session:
+            await outbox.enqueue(session, provider="fonnte", now=clock.now(),
+                                 message=OutboundMessage(to=to, kind=OutboundKind.TEXT, text=text))
+        sender.wake()
+
+    runner = asyncio.create_task(sender.run(poll_seconds=60))
+    try:
+        yield services, reply
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        await services.http.aclose()
+        await services.db.dispose()
 
 
 async def test_a_reply_stuck_at_the_gateway_does_not_hold_up_other_customers(
@@ -38,18 +70,7 @@ async def test_a_reply_stuck_at_the_gateway_does_not_hold_up_other_customers(
             quick_sent.set()
         return response
 
-    settings = make_settings(sqlite_url, tmp_path / "data", provider="fonnte", fonnte_token="tok")
-    app = create_app(settings, clock=clock, transport=httpx.MockTransport(handle), background=False)
-    services, sender = app[SERVICES], app[SENDER]
-
-    async def reply(to: Contact, text: str) -> None:
-        async with services.db.transaction() as session:
-            await outbox.enqueue(session, provider="fonnte", now=clock.now(),
-                                 message=OutboundMessage(to=to, kind=OutboundKind.TEXT, text=text))
-        sender.wake()
-
-    runner = asyncio.create_task(sender.run(poll_seconds=60))
-    try:
+    async with running_sender(sqlite_url, tmp_path, clock, handle) as (services, reply):
         await reply(SLOW, "Kode OTP Anda 123456")
         await asyncio.wait_for(stuck.wait(), timeout=10)
         await reply(QUICK, "Terima kasih, Siti.")
@@ -65,11 +86,6 @@ async def test_a_reply_stuck_at_the_gateway_does_not_hold_up_other_customers(
             await asyncio.sleep(0.01)
         assert statuses == ["sent", "sent"]
         assert gateway.texts_to(SLOW.phone) == ["Kode OTP Anda 123456"]
-    finally:
-        runner.cancel()
-        await asyncio.gather(runner, return_exceptions=True)
-        await services.http.aclose()
-        await services.db.dispose()
 
 
 async def test_a_reply_queued_behind_one_at_the_gateway_follows_it_at_once(
@@ -86,21 +102,10 @@ async def test_a_reply_queued_behind_one_at_the_gateway_follows_it_at_once(
             await release.wait()
         return gateway.handle(request)
 
-    settings = make_settings(sqlite_url, tmp_path / "data", provider="fonnte", fonnte_token="tok")
-    app = create_app(settings, clock=clock, transport=httpx.MockTransport(handle), background=False)
-    services, sender = app[SERVICES], app[SENDER]
-
-    async def reply(text: str) -> None:
-        async with services.db.transaction() as session:
-            await outbox.enqueue(session, provider="fonnte", now=clock.now(),
-                                 message=OutboundMessage(to=SLOW, kind=OutboundKind.TEXT, text=text))
-        sender.wake()
-
-    runner = asyncio.create_task(sender.run(poll_seconds=60))
-    try:
-        await reply("Kode OTP Anda 123456")
+    async with running_sender(sqlite_url, tmp_path, clock, handle) as (_services, reply):
+        await reply(SLOW, "Kode OTP Anda 123456")
         await asyncio.wait_for(stuck.wait(), timeout=10)
-        await reply("Kode berlaku 5 menit.")
+        await reply(SLOW, "Kode berlaku 5 menit.")
         for _ in range(50):  # the sender claims and finds the second reply behind the first
             await asyncio.sleep(0)
         assert gateway.texts_to(SLOW.phone) == []
@@ -110,8 +115,3 @@ async def test_a_reply_queued_behind_one_at_the_gateway_follows_it_at_once(
                 break
             await asyncio.sleep(0.01)  # a hang guard of 5 s, against the poll's 60
         assert gateway.texts_to(SLOW.phone) == ["Kode OTP Anda 123456", "Kode berlaku 5 menit."]
-    finally:
-        runner.cancel()
-        await asyncio.gather(runner, return_exceptions=True)
-        await services.http.aclose()
-        await services.db.dispose()
