@@ -83,8 +83,9 @@ async def store_inbound(
         return []
     stored: list[str] = []
     now = services.clock.now()
-    # Each event's statement commits by itself: a failure after some answers 503, and
-    # the gateway's retry finds those stored (duplicates stop at the inbox's unique key).
+    # Each event's statement commits by itself (PostgreSQL): a failure after some answers
+    # 503, the gateway's retry finds those stored (duplicates stop at the inbox's unique
+    # key), and the dispatcher's inbox poll, not this wake, takes them within a second.
     async with services.db.autocommit() as session:
         for event in events:
             if isinstance(event, DeliveryStatus):
