@@ -264,7 +264,7 @@ async def rejection_reasons(session: AsyncSession, window: Window, limit: int = 
     rows = await session.execute(
         select(reason, func.count().label("n"), func.sum(func.count()).over().label("rejections"))
         .where(_in_window(window), Registration.rejected_at.is_not(None))
-        .group_by(reason).order_by(func.count().desc(), reason).limit(limit)
+        .group_by(reason).order_by(func.count().desc(), reason.asc().nulls_last()).limit(limit)  # "-" last on both
     )
     return [ReasonCount(text or "-", int(n), rate(int(n), int(total))) for text, n, total in rows]
 

@@ -173,3 +173,19 @@ async def test_local_days_follow_daylight_saving(db_url: str, clock: FakeClock) 
     assert heat.counts[6][0] == 1 and heat.counts[6][23] == 1  # both on Sunday the 25th
     await database.dispose()
     clock.advance(timedelta(0))
+
+
+async def test_a_rejection_without_a_reason_ties_last_on_both_databases(db: Database) -> None:
+    """Reasons of equal count come alphabetically, the one left empty ("-") last, on SQLite
+    and PostgreSQL alike (they sort NULL at opposite ends unless told)."""
+    async with db.transaction() as s:
+        await s.execute(update(Registration).where(Registration.full_name.in_(["Pelanggan D", "Pelanggan E"]))
+                        .values(rejected_at=NOW, rejection_reason=None))
+        await s.execute(update(Registration).where(Registration.full_name == "Pelanggan B")
+                        .values(rejected_at=NOW, rejection_reason="Alamat tidak lengkap"))
+        await s.execute(update(Registration).where(Registration.full_name == "Pelanggan A")
+                        .values(rejected_at=NOW, rejection_reason="Alamat tidak lengkap"))
+    async with db.sessions() as s:
+        reasons = await analytics.rejection_reasons(s, last(30))
+    assert [(r.reason, r.count) for r in reasons] == [
+        ("Alamat tidak lengkap", 2), ("Lokasi di luar jangkauan", 2), ("-", 2)]
