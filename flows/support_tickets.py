@@ -3,6 +3,7 @@ photo), or follow one of the customer's own tickets. Status changes staff make i
 admin reach the customer by WhatsApp (webadmin.messaging.notify_ticket_status).
 
     (has tickets) TICKET_MENU ─new→ ASK_CATEGORY → ASK_DESCRIPTION → ASK_PHOTO → ticket opened
+                                     └typed with the story ("internet mati sejak pagi…")→ ASK_PHOTO
                               └a ticket→ its status and history
 """
 
@@ -36,6 +37,7 @@ STATES = ["TICKET_MENU", "ASK_CATEGORY", "ASK_DESCRIPTION", "ASK_PHOTO"]
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "new_ticket", "source": "TICKET_MENU", "dest": "ASK_CATEGORY"},
     {"trigger": "category_chosen", "source": "ASK_CATEGORY", "dest": "ASK_DESCRIPTION"},
+    {"trigger": "category_described", "source": "ASK_CATEGORY", "dest": "ASK_PHOTO"},
     {"trigger": "described", "source": "ASK_DESCRIPTION", "dest": "ASK_PHOTO"},
 ]
 
@@ -136,7 +138,21 @@ async def read_category(turn: Turn) -> Answer:
     if picked is None:
         return await _elsewhere(turn)
     _remember(turn, category=value_of(picked))
+    if _tells_more_than(turn, picked.title):
+        _remember(turn, description=turn.text)
+        return Next("category_described")
     return Next("category_chosen")
+
+
+def _tells_more_than(turn: Turn, category: str) -> bool:
+    """A category typed together with the story ("internet mati sejak pagi, lampu LOS
+    merah") is the description too: the customer is not asked to type it again."""
+    text = turn.text
+    return (
+        turn.message.kind is InboundKind.TEXT
+        and DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX
+        and len(text.split()) >= len(category.split()) + 2
+    )
 
 
 async def ask_description(turn: Turn) -> None:

@@ -194,6 +194,20 @@ async def test_a_ticket_is_opened_by_chat_and_followed(portal: Harness) -> None:
     assert "Dibuka" in detail and "lampu LOS merah" in detail
 
 
+async def test_a_category_typed_with_the_story_is_not_asked_for_again(portal: Harness) -> None:
+    chat = customer_chat(portal)
+    await chat.send("lapor gangguan")
+    await chat.tap("baru")
+    [ask_photo] = await chat.send("internet mati sejak pagi, lampu LOS merah")
+    assert "foto" in ask_photo  # not "ceritakan masalahnya" a second time
+    [opened] = await chat.send("lewati")
+    number = re.search(r"TKT-\d{8}-\d{4}", opened)
+    assert number
+    async with portal.services.db.sessions() as s:
+        ticket = (await s.execute(select(Ticket).where(Ticket.ticket_number == number.group(0)))).scalar_one()
+    assert ticket.category == "no_internet" and ticket.description == "internet mati sejak pagi, lampu LOS merah"
+
+
 async def test_a_status_change_in_the_admin_reaches_the_customer(portal: Harness) -> None:
     from ispbot.storage import tickets
     from ispbot.storage.models import User
