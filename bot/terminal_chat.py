@@ -17,7 +17,8 @@ def _show(message: dict[str, Any]) -> None:
         return  # the customer's own lines are already on screen
     print(f"\n{who} ▸ " + message["text"].replace("\n", "\n        "))
     for number, choice in enumerate(message.get("choices") or [], start=1):
-        desc = f" — {choice['description']}" if choice.get("description") else ""
+        description = choice.get("description")
+        desc = f" — {description}" if description and description != choice["title"] else ""  # as on Fonnte
         print(f"        [{number}] {choice['title']}{desc}")
     if message.get("url"):
         print(f"        📄 {message.get('filename') or ''} {message['url']}")
