@@ -20,6 +20,14 @@ def read_email(turn: Turn) -> str | Retry:
     checked = validate_email(typed)
     if not checked.ok or checked.value is None:
         remember(turn, **{SUGGESTED: checked.suggestion})
-        return Retry("reg_bad_email", {"typed": turn.text[:80], "suggestion": checked.suggestion})
+        return Retry("reg_bad_email", {"typed": turn.text[:80], "suggestion": checked.suggestion,
+                                       "name_like": _looks_like_name(turn.text)})
     forget(turn, SUGGESTED)
     return checked.value
+
+
+def _looks_like_name(text: str) -> bool:
+    """"Rudi Hartono" typed at the email question: most likely the name again, corrected;
+    the answer then says how to go back to it."""
+    words = text.split()
+    return 2 <= len(words) <= 5 and all(w.replace("'", "").replace(".", "").isalpha() for w in words)

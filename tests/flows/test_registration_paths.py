@@ -300,3 +300,16 @@ async def test_a_suggested_email_is_taken_with_ya_and_a_plain_ya_otherwise_is_re
         conversation = (await s.execute(select(Conversation))).scalar_one()
     assert conversation.data["registration"]["email"] == "siti@gmail.com"
     assert "_email_suggestion" not in conversation.data["registration"]
+
+
+async def test_a_name_typed_again_at_the_email_question_is_told_how_to_go_back(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "email")  # the name given was "Budi Santoso"
+    [hint, _again] = await chat.send("Budi Santoso Wijaya")
+    assert "sepertinya nama" in hint and "*kembali*" in hint
+    [name_question] = await chat.send("kembali")
+    assert "nama lengkap" in name_question
+    [email_question] = await chat.send("Budi Santoso Wijaya")
+    assert "Budi Santoso Wijaya" in email_question and "email" in email_question
+    [not_an_email, _] = await chat.send("budi")  # one word: no guess, the plain refusal
+    assert "bukan alamat email yang valid" in not_an_email
