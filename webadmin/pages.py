@@ -23,7 +23,7 @@ from ispbot.messages import rupiah
 from ispbot.providers.phone import local_format
 from ispbot.storage.identity import mask_nik
 from ispbot.webadmin import labels
-from ispbot.webadmin.roles import Permission, can
+from ispbot.webadmin.roles import ROLE_LABELS, Permission, can
 from ispbot.webadmin.staff import STAFF
 from ispbot.webhooks import SERVICES
 
@@ -72,6 +72,7 @@ def build_environment(timezone: ZoneInfo) -> Environment:
         mask_nik=lambda n: mask_nik(n) if n else "-",
         phone=lambda p: local_format(p) if p else "-",
         whatsapp=whatsapp,
+        role_label=lambda r: ROLE_LABELS.get(r, r),  # "Customer Service", not "Cs"
     )
     env.globals["static_version"] = _static_version()
     return env

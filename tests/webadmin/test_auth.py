@@ -165,3 +165,9 @@ async def test_the_ip_limit_follows_a_local_reverse_proxys_forwarded_for(
     assert (await guesser.login("cs", PASSWORD, {"X-Forwarded-For": "203.0.113.9"})).status == 429
     colleague: Browser = await browser_factory()
     assert (await colleague.login("cs", PASSWORD, {"X-Forwarded-For": "198.51.100.7"})).status == 303
+
+
+async def test_the_header_names_the_signed_in_role_in_words(browser_factory: Callable[..., Any]) -> None:
+    cs: Browser = await browser_factory("cs")
+    page = await cs.page("/admin/registrations")
+    assert "<small>Customer Service</small>" in page  # it read "Cs" (the role code, capitalised)

@@ -214,6 +214,28 @@ async def test_new_registrations_appear_without_reloading(live: LiveApp, chromiu
     await context.close()
 
 
+async def test_the_registration_list_fits_a_1280_pixel_laptop(live: LiveApp, chromium: Browser) -> None:
+    """Every column, the date and the SLA mark included, without scrolling the table
+    sideways; and the header names the role in words."""
+    await seed(live)
+    async with live.harness.services.db.transaction() as session:
+        await create_user(session, username="rina", password=PASSWORD, role=Role.CS, now=live.clock.now(),
+                          full_name="Rina Customer Service")
+    context = await chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    await page.goto(f"{live.url}/admin/login")
+    await page.fill("input[name=username]", "rina")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button:has-text('Masuk')")
+    await expect(page.locator("h1")).to_have_text("Pendaftaran")
+    overflow = await page.evaluate(
+        "() => { const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth; }")
+    assert overflow <= 0
+    await expect(page.locator(".who-name small")).to_have_text("Customer Service")
+    await shot(page, "registrations-list-1280")
+    await context.close()
+
+
 async def test_tracking_page_on_a_phone(live: LiveApp, chromium: Browser) -> None:
     people = await seed(live)
     budi = people["budi"]
