@@ -79,11 +79,17 @@ def build_environment(timezone: ZoneInfo) -> Environment:
 
 
 _WHATSAPP_BOLD = re.compile(r"\*([^*\n]+)\*")
+# _italic_ and ~strike~ only between word boundaries, as WhatsApp reads them: the
+# underscores inside a link or an id (track/REG_1_2, budi_s@x) stay as they are.
+_WHATSAPP_ITALIC = re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)")
+_WHATSAPP_STRIKE = re.compile(r"(?<!\w)~([^~\n]+)~(?!\w)")
 
 
 def whatsapp(text: str) -> Markup:
-    """A WhatsApp text as HTML: escaped first, then *bold* as <strong>."""
-    return Markup(_WHATSAPP_BOLD.sub(r"<strong>\1</strong>", str(escape(text))))  # noqa: S704 (escaped first)
+    """A WhatsApp text as HTML: escaped first, then *bold*, _italic_ and ~strike~."""
+    html = _WHATSAPP_BOLD.sub(r"<strong>\1</strong>", str(escape(text)))
+    html = _WHATSAPP_ITALIC.sub(r"<em>\1</em>", html)
+    return Markup(_WHATSAPP_STRIKE.sub(r"<s>\1</s>", html))  # noqa: S704 (escaped first)
 
 
 def _static_version() -> str:

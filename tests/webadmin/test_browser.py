@@ -298,3 +298,28 @@ async def test_analytics_page_draws_its_charts(live: LiveApp, chromium: Browser)
     await page.set_viewport_size({"width": 390, "height": 844})
     await shot(page, "analytics-mobile")
     await context.close()
+
+
+async def test_the_sandbox_chat_formats_like_whatsapp_and_keeps_links_whole(
+    tmp_path: Path, sqlite_url: str, clock: FakeClock, chromium: Browser
+) -> None:
+    port = free_port()
+    settings = make_settings(sqlite_url, tmp_path / "data", provider="sandbox", public_url=f"http://127.0.0.1:{port}")
+    app = create_app(settings, clock=clock, background=False)
+    runner = web.AppRunner(app, shutdown_timeout=2)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        page = await (await chromium.new_context(viewport={"width": 420, "height": 820})).new_page()
+        await page.goto(f"http://127.0.0.1:{port}/sandbox")
+        await page.fill("#text", "halo")
+        await page.click("#send")
+        await expect(page.locator(".msg.in")).to_have_count(1)
+        await app[DISPATCHER].drain()
+        await app[SENDER].drain()
+        await expect(page.locator(".msg.out b").first).to_have_text("AGLIS Net")  # *AGLIS Net*
+        # An underscore pair inside a link (a signed token may hold one) is not italics.
+        html = await page.evaluate("() => format('PDF: http://isp.example/d/invoice/Mw.1_ab_c2 · _saat ini_')")
+        assert 'href="http://isp.example/d/invoice/Mw.1_ab_c2"' in html and "<i>saat ini</i>" in html
+    finally:
+        await runner.cleanup()

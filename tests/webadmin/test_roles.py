@@ -33,3 +33,11 @@ def test_whatsapp_bold_is_rendered_after_escaping() -> None:
     from ispbot.webadmin.pages import whatsapp
 
     assert str(whatsapp("*Nomor:* <b>x</b> *<i>*")) == "<strong>Nomor:</strong> &lt;b&gt;x&lt;/b&gt; <strong>&lt;i&gt;</strong>"
+
+
+def test_whatsapp_italic_and_strike_are_rendered_but_not_inside_links() -> None:
+    from ispbot.webadmin.pages import whatsapp
+
+    got = str(whatsapp("✅ Pendaftaran diterima ← _saat ini_ ~lama~ http://isp.example/d/a_b_c budi_s@x.id"))
+    assert got == ("✅ Pendaftaran diterima ← <em>saat ini</em> <s>lama</s> "
+                   "http://isp.example/d/a_b_c budi_s@x.id")
