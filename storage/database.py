@@ -108,10 +108,8 @@ class Database:
             info[sequences.COUNTERS] = self.counters
         factory = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
         self.sessions: Any = _TakingTurns(factory) if url.startswith("sqlite") else factory
-        self._autocommit_sessions = (
-            None if self.counters is None else async_sessionmaker(
-                self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, info=info)
-        )
+        self._autocommit_sessions = None if url.startswith("sqlite") else async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, info=info)
 
     @property
     def is_postgres(self) -> bool:
