@@ -60,6 +60,7 @@ async def test_the_queue_shows_waiting_first_with_unread_counts_and_the_nav_badg
     assert [mode for _id, mode in rows] == ["waiting", "waiting"]
     assert rows[0][0] == str(await conversation_id(h, BUDI))  # the longest wait first
     assert "Budi Santoso" in page and "tolong cepat" in page
+    assert page.count("081200000102") == 1  # Siti has no name on file: her number, once
     assert re.search(r'data-unread>2<', page)
     assert re.search(r'data-waiting-count title="Menunggu CS">2<', page)
     other = await cs.page("/admin/registrations")
