@@ -160,6 +160,8 @@ async def ask_description(turn: Turn) -> None:
 
 
 async def read_description(turn: Turn) -> Answer:
+    if await menu.leave_for_menu_word(turn, TICKETS, "ticket"):  # "tagihan" alone: not a story
+        return Stay()
     text = turn.text
     if turn.message.kind is not InboundKind.TEXT or not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
         return Retry("ticket_bad_description", {"max": DESCRIPTION_MAX})

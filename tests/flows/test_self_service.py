@@ -208,6 +208,18 @@ async def test_a_category_typed_with_the_story_is_not_asked_for_again(portal: Ha
     assert ticket.category == "no_internet" and ticket.description == "internet mati sejak pagi, lampu LOS merah"
 
 
+async def test_a_menu_word_at_the_description_leaves_the_report_for_it(portal: Harness) -> None:
+    chat = customer_chat(portal)
+    await chat.send("lapor gangguan")
+    await chat.tap("baru")
+    await chat.tap("Internet mati")
+    [invoices] = await chat.send("tagihan")
+    assert "Tagihan Anda" in invoices
+    async with portal.services.db.sessions() as s:
+        opened = (await s.execute(select(Ticket).where(Ticket.description == "tagihan"))).scalars().all()
+    assert opened == []
+
+
 async def test_a_status_change_in_the_admin_reaches_the_customer(portal: Harness) -> None:
     from ispbot.storage import tickets
     from ispbot.storage.models import User
