@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ispbot.flows.support_tickets import CATEGORIES as TICKET_CATEGORIES
 from ispbot.storage.lifecycle import Action, Status
 
 STATUS = {
@@ -57,6 +58,13 @@ TICKET_STATUS = {
 }
 TICKET_TONE = {"open": "yellow", "in_progress": "blue", "resolved": "green", "closed": "gray"}
 TICKET_KIND = {"survey": "Survey", "installation": "Instalasi", "support": "Gangguan"}
+CREATED_VIA = {"whatsapp": "WhatsApp", "admin": "admin"}
+
+
+def ticket_category(category: str | None) -> str:
+    """A support ticket's category as the customer chose it in the chat ("Internet mati")."""
+    names = TICKET_CATEGORIES.get(category or "")
+    return names[0] if names else (category or "-")
 
 
 def status_label(status: str | None) -> str:

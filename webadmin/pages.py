@@ -67,6 +67,8 @@ def build_environment(timezone: ZoneInfo) -> Environment:
         ticket_status=lambda s: labels.TICKET_STATUS.get(s, s),
         ticket_tone=lambda s: labels.TICKET_TONE.get(s, "gray"),
         ticket_kind=lambda k: labels.TICKET_KIND.get(k, k),
+        ticket_category=labels.ticket_category,
+        created_via=lambda v: labels.CREATED_VIA.get(v, v),
         mode_label=lambda m: labels.CONVERSATION_MODE.get(m, m),
         mode_tone=lambda m: labels.CONVERSATION_TONE.get(m, "gray"),
         mask_nik=lambda n: mask_nik(n) if n else "-",

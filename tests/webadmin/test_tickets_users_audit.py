@@ -163,3 +163,16 @@ async def test_live_events_announce_new_registrations_and_changes(h: Harness, cs
     response.close()
     anonymous = await h.client.get("/admin/events", headers={"Accept": "text/event-stream"})
     assert anonymous.status == 401
+
+
+async def test_a_support_ticket_shows_its_category_and_channel_in_words(h: Harness, cs: Browser) -> None:
+    from ispbot.storage import tickets
+
+    async with h.services.db.transaction() as session:
+        ticket = await tickets.open_ticket(
+            session, kind="support", now=h.clock.now(), timezone=h.services.settings.tz,
+            subject="Internet mati: sejak pagi", description="sejak pagi, lampu LOS merah", category="no_internet",
+            contact_phone="6281200000101", created_via="whatsapp")
+    detail = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert "Internet mati" in detail and "no_internet" not in detail
+    assert "lewat WhatsApp" in detail
