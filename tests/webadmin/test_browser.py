@@ -115,6 +115,13 @@ async def seed(live: LiveApp) -> dict[str, Any]:
     return {"budi": budi, "siti": siti}
 
 
+async def sign_in(page: Page, url: str, username: str, next_path: str = "") -> None:
+    await page.goto(f"{url}/admin/login" + (f"?next={next_path}" if next_path else ""))
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button:has-text('Masuk')")
+
+
 async def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -201,10 +208,7 @@ async def test_new_registrations_appear_without_reloading(live: LiveApp, chromiu
     await seed(live)
     context = await chromium.new_context(viewport={"width": 1366, "height": 900})
     page = await context.new_page()
-    await page.goto(f"{live.url}/admin/login")
-    await page.fill("input[name=username]", "supervisor")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button:has-text('Masuk')")
+    await sign_in(page, live.url, "supervisor")
     await expect(page.locator("body")).to_have_attribute("data-live", "on")
     fresh = await make_registration(live.harness, full_name="Wati Baru", email="wati@example.com",
                                     phone="6281200000150")
@@ -223,10 +227,7 @@ async def test_the_registration_list_fits_a_1280_pixel_laptop(live: LiveApp, chr
                           full_name="Rina Customer Service")
     context = await chromium.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
-    await page.goto(f"{live.url}/admin/login")
-    await page.fill("input[name=username]", "rina")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button:has-text('Masuk')")
+    await sign_in(page, live.url, "rina")
     await expect(page.locator("h1")).to_have_text("Pendaftaran")
     overflow = await page.evaluate(
         "() => { const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth; }")
@@ -274,10 +275,7 @@ async def test_analytics_page_draws_its_charts(live: LiveApp, chromium: Browser)
     await seed_chats(live.harness.services.db)
     context = await chromium.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")
     page = await context.new_page()
-    await page.goto(f"{live.url}/admin/login?next=/admin/analytics")
-    await page.fill("input[name=username]", "supervisor")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button:has-text('Masuk')")
+    await sign_in(page, live.url, "supervisor", next_path="/admin/analytics")
     await expect(page.locator("h1")).to_have_text("Analitik Pendaftaran")
     await expect(page.locator("[data-kpi=total]")).to_have_text("14")  # 8 from seed() + 6 in the window
     for chart in ("status", "funnel", "trend", "reasons", "heatmap", "cities", "districts"):
