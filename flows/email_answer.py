@@ -8,7 +8,7 @@ from ispbot.flows.answers import is_yes
 from ispbot.flows.engine import Retry
 from ispbot.flows.registration_draft import answers, forget, remember
 from ispbot.flows.turn import Turn
-from ispbot.storage.contact_fields import validate_email
+from ispbot.storage.contact_fields import validate_email, validate_name
 
 SUGGESTED = "_email_suggestion"
 
@@ -29,5 +29,4 @@ def read_email(turn: Turn) -> str | Retry:
 def _looks_like_name(text: str) -> bool:
     """"Rudi Hartono" typed at the email question: most likely the name again, corrected;
     the answer then says how to go back to it."""
-    words = text.split()
-    return 2 <= len(words) <= 5 and all(w.replace("'", "").replace(".", "").isalpha() for w in words)
+    return 2 <= len(text.split()) <= 5 and validate_name(text).ok
