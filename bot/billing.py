@@ -23,9 +23,10 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot import service_window
+from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.storage import audit, conversations, invoices, outbox
+from ispbot.storage import audit, conversations, invoices
 from ispbot.storage.invoices import DueReminder
 from ispbot.storage.models import Customer, Invoice, Package, User
 
@@ -197,22 +198,18 @@ async def notify_customer(
     provider = convo.provider if convo else services.settings.provider.value
     locale = (convo.locale if convo else None) or services.settings.locale
     package = await session.get(Package, customer.package_id) if customer.package_id else None
-    text = services.messages.render(
-        locale,
+    await service_window.queue(
+        services,
+        session,
+        Contact(phone=customer.phone),
         template,
+        purpose=purpose,
+        locale=locale,
+        provider=provider,
+        sent_by=sent_by.id if sent_by else None,
         customer=customer,
         package=package,
         method_label=lambda code: payment_method_label(code, locale),
         month=lambda period: month_label(period, locale),
-        isp_name=services.settings.isp_name,
-        cs_phone=services.settings.cs_phone,
         **context,
-    )
-    await outbox.enqueue(
-        session,
-        provider=provider,
-        message=OutboundMessage(to=Contact(phone=customer.phone), kind=OutboundKind.TEXT, text=text),
-        now=services.clock.now(),
-        purpose=purpose[:40],
-        sent_by=sent_by.id if sent_by else None,
     )

@@ -61,6 +61,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     bench.add_argument("--workdir", type=Path, help="keep databases and logs here (default: a temporary folder)")
 
+    templates = commands.add_parser(
+        "whatsapp-templates",
+        help="the Cloud API templates for messages outside the 24-hour window: print them, or submit them to Meta",
+    )
+    templates.add_argument("--submit", action="store_true",
+                           help="create them in ISPBOT_CLOUDAPI_WABA_ID for Meta's approval (uses ISPBOT_CLOUDAPI_TOKEN)")
+    templates.add_argument("--locale", choices=["id", "en"], action="append",
+                           help="only this language (repeatable; default both)")
+
     jobs = commands.add_parser("jobs", help="list the scheduled jobs, or run one now")
     jobs.add_argument("action", nargs="?", choices=["list", "run"], default="list")
     jobs.add_argument("name", nargs="?", help="the job to run (with `run`)")
@@ -101,12 +110,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         _migrate(settings)  # outside the event loop: Alembic runs its own
         return asyncio.run(_jobs(settings, args.action, args.name))
+    if args.command == "whatsapp-templates":
+        return asyncio.run(_whatsapp_templates(settings, tuple(args.locale or ("id", "en")), submit=args.submit))
     if args.command == "chat":
         from ispbot.terminal_chat import run_chat
 
         return asyncio.run(run_chat(args.url or settings.public_url, args.phone))
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+async def _whatsapp_templates(settings: Settings, locales: tuple[str, ...], *, submit: bool) -> int:
+    import json
+
+    import httpx
+
+    from ispbot.providers.cloudapi_templates import creation_bodies
+    from ispbot.providers.cloudapi_templates import submit as submit_templates
+
+    bodies = creation_bodies(locales)
+    if not submit:
+        print(json.dumps(bodies, ensure_ascii=False, indent=2))
+        return 0
+    async with httpx.AsyncClient(timeout=30) as client:
+        try:
+            results = await submit_templates(settings, client, bodies)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    for result in results:
+        print(f"{result.name:<32} {result.language:<3} {result.outcome:<8} {result.detail}")
+    failed = sum(result.outcome == "failed" for result in results)
+    print(f"{len(results) - failed} of {len(results)} created or already there; Meta reviews new ones "
+          "(WhatsApp Manager shows their status)")
+    return 1 if failed else 0
 
 
 async def _jobs(settings: Settings, action: str, name: str | None) -> int:

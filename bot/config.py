@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     cloudapi_app_secret: str | None = None
     cloudapi_verify_token: str | None = None
     cloudapi_phone_number_id: str | None = None
+    cloudapi_waba_id: str | None = None  # the WhatsApp Business Account: `ispbot whatsapp-templates --submit`
     waha_base_url: str = "http://127.0.0.1:3000"
     waha_api_key: str | None = None
     waha_session: str = "default"

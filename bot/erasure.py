@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot import service_window
 from ispbot.data_retention import photo_file
-from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.storage import audit, conversations, outbox, registrations
+from ispbot.storage import audit, conversations, registrations
 from ispbot.storage.lifecycle import BEFORE_APPROVAL, Action, Status
 from ispbot.storage.models import (
     Conversation,
@@ -120,12 +121,10 @@ async def erase(
     audit.record(session, action="data_request.complete", now=now, actor=actor, ip=ip,
                  target_type="data_request", target_id=f"HD-{request.id}", detail=outcome)
     deleted, kept = _summary(outcome, locale)
-    text = services.messages.render(locale, "deletion_done", request_id=request.id, deleted=deleted, kept=kept,
-                                    isp_name=services.settings.isp_name, cs_phone=services.settings.cs_phone)
-    await outbox.enqueue(session, provider=provider, now=now, purpose="data_request:done", sent_by=actor.id,
-                         message=OutboundMessage(to=Contact(phone=request.phone, user_id=None if request.phone
-                                                            else key.removeprefix("uid:")),
-                                                 kind=OutboundKind.TEXT, text=text))
+    to = Contact(phone=request.phone, user_id=None if request.phone else key.removeprefix("uid:"))
+    await service_window.queue(services, session, to, "deletion_done", purpose="data_request:done",
+                               conversation=convo, locale=locale, provider=provider, sent_by=actor.id,
+                               request_id=request.id, deleted=deleted, kept=kept)
     return files
 
 

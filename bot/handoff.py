@@ -11,14 +11,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot import service_window
 from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
 from ispbot.services import Services
 from ispbot.storage import audit, conversations, handoffs, outbox
 from ispbot.storage.models import Conversation, User
 
 MAX_REPLY = 2000
-# WhatsApp lets a business write freely only within 24 hours of the customer's last message.
-SERVICE_WINDOW = timedelta(hours=24)
 
 
 def agent_name(user: User) -> str:
@@ -26,8 +25,7 @@ def agent_name(user: User) -> str:
 
 
 def inside_service_window(services: Services, conversation: Conversation) -> bool:
-    last = conversation.last_inbound_at
-    return last is not None and services.clock.now() - last < SERVICE_WINDOW
+    return service_window.is_open(conversation.last_inbound_at, services.clock.now())
 
 
 async def _send(

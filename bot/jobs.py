@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from ispbot import service_window
 from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
 from ispbot.services import Services
 from ispbot.storage import conversations, otp, outbox
@@ -17,8 +18,6 @@ from ispbot.storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
-# WhatsApp only lets a business write freely within 24 hours of the customer's last message.
-SERVICE_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,7 @@ async def remind_quiet_registrations(services: Services) -> int:
                 data = dict(convo.data or {})
                 data.pop("registration", None)
                 convo.data, convo.flow, convo.state = data, "menu", "MENU"
-                inside_window = convo.last_inbound_at is not None and now - convo.last_inbound_at < SERVICE_WINDOW
-                template = "draft_expired" if inside_window else None
+                template = "draft_expired" if service_window.is_open(convo.last_inbound_at, now) else None
             elif convo.reminders_sent < len(steps) and idle >= steps[convo.reminders_sent]:
                 convo.reminders_sent += 1
                 template = f"reminder_{convo.reminders_sent}"

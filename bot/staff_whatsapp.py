@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot import service_window
+from ispbot.providers.messages import Contact
 from ispbot.providers.phone import InvalidPhone, normalize_phone
 from ispbot.services import Services
-from ispbot.storage import outbox
 
 
 def staff_contact(target: str) -> Contact | None:
@@ -29,14 +29,7 @@ def staff_contact(target: str) -> Contact | None:
 async def send_to_staff(
     services: Services, session: AsyncSession, contact: Contact, template: str, *, purpose: str, **context: Any
 ) -> None:
-    text = services.messages.render(
-        services.settings.locale, template,
-        isp_name=services.settings.isp_name, admin_url=f"{services.settings.public_url}/admin", **context,
-    )
-    await outbox.enqueue(
-        session,
-        provider=services.settings.provider.value,
-        message=OutboundMessage(to=contact, kind=OutboundKind.TEXT, text=text),
-        now=services.clock.now(),
-        purpose=purpose[:40],
+    await service_window.queue(
+        services, session, contact, template, purpose=purpose, locale=services.settings.locale,
+        provider=services.settings.provider.value, admin_url=f"{services.settings.public_url}/admin", **context,
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from ispbot import service_window
 from ispbot.providers.base import WebhookRequest
 from ispbot.providers.errors import WebhookRejected
 from ispbot.providers.messages import DeliveryStatus, InboundMessage
@@ -89,7 +90,9 @@ async def store_inbound(
     async with services.db.autocommit() as session:
         for event in events:
             if isinstance(event, DeliveryStatus):
-                await outbox.record_delivery(session, event)
+                failed = await outbox.record_delivery(session, event)
+                if failed is not None and event.window_closed:
+                    await service_window.resend_as_template(session, failed, now)
                 continue
             if await inbox.store(session, event, now) is None:
                 services.metrics.duplicates.labels(provider).inc()

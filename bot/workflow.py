@@ -8,9 +8,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot import service_window
+from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.storage import audit, conversations, customers, outbox, registrations, tickets
+from ispbot.storage import audit, customers, registrations, tickets
 from ispbot.storage.lifecycle import Action
 from ispbot.storage.models import Customer, Registration, RegistrationEvent, User
 
@@ -41,27 +42,20 @@ async def notify(
     purpose: str | None = None,
     sent_by: int | None = None,
 ) -> None:
-    """Queue the registration's WhatsApp message through the gateway the customer uses."""
-    contact = Contact(phone=registration.phone)
-    convo = await conversations.get(session, registration.contact_key or registration.phone)
-    provider = convo.provider if convo else services.settings.provider.value
-    locale = registration.locale or services.settings.locale
-    text = services.messages.render(
-        locale,
+    """Queue the registration's WhatsApp message through the gateway the customer uses
+    (as a template there when the Cloud API's 24-hour window has closed)."""
+    await service_window.queue(
+        services,
+        session,
+        Contact(phone=registration.phone),
         template,
+        purpose=purpose or f"notify:{template}",
+        conversation_key=registration.contact_key or registration.phone,
+        locale=registration.locale or services.settings.locale,
+        sent_by=sent_by,
         registration=registration,
         customer=customer,
         tracking_url=tracking_url(services, registration),
-        isp_name=services.settings.isp_name,
-        cs_phone=services.settings.cs_phone,
-    )
-    await outbox.enqueue(
-        session,
-        provider=provider,
-        message=OutboundMessage(to=contact, kind=OutboundKind.TEXT, text=text),
-        now=now,
-        purpose=purpose or f"notify:{template}",
-        sent_by=sent_by,
     )
 
 

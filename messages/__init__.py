@@ -12,6 +12,9 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ispbot.messages import whatsapp_templates
+from ispbot.providers.messages import TemplateMessage
+
 LOCALES = ("id", "en")
 
 
@@ -48,6 +51,18 @@ class Messages:
         context.setdefault("date", lambda d, fmt="full": self.date(d, locale, fmt))
         context.setdefault("datetime", lambda d: self.datetime(d, locale))
         return template.render(**context).strip()
+
+    def whatsapp_template(self, locale: str, template_name: str, /, **context: Any) -> TemplateMessage | None:
+        """The approved WhatsApp template carrying the same news as `render` would, filled
+        from the same context; None when the message has none (see whatsapp_templates)."""
+        spec = whatsapp_templates.for_message(template_name)
+        if spec is None:
+            return None
+        locale = locale if locale in LOCALES else "id"
+        context.setdefault("date", lambda d, fmt="full": self.date(d, locale, fmt))
+        context.setdefault("datetime", lambda d: self.datetime(d, locale))
+        context.setdefault("rupiah", rupiah)
+        return spec.message(locale, context)
 
     def date(self, value: date | datetime | None, locale: str, fmt: str = "full") -> str:
         if value is None:

@@ -76,6 +76,9 @@ class Capabilities:
     buttons: bool = False  # up to 3 reply buttons
     lists: bool = False  # up to 10 rows
     documents: bool = True
+    # Outside the 24-hour window only approved templates go out (Meta's Cloud API); the
+    # unofficial gateways have no such rule.
+    templates: bool = False
 
 
 class Provider(Protocol):

@@ -7,7 +7,11 @@ ISPBOT_CLOUDAPI_APP_SECRET: without it every POST is accepted unsigned (handy fo
 only). Only `field == "messages"` changes are read; echoes (`smb_message_echoes`), account
 events, marketing preferences and group traffic are ignored on purpose.
 
-Sending: `POST {base}/{phone_number_id}/messages` with a bearer token. Meta's error codes
+Sending: `POST {base}/{phone_number_id}/messages` with a bearer token. Outside the 24-hour
+customer-service window Meta takes only approved templates: a message that carries one
+(`OutboundMessage.template`) is sent as that template when it was queued with the window
+closed, or when Meta refuses its text with 131047 (the status webhook's "failed" with that
+code is handled in `ispbot.service_window`). Meta's error codes
 (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes) are sorted by
 the tables below; codes not listed fall back to the HTTP status (429 and 5xx retryable,
 other 4xx permanent).
@@ -51,6 +55,7 @@ from ispbot.providers.messages import (
     OutboundKind,
     OutboundMessage,
     SendResult,
+    TemplateMessage,
 )
 from ispbot.providers.phone import contact_from_sender
 
@@ -65,13 +70,22 @@ RETRYABLE_CODES: dict[int, str] = {
     131048: "spam rate limit",
     131056: "too many messages to this recipient (pair rate limit)",
 }
+WINDOW_CLOSED = 131047  # more than 24 hours since the customer last wrote: templates only
 PERMANENT_CODES: dict[int, str] = {
     100: "invalid parameter",
     190: "access token expired or invalid",
     368: "temporarily blocked for policy violations",
     131026: "message undeliverable (not on WhatsApp, old app, terms not accepted)",
-    131047: "re-engagement needed: more than 24 hours since the customer last wrote",
+    WINDOW_CLOSED: "re-engagement needed: more than 24 hours since the customer last wrote",
     131051: "unsupported message type",
+    # A template message Meta cannot send (see `ispbot whatsapp-templates`):
+    132000: "template parameter count does not match the approved template",
+    132001: "template does not exist in this language (not created, or not approved yet)",
+    132005: "template text too long once filled in",
+    132007: "template format character policy violated",
+    132012: "template parameter format mismatch",
+    132015: "template paused by Meta (low quality)",
+    132016: "template disabled by Meta",
 }
 
 # Meta's limits, in characters (and bytes for media we download).
@@ -88,7 +102,7 @@ Json = dict[str, Any]
 
 class CloudApiProvider:
     name: ClassVar[str] = "cloudapi"
-    capabilities: ClassVar[Capabilities] = Capabilities(buttons=True, lists=True, documents=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(buttons=True, lists=True, documents=True, templates=True)
 
     def __init__(self, settings: Settings, client: httpx.AsyncClient) -> None:
         self._settings = settings
@@ -144,14 +158,15 @@ class CloudApiProvider:
         number_id = self._settings.cloudapi_phone_number_id
         if not number_id:
             raise PermanentGatewayError("ISPBOT_CLOUDAPI_PHONE_NUMBER_ID is not set")
-        payload = {
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": _recipient(message.to),
-            **_outbound(message),
-        }
         url = f"{self._base}/{number_id}/messages"
-        data = await self._call("POST", url, json=payload)
+        template = message.template
+        content = _template(template) if template and message.window_closed else _outbound(message)
+        try:
+            data = await self._call("POST", url, json=_addressed(message, content))
+        except PermanentGatewayError as exc:
+            if exc.code != WINDOW_CLOSED or template is None or message.window_closed:
+                raise
+            data = await self._call("POST", url, json=_addressed(message, _template(template)))
         return SendResult(message_id=_first_message_id(data))
 
     async def fetch_media(self, media_id: str) -> tuple[bytes, str]:
@@ -352,11 +367,12 @@ def _status(item: Json) -> DeliveryStatus | None:
     message_id, state = _str(item, "id"), _STATES.get(_str(item, "status") or "")
     if message_id is None or state is None:
         return None
-    error = None
+    error, code = None, None
     errors = item.get("errors")
     if state is DeliveryState.FAILED and isinstance(errors, list) and errors:
         first = errors[0] if isinstance(errors[0], dict) else {}
         error = _str(first, "title") or _str(first, "message")
+        code = first.get("code")
     return DeliveryStatus(
         provider=CloudApiProvider.name,
         message_id=message_id,
@@ -364,6 +380,7 @@ def _status(item: Json) -> DeliveryStatus | None:
         recipient=_str(item, "recipient_id"),
         timestamp=_timestamp(item.get("timestamp")),
         error=error,
+        window_closed=code == WINDOW_CLOSED,
     )
 
 
@@ -377,6 +394,23 @@ def _recipient(contact: Contact) -> str:
     if not to:
         raise PermanentGatewayError("contact has neither phone nor user id")
     return to
+
+
+def _addressed(message: OutboundMessage, content: Json) -> Json:
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": _recipient(message.to), **content}
+
+
+def _template(template: TemplateMessage) -> Json:
+    """The template message: its body's parameters in order; an authentication template's
+    code fills its copy-code button (a URL button at index 0, as Meta creates it) too."""
+    values = [{"type": "text", "text": value} for value in template.parameters]
+    components: list[Json] = [{"type": "body", "parameters": values}] if values else []
+    if template.authentication:
+        components.append({"type": "button", "sub_type": "url", "index": "0", "parameters": values[:1]})
+    return {
+        "type": "template",
+        "template": {"name": template.name, "language": {"code": template.language}, "components": components},
+    }
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -459,6 +493,6 @@ def _error(response: httpx.Response) -> GatewayError:
         code not in PERMANENT_CODES and (status == 429 or status >= 500)
     ):
         return RetryableGatewayError(
-            text, retry_after=_retry_after(response.headers.get("retry-after"))
+            text, retry_after=_retry_after(response.headers.get("retry-after")), code=code
         )
-    return PermanentGatewayError(text)
+    return PermanentGatewayError(text, code=code)

@@ -34,12 +34,14 @@ class MalformedWebhook(WebhookRejected):
 
 
 class GatewayError(ProviderError):
-    pass
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code  # the gateway's own error code, where it gives one
 
 
 class RetryableGatewayError(GatewayError):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: float | None = None, *, code: int | None = None) -> None:
+        super().__init__(message, code=code)
         self.retry_after = retry_after
 
 

@@ -122,6 +122,7 @@ class DeliveryStatus:
     recipient: str | None = None
     timestamp: datetime | None = None
     error: str | None = None
+    window_closed: bool = False  # failed: the 24-hour window had closed (a template may go instead)
 
 
 Inbound = InboundMessage | DeliveryStatus
@@ -142,9 +143,44 @@ class OutboundKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class TemplateMessage:
+    """An approved WhatsApp template carrying the same news as a message's text, for the
+    Cloud API, which takes nothing else once 24 hours have passed since the customer last
+    wrote. `parameters` fill the body's {{1}}, {{2}} … in order; an authentication
+    template's one parameter (the code) fills its copy-code button too."""
+
+    name: str
+    language: str
+    parameters: tuple[str, ...] = ()
+    authentication: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "language": self.language,
+            "parameters": list(self.parameters),
+            "authentication": self.authentication,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TemplateMessage:
+        return cls(
+            name=data["name"],
+            language=data["language"],
+            parameters=tuple(data.get("parameters") or ()),
+            authentication=bool(data.get("authentication")),
+        )
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """One message to send. `choices` are offered as buttons (≤ 3), a list (≤ 10) or
-    numbered text, whichever the gateway can show; `button` labels a list's opener."""
+    numbered text, whichever the gateway can show; `button` labels a list's opener.
+
+    A message the business starts (a status change, a reminder) may carry its `template`:
+    sent instead of the text when `window_closed` (the customer's last message is more than
+    24 hours old), or when the gateway answers that the window is closed. Only the Cloud API
+    has the rule; the other gateways send the text."""
 
     to: Contact
     kind: OutboundKind
@@ -153,9 +189,11 @@ class OutboundMessage:
     button: str | None = None
     url: str | None = None
     filename: str | None = None
+    template: TemplateMessage | None = None
+    window_closed: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "kind": self.kind.value,
             "text": self.text,
             "choices": [c.__dict__.copy() for c in self.choices],
@@ -163,9 +201,14 @@ class OutboundMessage:
             "url": self.url,
             "filename": self.filename,
         }
+        if self.template is not None:  # replies never carry one: their payload stays as it was
+            data["template"] = self.template.to_json()
+            data["window_closed"] = self.window_closed
+        return data
 
     @classmethod
     def from_json(cls, to: Contact, data: dict[str, Any]) -> OutboundMessage:
+        template = data.get("template")
         return cls(
             to=to,
             kind=OutboundKind(data["kind"]),
@@ -174,6 +217,8 @@ class OutboundMessage:
             button=data.get("button"),
             url=data.get("url"),
             filename=data.get("filename"),
+            template=TemplateMessage.from_json(template) if template else None,
+            window_closed=bool(data.get("window_closed")),
         )
 
 

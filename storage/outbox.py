@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ispbot.providers.messages import Contact, DeliveryStatus, OutboundMessage
+from ispbot.providers.messages import Contact, DeliveryState, DeliveryStatus, OutboundMessage
 from ispbot.storage.models import OutboxMessage
 
 LEASE = timedelta(seconds=30)
@@ -266,19 +266,22 @@ async def release(session: AsyncSession, outbox_id: int) -> None:
     )
 
 
-async def record_delivery(session: AsyncSession, status: DeliveryStatus) -> None:
-    """A gateway's delivery report for a message we sent."""
+async def record_delivery(session: AsyncSession, status: DeliveryStatus) -> Row[Any] | None:
+    """A gateway's delivery report for a message we sent. A "failed" report returns the row
+    it marked failed (its columns), the first time only: a repeated report returns None."""
     values: dict[str, object] = {"delivery": status.state.value}
     if status.error:
         values["last_error"] = status.error[:2000]
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.provider == status.provider,
-            OutboxMessage.provider_message_id == status.message_id,
-        )
+    stmt = (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.provider == status.provider, _OUTBOX.c.provider_message_id == status.message_id)
         .values(**values)
     )
+    if status.state is not DeliveryState.FAILED:
+        await session.execute(stmt)
+        return None
+    first_time = or_(_OUTBOX.c.delivery.is_(None), _OUTBOX.c.delivery != DeliveryState.FAILED.value)
+    return (await session.execute(stmt.where(first_time).returning(*_OUTBOX.c))).first()
 
 
 async def requeue_dead(session: AsyncSession, outbox_id: int, now: datetime) -> bool:

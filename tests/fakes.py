@@ -54,14 +54,15 @@ class SentRequest:
 @dataclass
 class FakeGateway:
     """Answers like the real gateways and records every request. `fail_next` queues
-    failures: an HTTP status (500, 429…), "timeout" or "disconnect"."""
+    failures: an HTTP status (500, 429…), "timeout", "disconnect", or a whole answer (an
+    httpx.Response, e.g. Meta's error body), which is recorded as a request too."""
 
     requests: list[SentRequest] = field(default_factory=list)
-    failures: list[int | str] = field(default_factory=list)
+    failures: list[int | str | httpx.Response] = field(default_factory=list)
     retry_after: str | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def fail_next(self, *failures: int | str) -> None:
+    def fail_next(self, *failures: int | str | httpx.Response) -> None:
         self.failures.extend(failures)
 
     def transport(self) -> httpx.MockTransport:
@@ -74,6 +75,11 @@ class FakeGateway:
                 raise httpx.ReadTimeout("gateway timed out", request=request)
             if failure == "disconnect":
                 raise httpx.RemoteProtocolError("connection closed", request=request)
+            if isinstance(failure, httpx.Response):
+                self.requests.append(
+                    SentRequest(request.method, str(request.url), dict(request.headers), request.content)
+                )
+                return failure
             headers = {"retry-after": self.retry_after} if self.retry_after else {}
             return httpx.Response(int(failure), json={"error": "failure"}, headers=headers)
         self.requests.append(

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot import service_window
+from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.storage import conversations, outbox
+from ispbot.storage import conversations
 from ispbot.storage.lifecycle import Status
 from ispbot.storage.models import Customer, Package, Registration, Ticket, User
 from ispbot.webadmin.labels import TICKET_STATUS
@@ -47,21 +48,10 @@ async def queue(
     **context: Any,
 ) -> str:
     """Render `template` for this contact and put it in the outbox. Returns the text."""
-    convo = await conversations.get(session, contact_key or phone)
-    provider = convo.provider if convo else services.settings.provider.value
-    chosen = locale or (convo.locale if convo else None) or services.settings.locale
-    text = services.messages.render(
-        chosen, template, isp_name=services.settings.isp_name, cs_phone=services.settings.cs_phone, **context
+    return await service_window.queue(
+        services, session, Contact(phone=phone), template, purpose=purpose, conversation_key=contact_key or phone,
+        locale=locale, sent_by=sent_by.id if sent_by else None, **context,
     )
-    await outbox.enqueue(
-        session,
-        provider=provider,
-        message=OutboundMessage(to=Contact(phone=phone), kind=OutboundKind.TEXT, text=text),
-        now=services.clock.now(),
-        purpose=purpose[:40],
-        sent_by=sent_by.id if sent_by else None,
-    )
-    return text
 
 
 async def resend_last(
