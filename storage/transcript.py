@@ -22,6 +22,16 @@ class Line:
     text: str
     payload: dict[str, Any]
     status: str
+    delivery: str | None = None  # outbound: the gateway's report (delivered, read, failed)
+
+    @property
+    def as_template(self) -> bool:
+        """Sent as the approved WhatsApp template (the 24-hour window had closed)."""
+        return bool(self.payload.get("window_closed")) if self.direction == "out" else False
+
+    @property
+    def undelivered(self) -> bool:
+        return self.direction == "out" and (self.status == "dead" or self.delivery == "failed")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,7 +67,7 @@ async def lines(
         Line(f"in-{m.id}", "in", m.received_at, m.kind, m.text, m.payload, m.status)
         for m in inbound.scalars()
     ] + [
-        Line(f"out-{m.id}", "out", m.created_at, m.kind, m.text, m.payload, m.status)
+        Line(f"out-{m.id}", "out", m.created_at, m.kind, m.text, m.payload, m.status, m.delivery)
         for m in outbound.scalars()
     ]
     result.sort(key=lambda line: (line.at, line.direction == "out", line.key))

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+import aiohttp
 import httpx
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from tests.bot.test_webhooks import meta_signature
 from tests.conftest import Harness
 from tests.fakes import SentRequest
 from tests.flows.chat import CLOUDAPI, Chat
-from tests.webadmin.support import make_registration, seed_staff
+from tests.webadmin.support import Browser, make_registration, seed_staff
 
 PHONE = "6281200000140"
 
@@ -143,6 +144,14 @@ async def test_when_meta_reports_the_window_closed_the_template_follows_once(
     await post_status(cloudapi, failed_status(wamid, 131047))  # Meta may repeat a webhook
     assert len(cloudapi.gateway.requests) == sent_before
 
+    # The CS agent sees on the registration which message failed and what went instead.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        cs = Browser(cloudapi, http)
+        assert (await cs.login("cs")).status == 303
+        page = await cs.page(f"/admin/registrations/{registration_id}")
+    transcript = page[page.index("bubble-out"):]
+    assert transcript.count("tidak terkirim") == 1 and transcript.count("template WhatsApp") == 1
+    assert transcript.index("tidak terkirim") < transcript.index("template WhatsApp")
 
 
 async def test_another_failure_brings_no_template(cloudapi: Harness) -> None:
