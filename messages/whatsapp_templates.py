@@ -26,6 +26,7 @@ UTILITY, AUTHENTICATION = "UTILITY", "AUTHENTICATION"
 PARAMETER_LIMIT = 300  # characters; a body is at most 1024 with its parameters filled in
 # Meta refuses a parameter with a newline or tab, or more than four spaces in a row.
 _SPACING = re.compile(r"\s+")
+PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
 # Meta's language codes for the product's locales.
 LANGUAGE = {"id": "id", "en": "en"}
 
@@ -284,3 +285,19 @@ CATALOGUE: dict[str, WhatsAppTemplate] = {
 
 def for_message(template_name: str) -> WhatsAppTemplate | None:
     return CATALOGUE.get(template_name)
+
+
+_BY_NAME = {template.name: template for template in CATALOGUE.values()}
+_LOCALE_OF = {language: locale for locale, language in LANGUAGE.items()}
+
+
+def as_sent(sent: TemplateMessage) -> str | None:
+    """The text the customer read: the template's body filled in (for the admin's
+    transcript). None for an authentication template (Meta writes its text) or one this
+    version no longer has."""
+    template = _BY_NAME.get(sent.name)
+    body = template.bodies.get(_LOCALE_OF.get(sent.language, "id")) if template else None
+    if body is None:
+        return None
+    values = sent.parameters
+    return PLACEHOLDER.sub(lambda m: values[int(m[1]) - 1] if int(m[1]) <= len(values) else m[0], body)

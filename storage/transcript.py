@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.providers.messages import TemplateMessage
 from ispbot.storage.models import InboxMessage, OutboxMessage
 
 
@@ -28,6 +29,12 @@ class Line:
     def as_template(self) -> bool:
         """Sent as the approved WhatsApp template (the 24-hour window had closed)."""
         return bool(self.payload.get("window_closed")) if self.direction == "out" else False
+
+    @property
+    def template(self) -> TemplateMessage | None:
+        """What went instead of the text, when it went as a template."""
+        data = self.payload.get("template") if self.as_template else None
+        return TemplateMessage.from_json(data) if data else None
 
     @property
     def undelivered(self) -> bool:

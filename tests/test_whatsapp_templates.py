@@ -16,10 +16,9 @@ import pytest
 
 from ispbot.config import Settings
 from ispbot.messages import Messages
-from ispbot.messages.whatsapp_templates import AUTHENTICATION, CATALOGUE
+from ispbot.messages.whatsapp_templates import AUTHENTICATION, CATALOGUE, PLACEHOLDER, as_sent
 from ispbot.providers.cloudapi_templates import creation_bodies, submit
 
-PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
 MESSAGES = Messages(ZoneInfo("Asia/Jakarta"))
 
 REGISTRATION = SimpleNamespace(
@@ -92,6 +91,16 @@ def test_values_are_written_as_the_text_writes_them() -> None:
     assert rejected is not None and rejected.parameters[2] == "tidak disebutkan"  # never an empty parameter
     unassigned = MESSAGES.whatsapp_template("id", "ticket_status", **CONTEXT["ticket_status"])
     assert unassigned is not None and unassigned.parameters[0] == "Pelanggan"
+
+
+def test_the_admin_reads_a_template_as_the_customer_did() -> None:
+    verified = MESSAGES.whatsapp_template("en", "notify_verified", **CONTEXT["notify_verified"])
+    assert verified is not None and as_sent(verified) == (
+        "Hello Rina Wulandari, your registration details have been verified. "
+        "Registration number: REG-20261201-0007. Thank you!"
+    )
+    code = MESSAGES.whatsapp_template("id", "otp", **CONTEXT["otp"])
+    assert code is not None and as_sent(code) is None  # Meta's own words: the stored text is shown
 
 
 def test_a_message_without_a_template_has_none() -> None:

@@ -19,9 +19,10 @@ from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from ispbot.messages import rupiah
+from ispbot.messages import rupiah, whatsapp_templates
 from ispbot.providers.phone import local_format
 from ispbot.storage.identity import mask_nik
+from ispbot.storage.transcript import Line
 from ispbot.webadmin import labels
 from ispbot.webadmin.roles import ROLE_LABELS, Permission, can
 from ispbot.webadmin.staff import STAFF
@@ -74,6 +75,7 @@ def build_environment(timezone: ZoneInfo) -> Environment:
         mask_nik=lambda n: mask_nik(n) if n else "-",
         phone=lambda p: local_format(p) if p else "-",
         whatsapp=whatsapp,
+        as_sent=as_sent,
         role_label=lambda r: ROLE_LABELS.get(r, r),  # "Customer Service", not "Cs"
     )
     env.globals["static_version"] = _static_version()
@@ -85,6 +87,13 @@ _WHATSAPP_BOLD = re.compile(r"\*([^*\n]+)\*")
 # underscores inside a link or an id (track/REG_1_2, budi_s@x) stay as they are.
 _WHATSAPP_ITALIC = re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)")
 _WHATSAPP_STRIKE = re.compile(r"(?<!\w)~([^~\n]+)~(?!\w)")
+
+
+def as_sent(line: Line) -> str:
+    """A transcript line's text as the customer read it: a template's own wording when it
+    went as one."""
+    sent = whatsapp_templates.as_sent(line.template) if line.template else None
+    return sent or line.text or f"[{line.kind}]"
 
 
 def whatsapp(text: str) -> Markup:

@@ -152,6 +152,7 @@ async def test_when_meta_reports_the_window_closed_the_template_follows_once(
     transcript = page[page.index("bubble-out"):]
     assert transcript.count("tidak terkirim") == 1 and transcript.count("template WhatsApp") == 1
     assert transcript.index("tidak terkirim") < transcript.index("template WhatsApp")
+    assert "data pendaftaran Anda telah diverifikasi. Nomor Registrasi:" in transcript  # the template's words
 
 
 async def test_another_failure_brings_no_template(cloudapi: Harness) -> None:
