@@ -66,7 +66,10 @@ async def remind_quiet_registrations(services: Services) -> int:
                 template = "draft_expired" if service_window.is_open(convo.last_inbound_at, now) else None
             elif convo.reminders_sent < len(steps) and idle >= steps[convo.reminders_sent]:
                 convo.reminders_sent += 1
-                template = f"reminder_{convo.reminders_sent}"
+                # A nudge has no WhatsApp template: past the window (a reminder step set over
+                # a day, or a job that could not run), it is counted and not sent.
+                if service_window.is_open(convo.last_inbound_at, now):
+                    template = f"reminder_{convo.reminders_sent}"
             else:
                 continue
             touched += 1

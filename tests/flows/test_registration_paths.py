@@ -4,11 +4,13 @@ duplicates, another number with OTP, restarts, reminders and expiry."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 
 from ispbot.jobs import remind_quiet_registrations
+from ispbot.storage.demo import seed_packages
 from ispbot.storage.models import Conversation, ConversationEvent, Registration
 from tests.conftest import Harness
 from tests.flows.chat import FONNTE, Chat
@@ -176,7 +178,6 @@ async def test_another_number_is_confirmed_by_otp_with_expiry_attempts_and_resen
 
 async def test_a_restart_mid_flow_resumes_at_the_same_question(harness_factory: Any, sqlite_url: str) -> None:
     first: Harness = await harness_factory(sqlite_url, **FONNTE)
-    from ispbot.storage.demo import seed_packages
 
     async with first.services.db.transaction() as s:
         await seed_packages(s)
@@ -188,6 +189,23 @@ async def test_a_restart_mid_flow_resumes_at_the_same_question(harness_factory: 
     chat.seen = 0
     [village] = await chat.send("Sukajadi")
     assert "Kelurahan" in village
+
+
+async def test_a_reminder_due_after_the_24_hour_window_is_not_sent(
+    harness_factory: Callable[..., Any], sqlite_url: str
+) -> None:
+    h: Harness = await harness_factory(sqlite_url, **FONNTE, reminder_after_minutes=[60, 25 * 60])
+    async with h.services.db.transaction() as s:
+        await seed_packages(s)
+    chat = Chat(h)
+    await to_question(chat, "RT/RW")
+    h.clock.advance(minutes=61)
+    assert await remind_quiet_registrations(h.services) == 1
+    h.clock.advance(hours=24)  # 25 h since the customer wrote
+    assert await remind_quiet_registrations(h.services) == 1  # counted …
+    await h.settle()
+    [first] = chat.replies()  # … but only the first reminder went out
+    assert "belum selesai" in first
 
 
 async def test_quiet_customers_are_reminded_twice_then_the_draft_expires(fonnte: Harness) -> None:
