@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from rapidfuzz.distance import OSA
+
 from ispbot.flows import handoff
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.status_words import status_words
@@ -37,6 +39,14 @@ KEYWORDS = {
     "faq": {"faq", "tanya", "pertanyaan", "tanya jawab"},
     "logout": {"keluar", "logout", "keluar akun"},
     "delete_data": {"hapus data", "hapus data saya", "delete data", "delete my data"},
+}
+# At the menu a command word typed with one slip (a letter missing, extra or wrong, or two
+# swapped: "dafatr", "stauts", "tagian") still counts. Only long words, and only at the
+# menu: inside a flow a one-word answer such as the name "Tania" must stay an answer.
+TYPO_WORDS = {
+    "daftar": "register", "registrasi": "register", "langganan": "register", "status": "status",
+    "tagihan": "invoices", "invoice": "invoices", "gangguan": "ticket", "komplain": "ticket",
+    "profil": "profile", "dashboard": "account",
 }
 GREETINGS = {"halo", "hallo", "hai", "hi", "hello", "p", "assalamualaikum", "selamat pagi", "selamat siang",
              "selamat sore", "selamat malam", "pagi", "siang", "sore", "malam", "start", "mulai"}
@@ -91,6 +101,15 @@ def intent(text: str) -> str | None:
     return None
 
 
+def typo_intent(text: str) -> str | None:
+    """The menu item of a command word typed with one slip, when only one is that close."""
+    plain = text.strip().lower()
+    if len(plain) < 5 or not plain.isalpha():
+        return None
+    found = {key for word, key in TYPO_WORDS.items() if OSA.distance(plain, word, score_cutoff=1) <= 1}
+    return found.pop() if len(found) == 1 else None
+
+
 async def handle(turn: Turn) -> None:
     from ispbot.flows import account, faq, self_service, tracking
     from ispbot.flows.registration import REGISTRATION
@@ -100,7 +119,7 @@ async def handle(turn: Turn) -> None:
         picked = pick(turn.message, choices(turn.locale), prefix="MENU")
     except StaleChoice:
         picked = None
-    key = value_of(picked) if picked else intent(text)
+    key = value_of(picked) if picked else intent(text) or typo_intent(text)
     if key is None and (identifier := tracking_identifier(text)):
         key, text = "status", identifier
     if key == "register":

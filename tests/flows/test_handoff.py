@@ -106,6 +106,26 @@ async def test_two_unreadable_messages_in_the_menu_hand_over(fonnte: Harness) ->
     assert (await conversation_of(fonnte)).mode == "waiting"
 
 
+async def test_a_command_word_with_a_slip_is_understood_at_the_menu(fonnte: Harness) -> None:
+    """Typing fast on a small keyboard: "dafatr" was "not understood", and two such slips
+    sent the customer to CS."""
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("halo")
+    [asked] = await chat.send("dafatr")
+    assert "nama lengkap" in asked
+    await chat.send("menu")
+    [tracking] = await chat.send("stauts")
+    assert "belum mengerti" not in tracking and "nomor registrasi" in tracking.lower()
+    assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_a_one_word_answer_close_to_a_command_stays_an_answer(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("daftar")
+    [again] = await chat.send("Statis")  # a one-word name, one letter from "status"
+    assert again == "Terima kasih, *Statis*. Apa alamat *email* Anda? (contoh: budi@gmail.com)"
+
+
 async def test_an_understood_message_in_between_resets_the_count(fonnte: Harness) -> None:
     chat = Chat(fonnte, phone=PHONE)
     await chat.send("halo")
