@@ -10,6 +10,7 @@ admin reach the customer by WhatsApp (webadmin.messaging.notify_ticket_status).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +29,14 @@ CATEGORIES = {
     "slow": ("Internet lambat", "Slow internet"),
     "billing": ("Tagihan", "Billing"),
     "other": ("Lainnya", "Something else"),
+}
+# Words customers use for each problem, slang included ("lemot"), to read the category from
+# a story typed at the category question.
+STORY_WORDS = {
+    "no_internet": ("mati", "putus", "los", "offline", "tidak bisa", "gak bisa", "ga bisa", "nggak bisa",
+                    "tidak konek", "gak konek", "no internet", "down", "dead"),
+    "slow": ("lambat", "lemot", "lelet", "pelan", "lemah", "lag", "slow", "buffering", "loading lama"),
+    "billing": ("tagihan", "bayar", "pembayaran", "invoice", "ditagih", "bill", "billing"),
 }
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 LISTED = 5
@@ -135,13 +144,41 @@ async def read_category(turn: Turn) -> Answer:
         picked = pick(turn.message, _category_choices(turn), prefix="ASK_CATEGORY")
     except StaleChoice:
         return Retry("stale_choice")
+    if picked is None and (story := _story(turn)):
+        if (category := _category_in_story(story)) is None:
+            # A story without a category word ("sudah restart modem tetap …"): kept as the
+            # description; only the category is asked again.
+            _remember(turn, description=story)
+            return Retry("ticket_story_kept")
+        _remember(turn, category=category, description=story)
+        return Next("category_described")
     if picked is None:
         return await _elsewhere(turn)
     _remember(turn, category=value_of(picked))
     if _tells_more_than(turn, picked.title):
         _remember(turn, description=turn.text)
         return Next("category_described")
+    if _draft(turn).get("description"):  # told before the category was picked
+        return Next("category_described")
     return Next("category_chosen")
+
+
+def _story(turn: Turn) -> str | None:
+    """The text, when it reads as a description of the problem (three words or more) and is
+    not a menu word the customer typed to go elsewhere."""
+    text = turn.text
+    if turn.message.kind is not InboundKind.TEXT or menu.intent(text) is not None:
+        return None
+    if len(text.split()) < 3 or not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
+        return None
+    return text
+
+
+def _category_in_story(story: str) -> str | None:
+    """The one category whose words the story uses; None for none or several."""
+    plain = " " + " ".join(re.findall(r"\w+", story.lower())) + " "
+    found = {key for key, words in STORY_WORDS.items() if any(f" {word} " in plain for word in words)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _tells_more_than(turn: Turn, category: str) -> bool:

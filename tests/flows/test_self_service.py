@@ -18,7 +18,7 @@ from ispbot.storage.demo import (
     seed_demo_customer,
     seed_faq,
 )
-from ispbot.storage.models import AuditEntry, Customer, Invoice, Ticket
+from ispbot.storage.models import AuditEntry, Conversation, Customer, Invoice, Ticket
 from tests.conftest import Harness
 from tests.flows.chat import Chat
 
@@ -206,6 +206,39 @@ async def test_a_category_typed_with_the_story_is_not_asked_for_again(portal: Ha
     async with portal.services.db.sessions() as s:
         ticket = (await s.execute(select(Ticket).where(Ticket.ticket_number == number.group(0)))).scalar_one()
     assert ticket.category == "no_internet" and ticket.description == "internet mati sejak pagi, lampu LOS merah"
+
+
+async def opened_ticket(h: Harness, reply: str) -> Ticket:
+    number = re.search(r"TKT-\d{8}-\d{4}", reply)
+    assert number, reply
+    async with h.services.db.sessions() as s:
+        return (await s.execute(select(Ticket).where(Ticket.ticket_number == number.group(0)))).scalar_one()
+
+
+async def test_a_story_in_the_customers_own_words_gives_the_category(portal: Harness) -> None:
+    """Slang ("lemot") is not one of the category names, yet says which one it is."""
+    chat = customer_chat(portal)
+    await chat.send("lapor gangguan")
+    await chat.tap("baru")
+    [ask_photo] = await chat.send("sudah restart modem tetap lemot dari kemarin")
+    assert "foto" in ask_photo
+    ticket = await opened_ticket(portal, (await chat.send("lewati"))[0])
+    assert ticket.category == "slow" and ticket.description == "sudah restart modem tetap lemot dari kemarin"
+
+
+async def test_a_story_without_a_category_word_is_kept_while_the_category_is_asked(portal: Harness) -> None:
+    chat = customer_chat(portal)
+    await chat.send("lapor gangguan")
+    await chat.tap("baru")
+    kept, again = await chat.send("lampu modem berkedip oranye terus dari tadi")
+    assert "sudah kami catat" in kept and "Apa masalahnya?" in again
+    [ask_photo] = await chat.tap("Lainnya")
+    assert "foto" in ask_photo  # the story is not asked for a second time
+    ticket = await opened_ticket(portal, (await chat.send("lewati"))[0])
+    assert ticket.category == "other" and ticket.description == "lampu modem berkedip oranye terus dari tadi"
+    async with portal.services.db.sessions() as s:
+        convo = (await s.execute(select(Conversation))).scalars().first()
+    assert convo is not None and convo.mode == "bot"  # nothing "unreadable": no handoff to CS
 
 
 async def test_a_menu_word_at_the_description_leaves_the_report_for_it(portal: Harness) -> None:
