@@ -58,6 +58,8 @@ async def _read_region(
         picked = pick(turn.message, offered, prefix=state)
     except StaleChoice:
         return Retry("stale_choice")
+    if picked is None and len(offered) == 1 and is_yes(turn.text):
+        picked = offered[0]  # "Maksud Anda … ? [1] Coblong (Kota Bandung)" — "ya"
     if picked is not None:
         region = regions.get_region(value_of(picked))
         if region is not None:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from ispbot.jobs import remind_quiet_registrations
@@ -247,7 +248,10 @@ async def test_an_answer_resets_the_reminders(fonnte: Harness) -> None:
     assert "belum selesai" in chat.replies()[-1]
 
 
-async def test_a_kecamatan_of_another_city_is_offered_with_its_city_and_corrects_it(fonnte: Harness) -> None:
+@pytest.mark.parametrize("accept", ["1", "ya"])  # a single suggestion is also taken with "ya"
+async def test_a_kecamatan_of_another_city_is_offered_with_its_city_and_corrects_it(
+    fonnte: Harness, accept: str
+) -> None:
     chat = Chat(fonnte)
     await to_question(chat, "kota/kabupaten")
     [which] = await chat.send("bandung")
@@ -255,7 +259,7 @@ async def test_a_kecamatan_of_another_city_is_offered_with_its_city_and_corrects
     await chat.send("1" if which.index("1. Kabupaten Bandung") >= 0 else "2")  # the wrong one
     [offer] = await chat.send("coblong")
     assert "Coblong (Kota Bandung)" in offer
-    [village] = await chat.send("1")
+    [village] = await chat.send(accept)
     assert "Kelurahan" in village and "Coblong" in village
     [postcode] = await chat.send("dago")
     assert "Dago" in postcode
