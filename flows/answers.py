@@ -16,6 +16,13 @@ MONTHS = {
     "sept": 9, "september": 9, "okt": 10, "oktober": 10, "oct": 10, "october": 10, "nov": 11,
     "november": 11, "des": 12, "desember": 12, "dec": 12, "december": 12,
 }
+# Monday = 0, as date.weekday() counts. "minggu depan" is "next week" as often as "next
+# Sunday", so only "minggu" alone is a day.
+WEEKDAYS = {
+    "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6, "ahad": 6,
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}
+_DAY_OF_MONTH = re.compile(r"(?:tgl|tanggal|tg)\.? ?(\d{1,2})")
 
 
 def _plain(text: str) -> str:
@@ -35,12 +42,18 @@ def is_no(text: str) -> bool:
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """`25/11/2026`, `25-11-26`, `2026-11-25`, `25 November 2026`, `25 nov`, `besok`, `lusa`."""
+    """`25/11/2026`, `25-11-26`, `2026-11-25`, `25 November 2026`, `25 nov`, `besok`, `lusa`,
+    a day of the week (`kamis`, `senin depan`, `hari sabtu`: the next one after today) and
+    `tgl 15` (the next 15th)."""
     plain = _plain(text)
     if plain in ("besok", "tomorrow"):
         return today + timedelta(days=1)
     if plain == "lusa":
         return today + timedelta(days=2)
+    if (weekday := _weekday(plain)) is not None:
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    if m := _DAY_OF_MONTH.fullmatch(plain):
+        return _next_day_of_month(int(m[1]), today)
     try:
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", plain):
             return date(int(m[1]), int(m[2]), int(m[3]))
@@ -55,6 +68,27 @@ def parse_date(text: str, today: date) -> date | None:
                 return found
     except ValueError:
         return None
+    return None
+
+
+def _weekday(plain: str) -> int | None:
+    words = plain.removeprefix("hari ").removeprefix("next ").split()
+    if words and words[-1] in ("depan", "ini", "besok") and words[0] != "minggu":
+        words = words[:-1]
+    return WEEKDAYS.get(words[0]) if len(words) == 1 else None
+
+
+def _next_day_of_month(day: int, today: date) -> date | None:
+    """The next date after today that falls on `day` (this month or a later one)."""
+    year, month = today.year, today.month
+    for _ in range(3):  # the 31st may skip a month or two
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            found = None
+        if found is not None and found > today:
+            return found
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return None
 
 

@@ -1,0 +1,42 @@
+"""Dates as customers type them at "Kapan tanggal instalasi?" (today: Wednesday 2 December)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ispbot.flows.answers import parse_date
+from tests.conftest import Harness
+from tests.flows.chat import Chat
+from tests.flows.test_registration_paths import to_question
+
+TODAY = date(2026, 12, 2)  # a Wednesday
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("besok", date(2026, 12, 3)), ("lusa", date(2026, 12, 4)),
+    ("25/12/2026", date(2026, 12, 25)), ("5-1-27", date(2027, 1, 5)), ("2026-12-24", date(2026, 12, 24)),
+    ("15 desember", date(2026, 12, 15)), ("Sabtu, 5 Des", date(2026, 12, 5)), ("3 jan", date(2027, 1, 3)),
+    ("kamis", date(2026, 12, 3)), ("Senin depan", date(2026, 12, 7)), ("hari sabtu", date(2026, 12, 5)),
+    ("jumat ini", date(2026, 12, 4)), ("rabu", date(2026, 12, 9)),  # today's weekday: the next one
+    ("minggu", date(2026, 12, 6)), ("next friday", date(2026, 12, 4)),
+    ("tgl 15", date(2026, 12, 15)), ("tanggal 2", date(2027, 1, 2)), ("tgl. 31", date(2026, 12, 31)),
+])
+def test_a_date_in_the_customers_words(typed: str, meant: date) -> None:
+    assert parse_date(typed, TODAY) == meant
+
+
+@pytest.mark.parametrize("typed", ["minggu depan", "secepatnya", "tgl 32", "15", "senin selasa"])
+def test_what_is_not_one_day_is_asked_again(typed: str) -> None:
+    assert parse_date(typed, TODAY) is None  # "minggu depan": next week, or next Sunday?
+
+
+async def test_a_weekday_is_taken_at_the_date_question(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "tanggal instalasi")
+    [slot] = await chat.send("senin depan")  # the clock's today: Saturday 21 November 2026
+    assert "Jam berapa" in slot
+    for text in ["1", "lewati"]:
+        replies = await chat.send(text)
+    assert "Senin, 23 November 2026" in replies[-1]
