@@ -204,6 +204,7 @@ async def notify_customer(
         Contact(phone=customer.phone),
         template,
         purpose=purpose,
+        conversation=convo,
         locale=locale,
         provider=provider,
         sent_by=sent_by.id if sent_by else None,

@@ -37,6 +37,17 @@ def is_open(last_inbound_at: datetime | None, now: datetime, *, margin: timedelt
     return last_inbound_at is not None and now - last_inbound_at < SERVICE_WINDOW - margin
 
 
+async def only_templates_now(services: Services, session: AsyncSession, conversation_key: str) -> bool:
+    """Whether a message the business sent this contact now would need a template: their
+    gateway has the rule and their last message is more than a day old (or there is none).
+    The admin warns before CS type a free text that would not arrive."""
+    convo = await conversations.get(session, conversation_key)
+    provider = convo.provider if convo else services.settings.provider.value
+    if not services.provider_for(provider).capabilities.templates:
+        return False
+    return not is_open(convo.last_inbound_at if convo else None, services.clock.now())
+
+
 async def queue(
     services: Services,
     session: AsyncSession,

@@ -37,7 +37,6 @@ async def notify(
     registration: Registration,
     template: str,
     *,
-    now: datetime,
     customer: Customer | None = None,
     purpose: str | None = None,
     sent_by: int | None = None,
@@ -102,6 +101,6 @@ async def act(
         target_type="registration", target_id=registration.registration_number,
         detail={"from": event.from_status, "to": event.to_status, "note": note or reason}, ip=ip,
     )
-    await notify(services, session, registration, NOTIFICATION[action], now=now, customer=customer,
+    await notify(services, session, registration, NOTIFICATION[action], customer=customer,
                  sent_by=actor.id if actor else None)
     return event

@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot import service_window
 from ispbot.ktp_encryption import PhotoCipher, read_photo
 from ispbot.sla_alerts import overdue_before
 from ispbot.storage import audit, registrations, transcript
@@ -88,6 +89,9 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         )).scalars())
         customer = await session.get(Customer, registration.customer_id) if registration.customer_id else None
         verifier = await session.get(User, registration.verified_by) if registration.verified_by else None
+        templates_only = await service_window.only_templates_now(
+            services, session, registration.contact_key or registration.phone
+        )
     actions = [a for a in allowed_actions(registration.status) if a in staff_actions(staff.user.role)]
     url = tracking_url(services, registration)
     local_tomorrow = services.clock.now().astimezone(services.settings.tz).date() + timedelta(days=1)
@@ -104,6 +108,7 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         "overdue": registration.status == Status.PENDING_VERIFICATION
         and registration.created_at <= overdue_before(services),
         "sla_hours": services.settings.sla_pending_hours,
+        "templates_only": templates_only,
     }
     return render(request, "registrations/detail.html", context)
 

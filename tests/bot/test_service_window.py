@@ -261,3 +261,21 @@ async def test_a_deletion_carried_out_days_later_is_told_by_template(cloudapi: H
     told = await erase_on_request(cloudapi, Chat(cloudapi, phone=PHONE, gateway="cloudapi"), days_later=3)
     assert told["template"]["name"] == "ispbot_data_deleted"
     assert told["template"]["components"][0]["parameters"][0] == {"type": "text", "text": "1"}
+
+
+async def test_the_admin_warns_before_a_free_text_that_would_not_arrive(
+    harness_factory: Callable[..., Any], sqlite_url: str
+) -> None:
+    h: Harness = await harness_factory(sqlite_url, **CLOUDAPI, public_url="http://isp.example")
+    await seed_staff(h)
+    registration_id = await customer_wrote_and_registered(h)
+    warning = "hanya mengantar template"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        cs = Browser(h, http)
+        assert (await cs.login("cs")).status == 303
+        assert warning not in await cs.page(f"/admin/registrations/{registration_id}")
+        h.clock.advance(hours=25)
+        assert (await cs.login("cs")).status == 303  # a new working day, a new sign-in
+        assert warning in await cs.page(f"/admin/registrations/{registration_id}")
+        await Chat(h, phone=PHONE, gateway="cloudapi").send("status")  # the customer writes again
+        assert warning not in await cs.page(f"/admin/registrations/{registration_id}")
