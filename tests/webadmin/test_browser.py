@@ -237,6 +237,26 @@ async def test_the_registration_list_fits_a_1280_pixel_laptop(live: LiveApp, chr
     await context.close()
 
 
+async def test_an_admins_whole_navigation_shows_on_a_1280_pixel_laptop(live: LiveApp, chromium: Browser) -> None:
+    """Eleven links and the chat badge: "Hapus Data", "Analitik" and "Audit" were hidden
+    past the edge of a sideways-scrolling bar."""
+    await seed(live)
+    async with live.harness.services.db.transaction() as session:
+        await create_user(session, username="boss", password=PASSWORD, role=Role.ADMIN, now=live.clock.now(),
+                          full_name="Pak Bos")
+    context = await chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    await sign_in(page, live.url, "boss")
+    await expect(page.locator("h1")).to_have_text("Pendaftaran")
+    nav = page.locator(".nav")
+    assert await nav.evaluate("n => n.scrollWidth - n.clientWidth") <= 0
+    viewport_width = 1280
+    for label in ("Hapus Data", "Analitik", "Audit"):
+        box = await nav.locator("a", has_text=label).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= viewport_width, label
+    await context.close()
+
+
 async def test_tracking_page_on_a_phone(live: LiveApp, chromium: Browser) -> None:
     people = await seed(live)
     budi = people["budi"]
