@@ -37,15 +37,19 @@ def is_open(last_inbound_at: datetime | None, now: datetime, *, margin: timedelt
     return last_inbound_at is not None and now - last_inbound_at < SERVICE_WINDOW - margin
 
 
-async def only_templates_now(services: Services, session: AsyncSession, conversation_key: str) -> bool:
-    """Whether a message the business sent this contact now would need a template: their
-    gateway has the rule and their last message is more than a day old (or there is none).
-    The admin warns before CS type a free text that would not arrive."""
+async def only_templates_now(services: Services, session: AsyncSession, conversation_key: str) -> str | None:
+    """Why a message the business sent this contact now would need a template: "never"
+    (they have not written yet) or "closed" (their last message is over a day old), where
+    their gateway has the rule; None when a free text would arrive. The admin warns before
+    CS type one that would not."""
     convo = await conversations.get(session, conversation_key)
     provider = convo.provider if convo else services.settings.provider.value
     if not services.provider_for(provider).capabilities.templates:
-        return False
-    return not is_open(convo.last_inbound_at if convo else None, services.clock.now())
+        return None
+    last = convo.last_inbound_at if convo else None
+    if last is None:
+        return "never"
+    return None if is_open(last, services.clock.now()) else "closed"
 
 
 async def queue(

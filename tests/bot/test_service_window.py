@@ -269,7 +269,7 @@ async def test_the_admin_warns_before_a_free_text_that_would_not_arrive(
     h: Harness = await harness_factory(sqlite_url, **CLOUDAPI, public_url="http://isp.example")
     await seed_staff(h)
     registration_id = await customer_wrote_and_registered(h)
-    warning = "hanya mengantar template"
+    warning = "Pelanggan terakhir menulis lebih dari 24 jam lalu: Cloud API hanya mengantar template"
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         cs = Browser(h, http)
         assert (await cs.login("cs")).status == 303
@@ -278,4 +278,7 @@ async def test_the_admin_warns_before_a_free_text_that_would_not_arrive(
         assert (await cs.login("cs")).status == 303  # a new working day, a new sign-in
         assert warning in await cs.page(f"/admin/registrations/{registration_id}")
         await Chat(h, phone=PHONE, gateway="cloudapi").send("status")  # the customer writes again
-        assert warning not in await cs.page(f"/admin/registrations/{registration_id}")
+        assert "hanya mengantar template" not in await cs.page(f"/admin/registrations/{registration_id}")
+        from_the_web = await make_registration(h, phone="6281200000141", email="web@example.com")
+        page = await cs.page(f"/admin/registrations/{from_the_web.id}")
+        assert "Nomor ini belum pernah menulis ke WhatsApp kami: Cloud API hanya mengantar template" in page
