@@ -326,8 +326,17 @@ async def ask_confirm(turn: Turn) -> None:
     install = date.fromisoformat(draft["install_date"]) if draft.get("install_date") else None
     turn.ask(
         "reg_summary", _confirm_choices(turn), a=draft, nik=mask_nik(draft["nik"]) if draft.get("nik") else None,
-        phone=masked(draft.get("phone", "")), install_date=install,
+        phone=masked(draft.get("phone", "")), install_date=install, slot=slot_label(draft.get("slot"), turn.locale),
     )
+
+
+def slot_label(stored: str | None, locale: str) -> str | None:
+    """The slot in the customer's language (the draft keeps the Indonesian label, which is
+    what staff see)."""
+    for indonesian, english in SLOTS.values():
+        if stored == indonesian:
+            return english if locale == "en" else indonesian
+    return stored
 
 
 async def read_confirm(turn: Turn) -> Answer:

@@ -111,3 +111,19 @@ async def test_a_menu_word_while_tracking_leaves_tracking_and_does_what_it_says(
     assert "Untuk keamanan" in ask_proof
     [name_question] = await chat.send("daftar")
     assert "nama lengkap" in name_question
+
+
+async def test_an_english_summary_names_the_time_slot_in_english(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone="6281200000124")
+    await chat.send("english")
+    for text in ["register", "John Tan", "john.tan@gmail.com", "1", "skip", "skip", "Jl. Braga No. 5", "2/3",
+                 "Kota Bandung", "Sumur Bandung", "Braga", "yes", "skip", "skip", "2", "next monday", "1"]:
+        await chat.send(text)
+    [summary] = await chat.send("skip")
+    assert "*Installation:* Monday, 23 November 2026, Morning (08–12)" in summary
+    [done] = await chat.send("1")
+    number = re.search(r"REG-\d{8}-\d{4}", done)
+    assert number
+    async with fonnte.services.db.sessions() as s:
+        registration = await registrations.by_number(s, number.group(0))
+    assert registration is not None and registration.preferred_time_slot == "Pagi (08.00–12.00)"  # staff read Indonesian
