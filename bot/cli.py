@@ -70,6 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     templates.add_argument("--locale", choices=["id", "en"], action="append",
                            help="only this language (repeatable; default both)")
 
+    backup = commands.add_parser("backup", help="copy the database and the data directory (secret key, KTP photos), "
+                                                "safely while the service runs")
+    backup.add_argument("--to", type=Path, default=Path("backups"), metavar="DIR",
+                        help="where to write the backup (default ./backups; keep a copy off the server)")
+    backup.add_argument("--keep", type=int, metavar="N", help="then delete all but the newest N backups in DIR")
+
     jobs = commands.add_parser("jobs", help="list the scheduled jobs, or run one now")
     jobs.add_argument("action", nargs="?", choices=["list", "run"], default="list")
     jobs.add_argument("name", nargs="?", help="the job to run (with `run`)")
@@ -110,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         _migrate(settings)  # outside the event loop: Alembic runs its own
         return asyncio.run(_jobs(settings, args.action, args.name))
+    if args.command == "backup":
+        return _backup(settings, args.to, args.keep)
     if args.command == "whatsapp-templates":
         return asyncio.run(_whatsapp_templates(settings, tuple(args.locale or ("id", "en")), submit=args.submit))
     if args.command == "chat":
@@ -118,6 +126,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_chat(args.url or settings.public_url, args.phone))
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+def _backup(settings: Settings, target: Path, keep: int | None) -> int:
+    from datetime import UTC, datetime
+
+    from ispbot.backup import BackupError, run_backup
+
+    if keep is not None and keep < 1:
+        print("--keep must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        made = run_backup(settings, target, datetime.now(UTC), keep=keep)
+    except BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"database: {made.database}")
+    print(f"data:     {made.data or '(no data directory yet)'}")
+    return 0
 
 
 async def _whatsapp_templates(settings: Settings, locales: tuple[str, ...], *, submit: bool) -> int:
