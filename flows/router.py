@@ -67,6 +67,13 @@ async def handle(turn: Turn) -> None:
             await menu.show(turn)
     elif command == "cs":
         await handoff.start(turn)
+    elif turn.message.kind is InboundKind.OTHER and not turn.text:
+        # A voice note, sticker, video or contact card without a caption: nothing to read.
+        turn.say("cannot_read_this")
+        if flow is not None:
+            await flow.reask(turn)
+        else:
+            await menu.show(turn)
     elif flow is not None:
         await flow.handle(turn)
     else:

@@ -5,7 +5,8 @@ Webhooks: Meta verifies the callback URL once with a GET handshake (`hub.mode`,
 sha256=<hex HMAC-SHA256 of the raw body, keyed with the app secret>`. Production MUST set
 ISPBOT_CLOUDAPI_APP_SECRET: without it every POST is accepted unsigned (handy for local tests
 only). Only `field == "messages"` changes are read; echoes (`smb_message_echoes`), account
-events, marketing preferences and group traffic are ignored on purpose.
+events, marketing preferences, reactions (a 👍 on our message) and group traffic are ignored
+on purpose.
 
 Sending: `POST {base}/{phone_number_id}/messages` with a bearer token. Outside the 24-hour
 customer-service window Meta takes only approved templates: a message that carries one
@@ -311,6 +312,8 @@ def _content(msg: Json) -> Json | None:
     """The InboundMessage fields that depend on the message type, or None to skip it."""
     kind = _str(msg, "type")
     body = _dict(msg, kind) if kind else {}
+    if kind == "reaction":
+        return None  # a 👍 on one of our messages (or its removal): nothing to answer
     if kind == "text":
         text = _str(body, "body")
         return None if text is None else {"kind": InboundKind.TEXT, "text": text}

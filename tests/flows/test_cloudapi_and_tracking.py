@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from ispbot.storage import registrations
 from ispbot.storage.lifecycle import Action
-from tests.conftest import Harness
+from tests.bot.test_webhooks import meta_signature
+from tests.conftest import CONFORMANCE, Harness
 from tests.flows.chat import Chat
 
 
@@ -127,3 +129,32 @@ async def test_an_english_summary_names_the_time_slot_in_english(fonnte: Harness
     async with fonnte.services.db.sessions() as s:
         registration = await registrations.by_number(s, number.group(0))
     assert registration is not None and registration.preferred_time_slot == "Pagi (08.00–12.00)"  # staff read Indonesian
+
+
+def recorded_message(case: str, sender: str) -> bytes:
+    """A recorded Cloud API message (tests/conformance), sent from `sender`."""
+    body = json.loads((CONFORMANCE / "cloudapi" / "message.json").read_text())[case]
+    value = body["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = sender
+    value["messages"][0]["id"] = f"wamid.{case}.{sender}"
+    return json.dumps(body).encode()
+
+
+async def test_a_voice_note_gets_a_request_to_type_and_the_question_again(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, phone="6281200000125", gateway="cloudapi")
+    await chat.send("daftar")
+    raw = recorded_message("voice", chat.phone)
+    assert (await cloudapi.post("cloudapi", raw, headers=meta_signature(raw))).status == 200
+    await cloudapi.settle()
+    sorry, again = chat.replies()
+    assert "pesan suara" in sorry and "ketik" in sorry and "nama lengkap" in again
+    assert "email" in (await chat.send("Rina Wulandari"))[0]  # nothing lost, nothing counted against them
+
+
+async def test_a_reaction_to_our_message_gets_no_answer(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, phone="6281200000126", gateway="cloudapi")
+    await chat.send("halo")
+    raw = recorded_message("reaction", chat.phone)
+    assert (await cloudapi.post("cloudapi", raw, headers=meta_signature(raw))).status == 200
+    await cloudapi.settle()
+    assert chat.replies() == []  # the menu used to come again after every 👍

@@ -149,9 +149,9 @@ EXPECTED: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("message.json", "voice"): [OTHER],
     ("message.json", "static_sticker"): [OTHER],
     ("message.json", "animated_sticker"): [OTHER],
-    ("message.json", "reaction"): [OTHER],
-    ("message.json", "unreaction_empty"): [OTHER],
-    ("message.json", "unreaction_no_emoji"): [OTHER],
+    ("message.json", "reaction"): [],  # not a message to answer
+    ("message.json", "unreaction_empty"): [],
+    ("message.json", "unreaction_no_emoji"): [],
     ("message.json", "current_location"): [msg(K.LOCATION, location=Location(12.25089, 43.90539))],
     ("message.json", "chosen_location"): [msg(K.LOCATION, location=PLACE)],
     ("message.json", "contacts"): [OTHER],
