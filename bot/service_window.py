@@ -42,7 +42,11 @@ async def only_templates_now(services: Services, session: AsyncSession, conversa
     (they have not written yet) or "closed" (their last message is over a day old), where
     their gateway has the rule; None when a free text would arrive. The admin warns before
     CS type one that would not."""
-    convo = await conversations.get(session, conversation_key)
+    return window_state(services, await conversations.get(session, conversation_key))
+
+
+def window_state(services: Services, convo: Conversation | None) -> str | None:
+    """`only_templates_now` for a conversation already read (None: there is none)."""
     provider = convo.provider if convo else services.settings.provider.value
     if not services.provider_for(provider).capabilities.templates:
         return None

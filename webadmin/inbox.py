@@ -19,7 +19,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ispbot import handoff
+from ispbot import handoff, service_window
 from ispbot.storage import customers, handoffs, invoices, registrations, transcript
 from ispbot.storage.handoffs import HandoffRefused
 from ispbot.storage.models import Conversation, User
@@ -105,7 +105,7 @@ async def _context(request: web.Request, session: AsyncSession, convo: Conversat
         "can_take": convo.mode != handoffs.HUMAN or (not mine and staff.can(Permission.TAKE_OVER)),
         "can_hand_back": convo.mode == handoffs.WAITING or mine
         or (convo.mode == handoffs.HUMAN and staff.can(Permission.TAKE_OVER)),
-        "in_window": handoff.inside_service_window(services, convo),
+        "templates_only": service_window.window_state(services, convo),
         "max_reply": handoff.MAX_REPLY,
     }
 

@@ -11,15 +11,16 @@ from typing import Any
 
 import aiohttp
 import httpx
+import pytest
 from sqlalchemy import select
 
 from ispbot import workflow
 from ispbot.storage.lifecycle import Action
-from ispbot.storage.models import OutboxMessage, Registration
+from ispbot.storage.models import Conversation, OutboxMessage, Registration
 from tests.bot.test_webhooks import meta_signature
 from tests.conftest import Harness
 from tests.fakes import SentRequest
-from tests.flows.chat import CLOUDAPI, Chat
+from tests.flows.chat import CLOUDAPI, FONNTE, Chat
 from tests.webadmin.support import Browser, make_registration, seed_staff
 
 PHONE = "6281200000140"
@@ -282,3 +283,22 @@ async def test_the_admin_warns_before_a_free_text_that_would_not_arrive(
         from_the_web = await make_registration(h, phone="6281200000141", email="web@example.com")
         page = await cs.page(f"/admin/registrations/{from_the_web.id}")
         assert "Nomor ini belum pernah menulis ke WhatsApp kami: Cloud API hanya mengantar template" in page
+
+
+@pytest.mark.parametrize(("gateway", "settings", "warned"), [("cloudapi", CLOUDAPI, True), ("fonnte", FONNTE, False)])
+async def test_the_cs_inbox_warns_of_the_window_only_where_the_gateway_has_it(
+    harness_factory: Callable[..., Any], sqlite_url: str, gateway: str, settings: dict[str, str], warned: bool
+) -> None:
+    h: Harness = await harness_factory(sqlite_url, **settings, public_url="http://isp.example")
+    await seed_staff(h)
+    await Chat(h, phone=PHONE, gateway=gateway).send("cs")  # waiting for CS
+    h.clock.advance(hours=25)
+    async with h.services.db.sessions() as session:
+        convo_id = (await session.execute(select(Conversation.id))).scalar_one()
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        cs = Browser(h, http)
+        assert (await cs.login("cs")).status == 303
+        await cs.follow(await cs.post(f"/admin/inbox/{convo_id}/take"))  # the reply box is the taker's
+        page = await cs.page(f"/admin/inbox/{convo_id}")
+    assert 'name="text"' in page
+    assert ("tidak mengantar balasan bebas" in page) is warned
