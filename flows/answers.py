@@ -6,7 +6,8 @@ import re
 from datetime import date, timedelta
 
 SKIP_WORDS = {"lewati", "skip", "tidak ada", "tidak", "ga ada", "gak ada", "nggak", "-", "tidak punya", "no", "none"}
-YES_WORDS = {"ya", "iya", "y", "yes", "ok", "oke", "benar", "betul", "setuju", "sip"}
+YES_WORDS = {"ya", "iya", "y", "yes", "ok", "oke", "okay", "benar", "betul", "setuju", "sip", "yup", "yoi", "boleh",
+             "👍", "👌"}
 NO_WORDS = {"tidak", "bukan", "no", "n", "salah", "gak", "nggak"}
 
 MONTHS = {
@@ -25,20 +26,33 @@ WEEKDAYS = {
 _DAY_OF_MONTH = re.compile(r"(?:tgl|tanggal|tg)\.? ?(\d{1,2})")
 
 
+# How a short answer is said to a person: "ya kak", "betul min", "tidak pak".
+HONORIFICS = {"kak", "ka", "kakak", "min", "mimin", "gan", "bang", "pak", "bu", "mas", "mbak", "mba", "sis", "bro"}
+_LETTER_HELD = re.compile(r"([a-z])\1+\b")  # "iyaaa", "okee": a held last letter
+
+
 def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower().strip(".!"))
 
 
+def _short_answer(text: str) -> str:
+    """A yes/no/skip answer as chatted: "Iyaa kak!", "ok min 🙏" → "iya", "ok"."""
+    words = re.sub(r"[.!,?🙏😊🙂]+", " ", text.lower()).split()
+    while len(words) > 1 and words[-1] in HONORIFICS:
+        words.pop()
+    return _LETTER_HELD.sub(r"\1", " ".join(words))
+
+
 def is_skip(text: str) -> bool:
-    return _plain(text) in SKIP_WORDS
+    return _plain(text) in SKIP_WORDS or _short_answer(text) in SKIP_WORDS
 
 
 def is_yes(text: str) -> bool:
-    return _plain(text) in YES_WORDS
+    return _plain(text) in YES_WORDS or _short_answer(text) in YES_WORDS
 
 
 def is_no(text: str) -> bool:
-    return _plain(text) in NO_WORDS
+    return _plain(text) in NO_WORDS or _short_answer(text) in NO_WORDS
 
 
 def parse_date(text: str, today: date) -> date | None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ispbot.flows.answers import parse_date
+from ispbot.flows.answers import is_no, is_skip, is_yes, parse_date
 from tests.conftest import Harness
 from tests.flows.chat import Chat
 from tests.flows.test_registration_paths import to_question
@@ -40,3 +40,18 @@ async def test_a_weekday_is_taken_at_the_date_question(fonnte: Harness) -> None:
     for text in ["1", "lewati"]:
         replies = await chat.send(text)
     assert "Senin, 23 November 2026" in replies[-1]
+
+
+@pytest.mark.parametrize("typed", ["ya", "Iyaa kak!", "okee", "betul min", "ok min 🙏", "👍", "yaa", "sipp", "boleh"])
+def test_yes_as_it_is_chatted(typed: str) -> None:
+    assert is_yes(typed) and not is_no(typed)
+
+
+@pytest.mark.parametrize("typed", ["tidak kak", "gak kak", "bukan min", "nggak"])
+def test_no_as_it_is_chatted(typed: str) -> None:
+    assert is_no(typed) and not is_yes(typed)
+
+
+def test_skip_with_a_kak_and_a_name_is_not_a_yes() -> None:
+    assert is_skip("lewati kak") and not is_yes("lewati kak")
+    assert not is_yes("kak") and not is_yes("Yanti")  # a name, not a held "ya"
