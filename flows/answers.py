@@ -35,7 +35,7 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower().strip(".!"))
 
 
-def _short_answer(text: str) -> str:
+def short_answer(text: str) -> str:
     """A yes/no/skip answer as chatted: "Iyaa kak!", "ok min 🙏" → "iya", "ok"."""
     words = re.sub(r"[.!,?🙏😊🙂]+", " ", text.lower()).split()
     while len(words) > 1 and words[-1] in HONORIFICS:
@@ -44,15 +44,15 @@ def _short_answer(text: str) -> str:
 
 
 def is_skip(text: str) -> bool:
-    return _plain(text) in SKIP_WORDS or _short_answer(text) in SKIP_WORDS
+    return _plain(text) in SKIP_WORDS or short_answer(text) in SKIP_WORDS
 
 
 def is_yes(text: str) -> bool:
-    return _plain(text) in YES_WORDS or _short_answer(text) in YES_WORDS
+    return _plain(text) in YES_WORDS or short_answer(text) in YES_WORDS
 
 
 def is_no(text: str) -> bool:
-    return _plain(text) in NO_WORDS or _short_answer(text) in NO_WORDS
+    return _plain(text) in NO_WORDS or short_answer(text) in NO_WORDS
 
 
 def parse_date(text: str, today: date) -> date | None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import OSA
 
 from ispbot.flows import handoff
+from ispbot.flows.answers import short_answer
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
@@ -94,11 +95,17 @@ def tracking_identifier(text: str) -> str | None:
 
 
 def intent(text: str) -> str | None:
+    """The menu item a typed word names: "tagihan", or as chatted, "tagihan kak"."""
     plain = " ".join(text.lower().split())
+    short = short_answer(text)
     for key, words in KEYWORDS.items():
-        if plain in words:
+        if plain in words or short in words:
             return key
     return None
+
+
+def is_greeting(text: str) -> bool:
+    return text.lower() in GREETINGS or short_answer(text) in GREETINGS
 
 
 def typo_intent(text: str) -> str | None:
@@ -138,7 +145,7 @@ async def handle(turn: Turn) -> None:
         turn.conversation.misunderstood = 0
         await tracking.start(turn, text if (REG_NUMBER.search(text) or EMAIL.fullmatch(text)) else "")
         return
-    if key is not None or text.lower() in GREETINGS:
+    if key is not None or is_greeting(text):
         handoff.understood(turn)
     if key == "delete_data":
         from ispbot.flows import data_deletion
@@ -154,13 +161,13 @@ async def handle(turn: Turn) -> None:
     if key == "cs":
         await handoff.start(turn)
         return
-    if key is None and text and text.lower() not in GREETINGS and turn.message.kind is InboundKind.TEXT:
+    if key is None and text and not is_greeting(text) and turn.message.kind is InboundKind.TEXT:
         found = await faq.matches(turn, text)
         if found:  # a question the FAQ answers
             handoff.understood(turn)
             await faq.start(turn, text)
             return
-    if key is None and text.lower() not in GREETINGS and turn.conversation.state == "MENU" and text:
+    if key is None and not is_greeting(text) and turn.conversation.state == "MENU" and text:
         if await handoff.misunderstood(turn):
             return
         turn.say("not_understood")

@@ -119,6 +119,15 @@ async def test_a_command_word_with_a_slip_is_understood_at_the_menu(fonnte: Harn
     assert (await conversation_of(fonnte)).mode == "bot"
 
 
+async def test_the_menu_reads_words_said_to_a_person(fonnte: Harness) -> None:
+    """"halo kak", "daftar kak": how customers greet and ask a CS agent."""
+    chat = Chat(fonnte, phone=PHONE)
+    [menu] = await chat.send("halo kak")
+    assert "Silakan pilih layanan" in menu and "belum mengerti" not in menu
+    [asked] = await chat.send("daftar kak")
+    assert "nama lengkap" in asked
+
+
 async def test_a_one_word_answer_close_to_a_command_stays_an_answer(fonnte: Harness) -> None:
     chat = Chat(fonnte, phone=PHONE)
     await chat.send("daftar")
