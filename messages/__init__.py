@@ -4,6 +4,7 @@ variables, never compiled as templates."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from ispbot.messages import whatsapp_templates
 from ispbot.providers.messages import TemplateMessage
 
 LOCALES = ("id", "en")
+log = logging.getLogger(__name__)
 
 
 def rupiah(amount: int | float | None) -> str:
@@ -62,7 +64,13 @@ class Messages:
         context.setdefault("date", lambda d, fmt="full": self.date(d, locale, fmt))
         context.setdefault("datetime", lambda d: self.datetime(d, locale))
         context.setdefault("rupiah", rupiah)
-        return spec.message(locale, context)
+        try:
+            return spec.message(locale, context)
+        except (KeyError, AttributeError, TypeError, IndexError):
+            # A caller rendering the message with other values than the template expects:
+            # the text still goes (inside the window it is all that is needed).
+            log.exception("WhatsApp template for %s could not be filled; sending the text only", template_name)
+            return None
 
     def date(self, value: date | datetime | None, locale: str, fmt: str = "full") -> str:
         if value is None:

@@ -168,3 +168,8 @@ def test_the_command_prints_the_templates(tmp_path: Any, monkeypatch: pytest.Mon
     printed = json.loads(capsys.readouterr().out)
     assert {b["language"] for b in printed} == {"en"} and len(printed) == len(CATALOGUE)
     assert main(["whatsapp-templates", "--submit"]) == 2  # no business account configured
+
+
+def test_a_template_that_cannot_be_filled_leaves_the_text_to_go_alone(caplog: pytest.LogCaptureFixture) -> None:
+    assert MESSAGES.whatsapp_template("id", "notify_verified", customer=None) is None  # no registration given
+    assert "could not be filled" in caplog.text
