@@ -206,6 +206,22 @@ async def test_a_missed_reminder_day_is_caught_up_without_a_burst(
     assert await send_due_reminders(h.services) == 0
 
 
+async def test_an_offset_on_the_issue_day_tells_the_customer_the_invoice_is_out(
+    harness_factory: Callable[..., Any], sqlite_url: str
+) -> None:
+    """README: add the issue day's offset for an 'invoice issued' message; it waits for the
+    reminder hour instead of going at the midnight the invoice is made."""
+    h: Harness = await harness_factory(sqlite_url, invoice_reminder_offsets=[-19, -3, 0, 3], **GATEWAYS)
+    h.clock.set(at(date(2026, 12, 1), hour=0))
+    await add_customer(h, "AGLS202511010001", "6281200000301")
+    assert await issue_monthly_invoices(h.services) == 1
+    assert await send_due_reminders(h.services) == 0  # 00.00 WIB
+    h.clock.set(at(date(2026, 12, 1), hour=9))
+    assert await send_due_reminders(h.services) == 1
+    [issued] = await reminders(h)
+    assert "jatuh tempo dalam *19 hari*" in issued.text and "Rp 199.900" in issued.text
+
+
 async def test_reminders_wait_for_the_reminder_hour(
     harness_factory: Callable[..., Any], sqlite_url: str
 ) -> None:
