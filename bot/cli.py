@@ -67,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     templates.add_argument("--submit", action="store_true",
                            help="create them in ISPBOT_CLOUDAPI_WABA_ID for Meta's approval (uses ISPBOT_CLOUDAPI_TOKEN)")
+    templates.add_argument("--status", action="store_true",
+                           help="show Meta's review status of each template (exit 1 while any is not approved)")
     templates.add_argument("--locale", choices=["id", "en"], action="append",
                            help="only this language (repeatable; default both)")
 
@@ -119,7 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "backup":
         return _backup(settings, args.to, args.keep)
     if args.command == "whatsapp-templates":
-        return asyncio.run(_whatsapp_templates(settings, tuple(args.locale or ("id", "en")), submit=args.submit))
+        locales = tuple(args.locale or ("id", "en"))
+        if args.status:
+            return asyncio.run(_whatsapp_template_statuses(settings, locales))
+        return asyncio.run(_whatsapp_templates(settings, locales, submit=args.submit))
     if args.command == "chat":
         from ispbot.terminal_chat import run_chat
 
@@ -144,6 +149,27 @@ def _backup(settings: Settings, target: Path, keep: int | None) -> int:
     print(f"database: {made.database}")
     print(f"data:     {made.data or '(no data directory yet)'}")
     return 0
+
+
+async def _whatsapp_template_statuses(settings: Settings, locales: tuple[str, ...]) -> int:
+    import httpx
+
+    from ispbot.providers.cloudapi_templates import creation_bodies, statuses
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        try:
+            found = await statuses(settings, client)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    waiting = 0
+    for body in creation_bodies(locales):
+        status = found.get((body["name"], body["language"]), "MISSING (run --submit)")
+        waiting += status != "APPROVED"
+        print(f"{body['name']:<32} {body['language']:<3} {status}")
+    print("all approved" if not waiting else f"{waiting} not approved yet: outside the 24-hour window their "
+          "messages fail until Meta approves them (the admin shows them undelivered)")
+    return 1 if waiting else 0
 
 
 async def _whatsapp_templates(settings: Settings, locales: tuple[str, ...], *, submit: bool) -> int:

@@ -53,11 +53,38 @@ class Submitted:
     detail: str = ""  # Meta's status (PENDING, APPROVED …) or its error
 
 
-async def submit(settings: Settings, client: httpx.AsyncClient, bodies: list[Json]) -> list[Submitted]:
+def _endpoint(settings: Settings) -> tuple[str, dict[str, str]]:
     if not settings.cloudapi_token or not settings.cloudapi_waba_id:
-        raise ValueError("set ISPBOT_CLOUDAPI_TOKEN and ISPBOT_CLOUDAPI_WABA_ID to submit templates")
+        raise ValueError("set ISPBOT_CLOUDAPI_TOKEN and ISPBOT_CLOUDAPI_WABA_ID to reach the templates")
     url = f"{settings.cloudapi_base_url.rstrip('/')}/{settings.cloudapi_waba_id}/message_templates"
-    headers = {"Authorization": f"Bearer {settings.cloudapi_token}"}
+    return url, {"Authorization": f"Bearer {settings.cloudapi_token}"}
+
+
+async def statuses(settings: Settings, client: httpx.AsyncClient) -> dict[tuple[str, str], str]:
+    """Meta's review status (APPROVED, PENDING, REJECTED, PAUSED …) of every template in the
+    Business Account, by (name, language), following Meta's pages."""
+    url, headers = _endpoint(settings)
+    found: dict[tuple[str, str], str] = {}
+    next_url: str | None = url
+    params: dict[str, str] | None = {"fields": "name,language,status", "limit": "100"}
+    while next_url:
+        try:
+            response = await client.get(next_url, params=params, headers=headers)
+        except httpx.RequestError as exc:
+            raise ValueError(f"Graph API unreachable: {type(exc).__name__}: {exc}") from exc
+        if response.is_error:
+            raise ValueError(f"Graph API answered HTTP {response.status_code}: {response.text[:300]}")
+        data = response.json()
+        for row in data.get("data") or []:
+            if isinstance(row, dict) and row.get("name") and row.get("language"):
+                found[str(row["name"]), str(row["language"])] = str(row.get("status") or "?")
+        next_url = (data.get("paging") or {}).get("next")
+        params = None  # the next page's URL carries them
+    return found
+
+
+async def submit(settings: Settings, client: httpx.AsyncClient, bodies: list[Json]) -> list[Submitted]:
+    url, headers = _endpoint(settings)
     results = []
     for body in bodies:
         try:

@@ -17,7 +17,7 @@ import pytest
 from ispbot.config import Settings
 from ispbot.messages import Messages
 from ispbot.messages.whatsapp_templates import AUTHENTICATION, CATALOGUE, PLACEHOLDER, as_sent
-from ispbot.providers.cloudapi_templates import creation_bodies, submit
+from ispbot.providers.cloudapi_templates import creation_bodies, statuses, submit
 
 MESSAGES = Messages(ZoneInfo("Asia/Jakarta"))
 
@@ -173,3 +173,33 @@ def test_the_command_prints_the_templates(tmp_path: Any, monkeypatch: pytest.Mon
 def test_a_template_that_cannot_be_filled_leaves_the_text_to_go_alone(caplog: pytest.LogCaptureFixture) -> None:
     assert MESSAGES.whatsapp_template("id", "notify_verified", customer=None) is None  # no registration given
     assert "could not be filled" in caplog.text
+
+
+async def test_the_review_status_of_every_template_is_read_across_metas_pages() -> None:
+    pages = {
+        None: {"data": [{"name": "ispbot_otp", "language": "id", "status": "APPROVED", "id": "1"}],
+               "paging": {"next": "https://graph.facebook.com/v21.0/10203040/message_templates?after=XYZ"}},
+        "XYZ": {"data": [{"name": "ispbot_otp", "language": "en", "status": "PENDING", "id": "2"},
+                         {"name": "ispbot_sla_alert", "language": "id", "status": "REJECTED", "id": "3"}]},
+    }
+    seen: list[httpx.Request] = []
+
+    def meta(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=pages[request.url.params.get("after")])
+
+    settings = Settings(_env_file=None, cloudapi_token="waba-token", cloudapi_waba_id="10203040")  # type: ignore[call-arg]
+    async with httpx.AsyncClient(transport=httpx.MockTransport(meta)) as client:
+        found = await statuses(settings, client)
+    assert found == {("ispbot_otp", "id"): "APPROVED", ("ispbot_otp", "en"): "PENDING",
+                     ("ispbot_sla_alert", "id"): "REJECTED"}
+    assert seen[0].url.params["fields"] == "name,language,status" and len(seen) == 2
+    assert all(r.headers["authorization"] == "Bearer waba-token" for r in seen)
+
+
+def test_the_status_command_needs_the_business_account(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ispbot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ISPBOT_DATA_DIR", str(tmp_path / "data"))
+    assert main(["whatsapp-templates", "--status"]) == 2
