@@ -76,6 +76,18 @@ async def test_detail_shows_every_field_history_and_transcript(h: Harness, cs: B
     assert "/actions/approve" not in page  # not allowed yet, and not for cs anyway
 
 
+async def test_the_transcript_shows_the_options_the_customer_answered(h: Harness, cs: Browser) -> None:
+    """"4" in the transcript means nothing without the list it picked from."""
+    from tests.flows.chat import Chat
+
+    await Chat(h, phone="6281200000101").send("halo")
+    registration = await make_registration(h)
+    page = await cs.page(f"/admin/registrations/{registration.id}")
+    offered = page[page.index('class="bubble-choices"'):]
+    offered = offered[: offered.index("</ol>")]
+    assert "<li>Daftar pasang baru</li>" in offered and "<li>Hubungi CS</li>" in offered
+
+
 async def test_the_whole_lifecycle_from_the_admin(h: Harness, admin: Browser) -> None:
     registration = await make_registration(h)
     base = f"/admin/registrations/{registration.id}"
