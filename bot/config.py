@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     # Delivered outbox / processed inbox rows; at least 7 days, Meta's webhook retry window.
     message_retention_days: int = Field(30, ge=7)
     data_key: str | None = None  # base64 32-byte key for KTP photos; default derived from the secret key
+    data_key_previous: str | None = None  # old keys, still read while the ktp-encrypt job rewrites
 
     # Outbox
     outbox_max_attempts: int = Field(12, ge=1)
@@ -156,6 +157,16 @@ class Settings(BaseSettings):
 
             parse_data_key(value)
         return value or None
+
+    @field_validator("data_key_previous")
+    @classmethod
+    def _previous_keys(cls, value: str | None) -> str | None:
+        if value:
+            from ispbot.ktp_encryption import parse_previous_keys
+
+            parse_previous_keys(value)
+        return value or None
+
     @field_validator("office_hours")
     @classmethod
     def _readable_hours(cls, value: str) -> str:

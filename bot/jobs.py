@@ -166,7 +166,7 @@ JOBS: dict[str, Job] = {
         Job("ktp-photos", _fetch_ktp_photos, timedelta(minutes=1),
             "fetch KTP photos sent by chat and store them privately"),
         Job("ktp-encrypt", _encrypt_ktp_photos, timedelta(hours=6),
-            "encrypt KTP photos stored before encryption at rest"),
+            "encrypt KTP photos stored before encryption or under a previous ISPBOT_DATA_KEY"),
         Job("sla-alerts", _sla_alerts, timedelta(minutes=15),
             "tell CS by WhatsApp about registrations pending verification too long (once each)"),
         Job("daily-digest", _daily_digest, timedelta(minutes=15),

@@ -1,12 +1,20 @@
 """KTP photos encrypted at rest (AES-256-GCM, `cryptography`).
 
-A stored file is `MAGIC | 12-byte nonce | ciphertext+tag`; the file's own name is the
-associated data, so a file copied over another registration's photo does not decrypt.
-The key is ISPBOT_DATA_KEY (32 bytes, base64) or, when unset, derived with HKDF from
-ISPBOT_SECRET_KEY: keep whichever you use, or the photos cannot be read back.
+A stored file is `MAGIC | 8-byte key id | 12-byte nonce | ciphertext+tag`; the key id is
+the first bytes of the key's SHA-256, so the right key is known from the header, and the
+file's own name is the associated data, so a file copied over another registration's
+photo does not decrypt. The key is ISPBOT_DATA_KEY (32 bytes, base64) or, when unset,
+derived with HKDF from ISPBOT_SECRET_KEY: keep whichever you use, or the photos cannot be
+read back.
 
-Files written before encryption (plain JPEG/PNG/WebP bytes) are still read as they are,
-and the `ktp-encrypt` job rewrites them encrypted.
+**Changing the key.** Set the new ISPBOT_DATA_KEY and list the old one in
+ISPBOT_DATA_KEY_PREVIOUS (`derived` for the key derived from the secret key): files under
+an old key stay readable, and the `ktp-encrypt` job rewrites them under the new one (it
+reads only a file's header to know). Once it reports nothing left, drop the old key.
+
+Files written before encryption (plain JPEG/PNG/WebP bytes) and files of the first format
+(`ISPBOT-KTP\x01`, no key id: tried with every key) are read as well, and the job rewrites
+them too.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import os
 from pathlib import Path
 
@@ -25,13 +34,16 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from ispbot.config import Settings
 from ispbot.services import Services
 
-MAGIC = b"ISPBOT-KTP\x01"
-NONCE_BYTES = 12
+MAGIC_V1 = b"ISPBOT-KTP\x01"  # no key id (files written before key changes were possible)
+MAGIC = b"ISPBOT-KTP\x02"
+KEY_ID_BYTES, NONCE_BYTES = 8, 12
+HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+DERIVED = "derived"  # in ISPBOT_DATA_KEY_PREVIOUS: the key derived from the secret key
 
 
 class PhotoUnreadable(Exception):
-    """The file is encrypted but not with this key (or was tampered with)."""
+    """The file is encrypted but not with any key we have (or was tampered with)."""
 
 
 def parse_data_key(value: str) -> bytes:
@@ -45,38 +57,75 @@ def parse_data_key(value: str) -> bytes:
     return key
 
 
-def data_key(settings: Settings) -> bytes:
-    if settings.data_key:
-        return parse_data_key(settings.data_key)
+def parse_previous_keys(value: str) -> list[str]:
+    """ISPBOT_DATA_KEY_PREVIOUS: old keys, comma-separated (base64, or `derived`)."""
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        if item != DERIVED:
+            parse_data_key(item)
+    return items
+
+
+def _derived_key(settings: Settings) -> bytes:
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ispbot ktp photos v1")
     return hkdf.derive((settings.secret_key or "").encode())
 
 
+def data_key(settings: Settings) -> bytes:
+    if settings.data_key:
+        return parse_data_key(settings.data_key)
+    return _derived_key(settings)
+
+
+def previous_keys(settings: Settings) -> list[bytes]:
+    items = parse_previous_keys(settings.data_key_previous or "")
+    return [_derived_key(settings) if item == DERIVED else parse_data_key(item) for item in items]
+
+
+def key_id(key: bytes) -> bytes:
+    return hashlib.sha256(key).digest()[:KEY_ID_BYTES]
+
+
 class PhotoCipher:
-    def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
+    """Encrypts with the current key; decrypts with it or any previous one."""
+
+    def __init__(self, key: bytes, previous: list[bytes] | None = None) -> None:
+        self._current = key_id(key)
+        self._keys = {key_id(k): AESGCM(k) for k in [*(previous or []), key]}
 
     @classmethod
     def of(cls, settings: Settings) -> PhotoCipher:
-        return cls(data_key(settings))
+        return cls(data_key(settings), previous_keys(settings))
 
     def encrypt(self, name: str, data: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
-        return MAGIC + nonce + self._aead.encrypt(nonce, data, name.encode())
+        return MAGIC + self._current + nonce + self._keys[self._current].encrypt(nonce, data, name.encode())
 
     def decrypt(self, name: str, blob: bytes) -> bytes:
         """The photo's bytes; a file from before encryption is returned as it is."""
-        if not is_encrypted(blob):
+        if blob.startswith(MAGIC):
+            aead = self._keys.get(blob[len(MAGIC) : HEADER_BYTES])
+            nonce, sealed = blob[HEADER_BYTES : HEADER_BYTES + NONCE_BYTES], blob[HEADER_BYTES + NONCE_BYTES :]
+            candidates = [aead] if aead else []
+        elif blob.startswith(MAGIC_V1):
+            nonce, sealed = blob[len(MAGIC_V1) : len(MAGIC_V1) + NONCE_BYTES], blob[len(MAGIC_V1) + NONCE_BYTES :]
+            candidates = list(self._keys.values())
+        else:
             return blob
-        nonce = blob[len(MAGIC) : len(MAGIC) + NONCE_BYTES]
-        try:
-            return self._aead.decrypt(nonce, blob[len(MAGIC) + NONCE_BYTES :], name.encode())
-        except InvalidTag:
-            raise PhotoUnreadable(name) from None
+        for candidate in candidates:
+            try:
+                return candidate.decrypt(nonce, sealed, name.encode())
+            except InvalidTag:
+                continue
+        raise PhotoUnreadable(name)
+
+    def is_current(self, header: bytes) -> bool:
+        """Whether a file starting with `header` is encrypted under the current key."""
+        return header[:HEADER_BYTES] == MAGIC + self._current
 
 
 def is_encrypted(blob: bytes) -> bool:
-    return blob.startswith(MAGIC)
+    return blob.startswith((MAGIC, MAGIC_V1))
 
 
 def write_photo(folder: Path, name: str, data: bytes, cipher: PhotoCipher) -> Path:
@@ -94,23 +143,26 @@ def read_photo(path: Path, cipher: PhotoCipher) -> bytes:
     return cipher.decrypt(path.name, path.read_bytes())
 
 
-def encrypt_plaintext_files(folder: Path, cipher: PhotoCipher) -> int:
-    """Rewrite every photo stored before encryption; returns how many were rewritten."""
+def rewrite_under_current_key(folder: Path, cipher: PhotoCipher) -> int:
+    """Rewrite every photo not yet under the current key (stored before encryption, in the
+    first format, or under a previous key); returns how many were rewritten. A file
+    already current is known from its header alone."""
     if not folder.is_dir():
         return 0
     rewritten = 0
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.suffix.lower() not in PHOTO_SUFFIXES or not path.is_file():
             continue
-        data = path.read_bytes()
-        if is_encrypted(data):
-            continue
-        write_photo(folder, path.name, data, cipher)
+        with path.open("rb") as file:
+            if cipher.is_current(file.read(HEADER_BYTES)):
+                continue
+        write_photo(folder, path.name, read_photo(path, cipher), cipher)
         rewritten += 1
     return rewritten
 
 
 async def encrypt_stored_photos(services: Services) -> int:
-    """The `ktp-encrypt` job: photos stored in plain text before encryption get encrypted."""
+    """The `ktp-encrypt` job: photos stored in plain text, in the first format or under a
+    previous key are rewritten encrypted under the current key."""
     folder = services.settings.data_dir / "ktp"
-    return await asyncio.to_thread(encrypt_plaintext_files, folder, PhotoCipher.of(services.settings))
+    return await asyncio.to_thread(rewrite_under_current_key, folder, PhotoCipher.of(services.settings))
