@@ -131,21 +131,22 @@ async def test_an_english_summary_names_the_time_slot_in_english(fonnte: Harness
     assert registration is not None and registration.preferred_time_slot == "Pagi (08.00–12.00)"  # staff read Indonesian
 
 
-def recorded_message(case: str, sender: str) -> bytes:
-    """A recorded Cloud API message (tests/conformance), sent from `sender`."""
+async def send_recorded(h: Harness, case: str, sender: str) -> None:
+    """Post a recorded Cloud API message (tests/conformance) as sent from `sender`, and
+    let the bot answer."""
     body = json.loads((CONFORMANCE / "cloudapi" / "message.json").read_text())[case]
     value = body["entry"][0]["changes"][0]["value"]
     value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = sender
     value["messages"][0]["id"] = f"wamid.{case}.{sender}"
-    return json.dumps(body).encode()
+    raw = json.dumps(body).encode()
+    assert (await h.post("cloudapi", raw, headers=meta_signature(raw))).status == 200
+    await h.settle()
 
 
 async def test_a_voice_note_gets_a_request_to_type_and_the_question_again(cloudapi: Harness) -> None:
     chat = Chat(cloudapi, phone="6281200000125", gateway="cloudapi")
     await chat.send("daftar")
-    raw = recorded_message("voice", chat.phone)
-    assert (await cloudapi.post("cloudapi", raw, headers=meta_signature(raw))).status == 200
-    await cloudapi.settle()
+    await send_recorded(cloudapi, "voice", chat.phone)
     sorry, again = chat.replies()
     assert "pesan suara" in sorry and "ketik" in sorry and "nama lengkap" in again
     assert "email" in (await chat.send("Rina Wulandari"))[0]  # nothing lost, nothing counted against them
@@ -154,7 +155,5 @@ async def test_a_voice_note_gets_a_request_to_type_and_the_question_again(clouda
 async def test_a_reaction_to_our_message_gets_no_answer(cloudapi: Harness) -> None:
     chat = Chat(cloudapi, phone="6281200000126", gateway="cloudapi")
     await chat.send("halo")
-    raw = recorded_message("reaction", chat.phone)
-    assert (await cloudapi.post("cloudapi", raw, headers=meta_signature(raw))).status == 200
-    await cloudapi.settle()
+    await send_recorded(cloudapi, "reaction", chat.phone)
     assert chat.replies() == []  # the menu used to come again after every 👍

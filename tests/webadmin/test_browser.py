@@ -218,17 +218,23 @@ async def test_new_registrations_appear_without_reloading(live: LiveApp, chromiu
     await context.close()
 
 
+async def on_a_laptop(live: LiveApp, chromium: Browser, username: str, role: Role) -> tuple[Any, Page]:
+    """The seeded registrations, seen by a new `role` user at 1280 × 800 (a common laptop)."""
+    await seed(live)
+    async with live.harness.services.db.transaction() as session:
+        await create_user(session, username=username, password=PASSWORD, role=role, now=live.clock.now(),
+                          full_name=f"{username.title()} {role.value}")
+    context = await chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    await sign_in(page, live.url, username)
+    await expect(page.locator("h1")).to_have_text("Pendaftaran")
+    return context, page
+
+
 async def test_the_registration_list_fits_a_1280_pixel_laptop(live: LiveApp, chromium: Browser) -> None:
     """Every column, the date and the SLA mark included, without scrolling the table
     sideways; and the header names the role in words."""
-    await seed(live)
-    async with live.harness.services.db.transaction() as session:
-        await create_user(session, username="rina", password=PASSWORD, role=Role.CS, now=live.clock.now(),
-                          full_name="Rina Customer Service")
-    context = await chromium.new_context(viewport={"width": 1280, "height": 800})
-    page = await context.new_page()
-    await sign_in(page, live.url, "rina")
-    await expect(page.locator("h1")).to_have_text("Pendaftaran")
+    context, page = await on_a_laptop(live, chromium, "rina", Role.CS)
     overflow = await page.evaluate(
         "() => { const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth; }")
     assert overflow <= 0
@@ -240,14 +246,7 @@ async def test_the_registration_list_fits_a_1280_pixel_laptop(live: LiveApp, chr
 async def test_an_admins_whole_navigation_shows_on_a_1280_pixel_laptop(live: LiveApp, chromium: Browser) -> None:
     """Eleven links and the chat badge: "Hapus Data", "Analitik" and "Audit" were hidden
     past the edge of a sideways-scrolling bar."""
-    await seed(live)
-    async with live.harness.services.db.transaction() as session:
-        await create_user(session, username="boss", password=PASSWORD, role=Role.ADMIN, now=live.clock.now(),
-                          full_name="Pak Bos")
-    context = await chromium.new_context(viewport={"width": 1280, "height": 800})
-    page = await context.new_page()
-    await sign_in(page, live.url, "boss")
-    await expect(page.locator("h1")).to_have_text("Pendaftaran")
+    context, page = await on_a_laptop(live, chromium, "boss", Role.ADMIN)
     nav = page.locator(".nav")
     assert await nav.evaluate("n => n.scrollWidth - n.clientWidth") <= 0
     viewport_width = 1280
