@@ -58,8 +58,14 @@ def is_no(text: str) -> bool:
 def parse_date(text: str, today: date) -> date | None:
     """`25/11/2026`, `25-11-26`, `2026-11-25`, `25 November 2026`, `25 nov`, `besok`, `lusa`,
     a day of the week (`kamis`, `senin depan`, `hari sabtu`: the next one after today) and
-    `tgl 15` (the next 15th)."""
+    `tgl 15` (the next 15th); said to a person too ("besok kak")."""
     plain = _plain(text)
+    if (date_found := _parse_date(plain, today)) is not None:
+        return date_found
+    return _parse_date(short_answer(text), today)  # "besok kak", "25 des min"
+
+
+def _parse_date(plain: str, today: date) -> date | None:
     if plain in ("besok", "tomorrow"):
         return today + timedelta(days=1)
     if plain == "lusa":

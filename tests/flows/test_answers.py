@@ -22,6 +22,7 @@ TODAY = date(2026, 12, 2)  # a Wednesday
     ("jumat ini", date(2026, 12, 4)), ("rabu", date(2026, 12, 9)),  # today's weekday: the next one
     ("minggu", date(2026, 12, 6)), ("next friday", date(2026, 12, 4)),
     ("tgl 15", date(2026, 12, 15)), ("tanggal 2", date(2027, 1, 2)), ("tgl. 31", date(2026, 12, 31)),
+    ("besok kak", date(2026, 12, 3)), ("25 des min", date(2026, 12, 25)), ("25.12", date(2026, 12, 25)),
 ])
 def test_a_date_in_the_customers_words(typed: str, meant: date) -> None:
     assert parse_date(typed, TODAY) == meant
