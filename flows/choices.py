@@ -16,6 +16,9 @@ from ispbot.providers.messages import Choice, InboundKind, InboundMessage
 
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+# Words around a pick as it is chatted: "yang pagi aja", "no 2 kak", "pilih nomor 3 ya".
+_BEFORE = {"yang", "pilih", "nomor", "no", "nomer", "nmr", "pilihan", "mau"}
+_AFTER = {"aja", "saja", "deh", "dong", "ya", "yaa", "kak", "ka", "min", "pak", "bu", "mas", "mbak", "gan", "sis"}
 
 
 class StaleChoice(Exception):
@@ -37,10 +40,23 @@ def pick(message: InboundMessage, choices: Sequence[Choice], *, prefix: str) -> 
             raise StaleChoice(message.choice_id)
         return None
     text = message.text
-    if number := _NUMBER.match(text):
+    if number := _NUMBER.match(text) or _NUMBER.match(_bare(text)):
         index = int(number.group(1)) - 1
         return choices[index] if 0 <= index < len(choices) else None
-    typed = _normal(text)
+    return _by_label(_normal(text), choices) or _by_label(_bare(text), choices)
+
+
+def _bare(text: str) -> str:
+    """The pick without the words said around it."""
+    words = _normal(text).split()
+    while len(words) > 1 and words[0] in _BEFORE:
+        words.pop(0)
+    while len(words) > 1 and words[-1] in _AFTER:
+        words.pop()
+    return " ".join(words)
+
+
+def _by_label(typed: str, choices: Sequence[Choice]) -> Choice | None:
     if not typed:
         return None
     labels = {i: _normal(choice.title) for i, choice in enumerate(choices)}

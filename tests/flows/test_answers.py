@@ -56,3 +56,18 @@ def test_no_as_it_is_chatted(typed: str) -> None:
 def test_skip_with_a_kak_and_a_name_is_not_a_yes() -> None:
     assert is_skip("lewati kak") and not is_yes("lewati kak")
     assert not is_yes("kak") and not is_yes("Yanti")  # a name, not a held "ya"
+
+
+@pytest.mark.parametrize(("typed", "slot"), [
+    ("pagi kak", "pagi"), ("1 kak", "pagi"), ("yang pagi aja", "pagi"), ("siang min", "siang"),
+    ("no 2", "siang"), ("pilih nomor 3 ya", "sore"), ("2.", "siang"),
+])
+def test_a_pick_as_it_is_chatted(typed: str, slot: str) -> None:
+    from ispbot.flows.choices import choice, pick, value_of
+    from ispbot.providers.messages import Contact, InboundKind, InboundMessage
+
+    offered = [choice("ASK_SLOT", "pagi", "Pagi (08.00–12.00)"), choice("ASK_SLOT", "siang", "Siang (12.00–15.00)"),
+               choice("ASK_SLOT", "sore", "Sore (15.00–18.00)")]
+    message = InboundMessage(provider="fonnte", contact=Contact(phone="6281200000101"), kind=InboundKind.TEXT, text=typed)
+    picked = pick(message, offered, prefix="ASK_SLOT")
+    assert picked is not None and value_of(picked) == slot
