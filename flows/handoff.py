@@ -20,6 +20,7 @@ from ispbot.storage import conversations, handoffs
 
 MISUNDERSTOOD_LIMIT = 2  # this many unreadable messages in a row → CS
 LEAVE_COMMANDS = frozenset({"cancel", "menu"})
+REASON = "_handoff_reason"  # in the conversation's data: "asked" or "misunderstood"
 
 
 @lru_cache(maxsize=4)
@@ -35,6 +36,7 @@ async def start(turn: Turn, reason: str = "asked") -> None:
     """Hand the conversation to CS; `reason` is "asked" or "misunderstood"."""
     conversations.record_event(turn.session, turn.conversation, "handoff", turn.now)
     handoffs.start(turn.conversation, turn.now)
+    turn.conversation.data = {**(turn.conversation.data or {}), REASON: reason}
     settings = turn.settings
     hours = office_hours(settings.office_hours)
     if hours.is_open(turn.now, settings.tz):
@@ -54,6 +56,10 @@ async def misunderstood(turn: Turn) -> bool:
     return True
 
 
+def _sent_here_by_the_bot(turn: Turn) -> bool:
+    return (turn.conversation.data or {}).get(REASON) == "misunderstood"
+
+
 def understood(turn: Turn) -> None:
     turn.conversation.misunderstood = 0
 
@@ -62,9 +68,17 @@ async def handle(turn: Turn, command: str | None) -> None:
     """A message while CS has the conversation."""
     from ispbot.flows import menu
 
-    if turn.conversation.mode == handoffs.WAITING and command in LEAVE_COMMANDS:
+    waiting = turn.conversation.mode == handoffs.WAITING
+    if waiting and command in LEAVE_COMMANDS:
         handoffs.hand_back(turn.conversation, turn.now)
         turn.say("handoff_left")
         await menu.show(turn)
+        return
+    if waiting and _sent_here_by_the_bot(turn) and menu.intent(turn.text) not in (None, "cs"):
+        # Handed over for two unreadable messages, the customer now names what they want
+        # ("tagihan", "daftar kak"): the bot can do it, so it takes the chat back.
+        handoffs.hand_back(turn.conversation, turn.now)
+        turn.say("handoff_left")
+        await menu.handle(turn)
         return
     handoffs.note_inbound(turn.conversation)

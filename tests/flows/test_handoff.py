@@ -135,6 +135,26 @@ async def test_a_one_word_answer_close_to_a_command_stays_an_answer(fonnte: Harn
     assert again == "Terima kasih, *Statis*. Apa alamat *email* Anda? (contoh: budi@gmail.com)"
 
 
+async def test_after_a_handover_for_unreadable_messages_a_menu_word_brings_the_bot_back(fonnte: Harness) -> None:
+    """The customer did not ask for CS: once they name what they want, the bot does it
+    (the waiting chat was silent, message after message)."""
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("halo")
+    await chat.send("asdf qwerty")
+    await chat.send("zxcv lorem")
+    assert (await conversation_of(fonnte)).mode == "waiting"
+    left, asked = await chat.send("daftar kak")
+    assert "dibatalkan" in left and "nama lengkap" in asked
+    assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_who_asked_for_cs_keeps_waiting_whatever_they_type(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("cs")
+    assert await chat.send("tagihan") == []  # their question for CS, kept for the agent
+    assert (await conversation_of(fonnte)).mode == "waiting"
+
+
 async def test_an_understood_message_in_between_resets_the_count(fonnte: Harness) -> None:
     chat = Chat(fonnte, phone=PHONE)
     await chat.send("halo")
