@@ -14,6 +14,7 @@ the target folder and, with `keep`, deletes all but the newest `keep` runs there
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -108,9 +109,16 @@ def _archive(data_dir: Path, destination: Path) -> Path:
     return destination
 
 
+# What a run writes, and nothing else in the folder: other files there are never touched.
+_RUN_FILE = re.compile(rf"({PREFIX}\d{{8}}-\d{{6}})(\.db|\.dump|-data\.tar\.gz)")
+
+
 def _prune(target: Path, keep: int) -> None:
     """Keep the newest `keep` runs (a run: its database file and its data archive)."""
-    runs = sorted({path.name[: len(PREFIX) + 15] for path in target.glob(f"{PREFIX}*") if not path.name.endswith(".partial")})
-    for stamp in runs[: max(len(runs) - keep, 0)]:
-        for path in target.glob(f"{stamp}*"):
+    runs: dict[str, list[Path]] = {}
+    for path in target.iterdir():
+        if match := _RUN_FILE.fullmatch(path.name):
+            runs.setdefault(match[1], []).append(path)
+    for stamp in sorted(runs)[: max(len(runs) - keep, 0)]:
+        for path in runs[stamp]:
             path.unlink()

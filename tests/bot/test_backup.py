@@ -65,11 +65,14 @@ def test_a_backup_taken_during_a_write_holds_what_was_committed(tmp_path: Path) 
 def test_old_backups_are_pruned_to_the_newest_n(tmp_path: Path) -> None:
     settings, _ = served_sqlite(tmp_path)
     target = tmp_path / "backups"
+    target.mkdir()
+    (target / "ispbot-notes.txt").write_text("the owner's own file")
     for hours in range(4):
         run_backup(settings, target, NOW + timedelta(hours=hours), keep=2)
     assert sorted(p.name for p in target.iterdir()) == [
         "ispbot-20261202-160005-data.tar.gz", "ispbot-20261202-160005.db",
         "ispbot-20261202-170005-data.tar.gz", "ispbot-20261202-170005.db",
+        "ispbot-notes.txt",  # not a backup: left alone
     ]
 
 
