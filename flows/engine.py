@@ -21,6 +21,7 @@ from typing import Any
 from transitions import Machine
 
 from ispbot.flows import handoff
+from ispbot.flows.answers import is_skip
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.storage import conversations
@@ -173,6 +174,9 @@ class Flow:
             return
         if isinstance(answer, Retry):
             self._refused(turn, state)
+            if answer.unreadable and is_skip(turn.text):
+                # "lewati" to a question that cannot be skipped: understood, just not possible.
+                answer = Retry("cannot_skip")
             if not answer.unreadable:
                 handoff.understood(turn)
             elif await handoff.misunderstood(turn):

@@ -155,6 +155,17 @@ async def test_who_asked_for_cs_keeps_waiting_whatever_they_type(fonnte: Harness
     assert (await conversation_of(fonnte)).mode == "waiting"
 
 
+async def test_skip_at_a_question_that_needs_an_answer_is_told_so_and_not_counted(fonnte: Harness) -> None:
+    from tests.flows.test_registration_paths import to_question
+
+    chat = Chat(fonnte, phone=PHONE)
+    await to_question(chat, "Jam berapa")
+    for _ in range(2):  # twice "unreadable" used to hand the chat to CS
+        told, again = await chat.send("lewati")
+        assert "tidak bisa dilewati" in told and "Jam berapa" in again
+    assert (await conversation_of(fonnte)).mode == "bot"
+
+
 async def test_an_understood_message_in_between_resets_the_count(fonnte: Harness) -> None:
     chat = Chat(fonnte, phone=PHONE)
     await chat.send("halo")
