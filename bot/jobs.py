@@ -19,7 +19,6 @@ from ispbot.storage.models import Conversation
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class Job:
     name: str

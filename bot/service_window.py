@@ -37,16 +37,11 @@ def is_open(last_inbound_at: datetime | None, now: datetime, *, margin: timedelt
     return last_inbound_at is not None and now - last_inbound_at < SERVICE_WINDOW - margin
 
 
-async def only_templates_now(services: Services, session: AsyncSession, conversation_key: str) -> str | None:
-    """Why a message the business sent this contact now would need a template: "never"
-    (they have not written yet) or "closed" (their last message is over a day old), where
-    their gateway has the rule; None when a free text would arrive. The admin warns before
-    CS type one that would not."""
-    return window_state(services, await conversations.get(session, conversation_key))
-
-
 def window_state(services: Services, convo: Conversation | None) -> str | None:
-    """`only_templates_now` for a conversation already read (None: there is none)."""
+    """Why a message the business sent this contact now would need a template: "never"
+    (they have not written yet; `convo` None: no conversation at all) or "closed" (their
+    last message is over a day old), where their gateway has the rule; None when a free
+    text would arrive. The admin warns before CS type one that would not."""
     provider = convo.provider if convo else services.settings.provider.value
     if not services.provider_for(provider).capabilities.templates:
         return None

@@ -36,7 +36,8 @@ def _plain(text: str) -> str:
 
 
 def short_answer(text: str) -> str:
-    """A yes/no/skip answer as chatted: "Iyaa kak!", "ok min 🙏" → "iya", "ok"."""
+    """A short answer or command word as chatted: "Iyaa kak!", "ok min 🙏", "daftar kak"
+    → "iya", "ok", "daftar"."""
     words = re.sub(r"[.!,?🙏😊🙂]+", " ", text.lower()).split()
     while len(words) > 1 and words[-1] in HONORIFICS:
         words.pop()

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
+from ispbot.flows.answers import HONORIFICS
 from ispbot.providers.messages import Choice, InboundKind, InboundMessage
 
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 # Words around a pick as it is chatted: "yang pagi aja", "no 2 kak", "pilih nomor 3 ya".
 _BEFORE = {"yang", "pilih", "nomor", "no", "nomer", "nmr", "pilihan", "mau"}
-_AFTER = {"aja", "saja", "deh", "dong", "ya", "yaa", "kak", "ka", "min", "pak", "bu", "mas", "mbak", "gan", "sis"}
+_AFTER = {"aja", "saja", "deh", "dong", "ya", "yaa"} | HONORIFICS
 
 
 class StaleChoice(Exception):

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ispbot import service_window
 from ispbot.ktp_encryption import PhotoCipher, read_photo
 from ispbot.sla_alerts import overdue_before
-from ispbot.storage import audit, registrations, transcript
+from ispbot.storage import audit, conversations, registrations, transcript
 from ispbot.storage import registration_queries as queries
 from ispbot.storage.lifecycle import TIMELINE, Action, Status, allowed_actions, timeline_position
 from ispbot.storage.models import Customer, Registration, Ticket, User
@@ -89,9 +89,8 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         )).scalars())
         customer = await session.get(Customer, registration.customer_id) if registration.customer_id else None
         verifier = await session.get(User, registration.verified_by) if registration.verified_by else None
-        templates_only = await service_window.only_templates_now(
-            services, session, registration.contact_key or registration.phone
-        )
+        convo = await conversations.get(session, registration.contact_key or registration.phone)
+        templates_only = service_window.window_state(services, convo)
     actions = [a for a in allowed_actions(registration.status) if a in staff_actions(staff.user.role)]
     url = tracking_url(services, registration)
     local_tomorrow = services.clock.now().astimezone(services.settings.tz).date() + timedelta(days=1)
