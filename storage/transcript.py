@@ -26,6 +26,11 @@ class Line:
     delivery: str | None = None  # outbound: the gateway's report (delivered, read, failed)
 
     @property
+    def id(self) -> int:
+        """The inbox or outbox row's id."""
+        return int(self.key.partition("-")[2])
+
+    @property
     def as_template(self) -> bool:
         """Sent as the approved WhatsApp template (the 24-hour window had closed)."""
         return bool(self.payload.get("window_closed")) if self.direction == "out" else False
@@ -77,5 +82,7 @@ async def lines(
         Line(f"out-{m.id}", "out", m.created_at, m.kind, m.text, m.payload, m.status, m.delivery)
         for m in outbound.scalars()
     ]
-    result.sort(key=lambda line: (line.at, line.direction == "out", line.key))
+    # A turn's replies share one timestamp: their ids keep them in the order they were
+    # written ("out-10" sorts before "out-9" as text).
+    result.sort(key=lambda line: (line.at, line.direction == "out", line.id))
     return result[-limit:]

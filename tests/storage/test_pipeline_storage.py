@@ -292,3 +292,19 @@ async def test_postgres_autocommit_writes_commit_statement_by_statement(postgres
     finally:
         await watcher.close()
         await db.dispose()
+
+
+async def test_a_transcript_keeps_a_turns_replies_in_order_past_the_tenth_row(db_url: str, clock: FakeClock) -> None:
+    """Replies written in one turn share a timestamp; "out-10" must not come before "out-9"."""
+    from ispbot.storage import transcript
+
+    db = Database(db_url)
+    async with db.transaction() as s:
+        await inbox.store(s, text_from(BUDI, "halo", "t1"), clock.now())
+        await outbox.enqueue_many(
+            s, provider="fonnte", messages=[reply_to(BUDI, f"r{n}") for n in range(1, 13)], now=clock.now()
+        )
+    async with db.transaction() as s:
+        lines = await transcript.lines(s, BUDI.key)
+    assert [line.text for line in lines] == ["halo"] + [f"r{n}" for n in range(1, 13)]
+    await db.dispose()
