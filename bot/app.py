@@ -89,7 +89,7 @@ def setup_web(app: web.Application) -> None:
     from ispbot.webadmin import setup_admin
     from ispbot.webadmin.sandbox import setup_sandbox
 
-    if "sandbox" in app[SERVICES].providers:
+    if list(app[SERVICES].providers) == ["sandbox"]:  # never beside a real gateway
         setup_sandbox(app)
     setup_admin(app)
 

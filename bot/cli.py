@@ -93,7 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     if args.command == "serve":
-        return _serve(settings, args)
+        try:
+            return _serve(settings, args)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     if args.command == "migrate":
         _migrate(settings)
         print("database is up to date")
@@ -260,7 +264,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from ispbot.app import create_app
+    from ispbot.providers.registry import configuration_problems
 
+    if problems := configuration_problems(settings):
+        raise ConfigError("not starting:\n" + "\n".join(f"  {problem}" for problem in problems))
     if not args.no_migrate:
         _migrate(settings)
     host = args.host or settings.host

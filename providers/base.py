@@ -102,9 +102,11 @@ class Provider(Protocol):
 
 def check_shared_secret(request: WebhookRequest, secret: str | None) -> None:
     """For gateways that cannot sign: `?secret=` or the `X-Webhook-Secret` header must match
-    ISPBOT_WEBHOOK_SECRET when one is configured."""
+    ISPBOT_WEBHOOK_SECRET. Without one configured every webhook is refused: anyone could
+    otherwise post messages "from" any customer's number (`ispbot serve` will not start
+    so configured, see `registry.configuration_problems`)."""
     if not secret:
-        return
+        raise WebhookUnauthorized("ISPBOT_WEBHOOK_SECRET is not set: webhooks cannot be authenticated")
     given = request.query.get("secret") or request.header("x-webhook-secret")
     if not given:
         raise WebhookUnauthorized("webhook secret missing")
@@ -113,11 +115,12 @@ def check_shared_secret(request: WebhookRequest, secret: str | None) -> None:
 
 
 def check_hmac(
-    request: WebhookRequest, header: str, key: str | None, *, algo: str, prefix: str = ""
+    request: WebhookRequest, header: str, key: str | None, *, setting: str, algo: str, prefix: str = ""
 ) -> None:
-    """A signature header holding the hex HMAC of the raw body."""
+    """A signature header holding the hex HMAC of the raw body; refused without a key
+    (`setting` names the variable that holds it)."""
     if not key:
-        return
+        raise WebhookUnauthorized(f"{setting} is not set: webhooks cannot be authenticated")
     given = request.header(header)
     if not given:
         raise WebhookUnauthorized(f"{header} missing")

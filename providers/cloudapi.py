@@ -129,11 +129,12 @@ class CloudApiProvider:
         return challenge
 
     def authenticate(self, request: WebhookRequest) -> None:
-        """Check the app-secret signature; accepts everything when no secret is configured."""
+        """Check the app-secret signature (refused when no app secret is configured)."""
         check_hmac(
             request,
             "x-hub-signature-256",
             self._settings.cloudapi_app_secret,
+            setting="ISPBOT_CLOUDAPI_APP_SECRET",
             algo="sha256",
             prefix="sha256=",
         )

@@ -2,8 +2,12 @@
 
 The configured gateway (ISPBOT_PROVIDER) is always on; another gateway is on when its
 credentials are configured (so an ISP can move from Fonnte to the Cloud API without a
-gap). The sandbox is on only when it is the configured gateway: in production nobody may
-chat "as" another phone number.
+gap). The sandbox is on only when it is the configured gateway and no real one is: in
+production nobody may chat "as" another phone number.
+
+`configuration_problems` is what `ispbot serve` refuses to start with: a real gateway
+whose webhooks could not be authenticated (they would all be refused), or the sandbox
+left configured beside a real gateway.
 """
 
 from __future__ import annotations
@@ -35,12 +39,42 @@ _CREDENTIALS: dict[ProviderName, str] = {
 }
 
 
+# What authenticates each real gateway's webhooks: any one of these settings.
+_WEBHOOK_AUTH: dict[ProviderName, tuple[str, ...]] = {
+    ProviderName.FONNTE: ("webhook_secret",),
+    ProviderName.WABLAS: ("webhook_secret",),
+    ProviderName.WOOWA: ("webhook_secret",),
+    ProviderName.CLOUDAPI: ("cloudapi_app_secret",),
+    ProviderName.WAHA: ("waha_hmac_key", "webhook_secret"),
+    ProviderName.EVOLUTION: ("evolution_api_key", "webhook_secret"),
+}
+
+
 def enabled_names(settings: Settings) -> list[ProviderName]:
     names = [settings.provider]
     for name, field in _CREDENTIALS.items():
         if name not in names and getattr(settings, field):
             names.append(name)
     return names
+
+
+def configuration_problems(settings: Settings) -> list[str]:
+    """Why this configuration must not serve customers, one line per problem."""
+    names = enabled_names(settings)
+    real = [name for name in names if name is not ProviderName.SANDBOX]
+    problems = []
+    if settings.provider is ProviderName.SANDBOX and real:
+        configured = ", ".join(f"ISPBOT_{_CREDENTIALS[name].upper()}" for name in real)
+        problems.append(
+            f"ISPBOT_PROVIDER is sandbox while {configured} is set: set ISPBOT_PROVIDER to the "
+            "gateway customers write to (the sandbox lets anyone chat as any number)"
+        )
+    for name in real:
+        fields = _WEBHOOK_AUTH[name]
+        if not any(getattr(settings, field) for field in fields):
+            needed = " or ".join(f"ISPBOT_{field.upper()}" for field in fields)
+            problems.append(f"{name.value}: set {needed}; without it every webhook is refused")
+    return problems
 
 
 def provider_class(name: ProviderName) -> type[Provider]:

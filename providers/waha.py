@@ -78,7 +78,9 @@ class WahaProvider:
 
     def authenticate(self, request: WebhookRequest) -> None:
         if self._settings.waha_hmac_key:
-            check_hmac(request, "x-webhook-hmac", self._settings.waha_hmac_key, algo="sha512")
+            check_hmac(
+                request, "x-webhook-hmac", self._settings.waha_hmac_key, setting="ISPBOT_WAHA_HMAC_KEY", algo="sha512"
+            )
         else:
             check_shared_secret(request, self._settings.webhook_secret)
 

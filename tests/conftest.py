@@ -108,6 +108,9 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+WEBHOOK_SECRET = "test-webhook-secret"
+
+
 def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
@@ -115,6 +118,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "secret_key": "test-secret-key-not-for-production",
         "public_url": "https://isp.example",
         "provider": "sandbox",
+        "webhook_secret": WEBHOOK_SECRET,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -134,10 +138,15 @@ class Harness:
         return self.client.app[SERVICES]  # type: ignore[index]
 
     async def post(
-        self, provider: str, body: Any, *, headers: dict[str, str] | None = None, query: str = ""
+        self, provider: str, body: Any, *, headers: dict[str, str] | None = None, query: str = "",
+        secret: bool = True,
     ) -> Any:
+        """A webhook as the gateway posts it; with the shared secret (as Fonnte's webhook
+        URL carries it) unless `secret=False`."""
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         hdrs = {"content-type": "application/json", **(headers or {})}
+        if secret and "secret=" not in query:
+            hdrs.setdefault("x-webhook-secret", WEBHOOK_SECRET)
         return await self.client.post(f"/webhooks/{provider}{query}", data=data, headers=hdrs)
 
     async def settle(self) -> None:

@@ -22,6 +22,7 @@ from ispbot.bench.script import Customer, Share, Step, Tap
 
 CLOUDAPI_APP_SECRET = "bench-app-secret"  # noqa: S105  (signs the fake webhooks of a bench run)
 CLOUDAPI_NUMBER_ID = "1122334455667"
+WEBHOOK_SECRET = "bench-webhook-secret"  # noqa: S105  (Fonnte's shared secret in a bench run)
 # Message ids are unique across the whole run (the product drops a repeated id as a retry).
 _MESSAGE_IDS = itertools.count(1)
 
@@ -142,7 +143,9 @@ class LoadGenerator:
             raw = json.dumps(self._cloudapi(customer, step)).encode()
             signature = hmac.new(CLOUDAPI_APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
             return raw, {"content-type": "application/json", "x-hub-signature-256": f"sha256={signature}"}
-        return json.dumps(self._fonnte(customer, step)).encode(), {"content-type": "application/json"}
+        return json.dumps(self._fonnte(customer, step)).encode(), {
+            "content-type": "application/json", "x-webhook-secret": WEBHOOK_SECRET,
+        }
 
     def _fonnte(self, customer: Customer, step: Step) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -24,6 +24,7 @@ from ispbot.bench.admin_pages import measure_pages
 from ispbot.bench.customers import (
     CLOUDAPI_APP_SECRET,
     CLOUDAPI_NUMBER_ID,
+    WEBHOOK_SECRET,
     LoadGenerator,
     Pacer,
     Tally,
@@ -218,6 +219,7 @@ class Bench:
             "ISPBOT_DATABASE_URL": url,
             "ISPBOT_PROVIDER": "fonnte",
             "ISPBOT_FONNTE_TOKEN": "bench-token",
+            "ISPBOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "ISPBOT_FONNTE_BASE_URL": self.gateway.url,
             "ISPBOT_CLOUDAPI_TOKEN": "bench-token",
             "ISPBOT_CLOUDAPI_BASE_URL": f"{self.gateway.url}/v21.0",

@@ -19,6 +19,7 @@ from ispbot.bench.processes import start_service
 from ispbot.storage.database import Database
 from ispbot.storage.migrations import upgrade
 from ispbot.storage.models import InboxMessage, OutboxMessage
+from tests.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +44,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_processes_once(tmp_path: Pat
         "ISPBOT_DATABASE_URL": db_url,
         "ISPBOT_PROVIDER": "fonnte",
         "ISPBOT_FONNTE_TOKEN": "test-token",
+        "ISPBOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "ISPBOT_FONNTE_BASE_URL": gateway.url,
         "ISPBOT_DATA_DIR": str(tmp_path / "data"),
         "ISPBOT_SECRET_KEY": "crash-test-secret",
@@ -57,7 +59,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_processes_once(tmp_path: Pat
             while pending:
                 body = pending[0]
                 try:
-                    response = await client.post(f"http://127.0.0.1:{port}/webhooks/fonnte", json=body)
+                    response = await client.post(f"http://127.0.0.1:{port}/webhooks/fonnte?secret={WEBHOOK_SECRET}", json=body)
                     if response.status_code == 200:
                         acknowledged.add(body["inboxid"])
                         pending.pop(0)

@@ -29,6 +29,7 @@ from ispbot.storage.database import Database
 from ispbot.storage.demo import seed_packages
 from ispbot.storage.models import InboxMessage, OutboxMessage
 from ispbot.storage.users import Role, create_user
+from tests.conftest import WEBHOOK_SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -55,7 +56,7 @@ class Cluster:
     def env(self) -> dict[str, str]:
         return {
             **{k: v for k, v in os.environ.items() if not k.startswith("ISPBOT_")},
-            "ISPBOT_DATABASE_URL": self.db_url, "ISPBOT_PROVIDER": "fonnte", "ISPBOT_FONNTE_TOKEN": "t",
+            "ISPBOT_DATABASE_URL": self.db_url, "ISPBOT_PROVIDER": "fonnte", "ISPBOT_FONNTE_TOKEN": "t", "ISPBOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "ISPBOT_FONNTE_BASE_URL": self.gateway.url, "ISPBOT_DATA_DIR": str(self.tmp_path / "data"),
             "ISPBOT_SECRET_KEY": "scale-out-secret", "ISPBOT_OUTBOX_LEASE_SECONDS": str(self.lease_seconds),
         }
@@ -97,7 +98,7 @@ class Cluster:
                 for attempt in range(3):
                     index = (n + k + attempt) % 3
                     try:
-                        url = f"http://127.0.0.1:{self.ports[index]}/webhooks/fonnte"
+                        url = f"http://127.0.0.1:{self.ports[index]}/webhooks/fonnte?secret={WEBHOOK_SECRET}"
                         async with http.post(url, data=body, headers=headers) as response:
                             if response.status == 200:
                                 acknowledged.add(f"id:{json.loads(body)['inboxid']}")

@@ -34,6 +34,7 @@ from ispbot.storage.demo import seed_packages
 from ispbot.storage.migrations import upgrade
 from ispbot.storage.models import Conversation, InboxMessage, OutboxMessage, Registration
 from tests.bot.test_crash_recovery import webhook
+from tests.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +99,7 @@ async def test_soak_with_faults_loses_nothing_and_leaves_nothing_half_done(tmp_p
     async with db.transaction() as s:
         await seed_packages(s)
     port = free_port()
-    env = {**os.environ, "ISPBOT_DATABASE_URL": db_url, "ISPBOT_PROVIDER": "fonnte", "ISPBOT_FONNTE_TOKEN": "t",
+    env = {**os.environ, "ISPBOT_DATABASE_URL": db_url, "ISPBOT_PROVIDER": "fonnte", "ISPBOT_FONNTE_TOKEN": "t", "ISPBOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
            "ISPBOT_FONNTE_BASE_URL": f"http://127.0.0.1:{gateway_port}", "ISPBOT_DATA_DIR": str(tmp_path / "data"),
            "ISPBOT_SECRET_KEY": "soak-test-secret", "ISPBOT_OUTBOX_LEASE_SECONDS": "20" if FULL else "2"}
 
@@ -134,7 +135,7 @@ async def test_soak_with_faults_loses_nothing_and_leaves_nothing_half_done(tmp_p
                     faults["db_locked"] += 1
                     asyncio.get_running_loop().call_later(1.5, locker.commit)
                 try:
-                    response = await client.post(f"http://127.0.0.1:{port}/webhooks/fonnte", json=body)
+                    response = await client.post(f"http://127.0.0.1:{port}/webhooks/fonnte?secret={WEBHOOK_SECRET}", json=body)
                 except httpx.TransportError:
                     response = None
                 if response is not None and response.status_code == 200:

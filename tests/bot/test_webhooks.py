@@ -100,10 +100,59 @@ async def test_cloudapi_verification_handshake(gateways: Harness) -> None:
 async def test_shared_secret_guards_gateways_that_cannot_sign(harness_factory: Any, sqlite_url: str) -> None:
     h = await harness_factory(sqlite_url, provider="fonnte", webhook_secret="s3cret-value")
     body = json.loads((CONFORMANCE / "fonnte" / "private_text.json").read_text())
-    assert (await h.post("fonnte", body)).status == 401
+    assert (await h.post("fonnte", body, secret=False)).status == 401
     assert (await h.post("fonnte", body, query="?secret=wrong")).status == 403
     assert (await h.post("fonnte", body, query="?secret=s3cret-value")).status == 200
     assert (await h.post("fonnte", body, headers={"x-webhook-secret": "s3cret-value"})).status == 200
+
+
+async def test_webhooks_are_refused_when_nothing_could_authenticate_them(
+    harness_factory: Any, sqlite_url: str
+) -> None:
+    """No secret configured is no authentication, not "anyone may post": otherwise a forged
+    Fonnte webhook "from" a customer's number could take over their account."""
+    h = await harness_factory(sqlite_url, **{**ALL_GATEWAYS, "webhook_secret": None, "cloudapi_app_secret": None})
+    fonnte = json.loads((CONFORMANCE / "fonnte" / "private_text.json").read_text())
+    assert (await h.post("fonnte", fonnte, secret=False)).status == 401
+    assert (await h.post("fonnte", fonnte, query="?secret=")).status == 401
+    for gateway in ("wablas", "woowa", "waha"):
+        assert (await h.post(gateway, {"phone": "6281200000101"}, secret=False)).status == 401, gateway
+    raw = json.dumps({"object": "whatsapp_business_account", "entry": []}).encode()
+    assert (await h.post("cloudapi", raw, headers=meta_signature(raw))).status == 401
+    await h.settle()
+    assert h.gateway.requests == []
+
+
+def test_serve_refuses_a_configuration_that_would_take_unauthenticated_webhooks(tmp_path: Path) -> None:
+    from ispbot.providers.registry import configuration_problems
+    from tests.conftest import make_settings
+
+    def problems(**values: Any) -> list[str]:
+        return configuration_problems(make_settings("sqlite+aiosqlite:///x.db", tmp_path, **values))
+
+    assert problems() == []  # the sandbox alone: a developer's machine
+    assert problems(provider="fonnte", fonnte_token="t") == []
+    assert problems(provider="fonnte", fonnte_token="t", webhook_secret=None) == [
+        "fonnte: set ISPBOT_WEBHOOK_SECRET; without it every webhook is refused"
+    ]
+    assert problems(provider="cloudapi", cloudapi_token="t", cloudapi_app_secret=None) == [
+        "cloudapi: set ISPBOT_CLOUDAPI_APP_SECRET; without it every webhook is refused"
+    ]
+    assert problems(provider="waha", waha_api_key="k", waha_hmac_key="h", webhook_secret=None) == []
+    left = problems(provider="sandbox", fonnte_token="t")
+    assert len(left) == 1 and left[0].startswith("ISPBOT_PROVIDER is sandbox while ISPBOT_FONNTE_TOKEN is set")
+
+
+async def test_the_sandbox_chat_is_off_beside_a_real_gateway(harness_factory: Any, sqlite_url: str) -> None:
+    """Left on by mistake beside Fonnte, /sandbox would let anyone read and write any
+    customer's chat (their OTP codes, their invoice links)."""
+    alone = await harness_factory(sqlite_url)
+    assert (await alone.client.get("/sandbox/api/messages?phone=081200000101")).status == 200
+    beside = await harness_factory(sqlite_url, provider="sandbox", fonnte_token="t")
+    assert (await beside.client.get("/sandbox/api/messages?phone=081200000101")).status == 404
+    assert (await beside.client.post("/sandbox/api/send", json={"phone": "081200000101", "text": "tagihan"})).status in (
+        404, 405,
+    )
 
 
 async def test_unreadable_oversized_and_unknown(gateways: Harness) -> None:

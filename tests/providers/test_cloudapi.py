@@ -345,8 +345,9 @@ def test_body_altered_after_signing_is_forbidden() -> None:
         provider().authenticate(request_with(altered, signed(BODY)))
 
 
-def test_without_app_secret_everything_is_accepted() -> None:
-    provider(cloudapi_app_secret=None).authenticate(request_with(BODY, None))
+def test_without_app_secret_nothing_is_accepted() -> None:
+    with pytest.raises(WebhookUnauthorized, match="ISPBOT_CLOUDAPI_APP_SECRET"):
+        provider(cloudapi_app_secret=None).authenticate(request_with(BODY, None))
 
 
 def test_verification_handshake() -> None:

@@ -424,8 +424,9 @@ def test_unreadable_body_is_not_authentic_without_secret(body: bytes) -> None:
         make_provider(webhook_secret=SHARED).authenticate(post(body))
 
 
-def test_nothing_configured_accepts() -> None:
-    make_provider(evolution_api_key=None).authenticate(post(corpus("messages_upsert_text.json")))
+def test_nothing_configured_accepts_nothing() -> None:
+    with pytest.raises(WebhookUnauthorized):
+        make_provider(evolution_api_key=None).authenticate(post(corpus("messages_upsert_text.json")))
 
 
 # Robustness: only MalformedWebhook may escape, and whatever is returned is well formed

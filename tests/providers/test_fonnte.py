@@ -215,8 +215,9 @@ def test_pending_status_and_device_events_are_ignored() -> None:
 # -- the shared secret --------------------------------------------------------------------
 
 
-def test_no_secret_configured_accepts_everything() -> None:
-    make_provider().authenticate(json_request({}))
+def test_no_secret_configured_accepts_nothing() -> None:
+    with pytest.raises(WebhookUnauthorized, match="ISPBOT_WEBHOOK_SECRET"):
+        make_provider().authenticate(json_request({}, query={"secret": ""}))
 
 
 def test_secret_checks() -> None:

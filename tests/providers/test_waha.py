@@ -349,8 +349,9 @@ def test_shared_secret_wrong() -> None:
         _secret_provider().authenticate(post(corpus("message_text.json"), secret=WRONG))
 
 
-def test_nothing_configured_accepts() -> None:
-    PROVIDER.authenticate(post(corpus("message_text.json")))
+def test_nothing_configured_accepts_nothing() -> None:
+    with pytest.raises(WebhookUnauthorized):
+        PROVIDER.authenticate(post(corpus("message_text.json")))
 
 
 # Robustness: only MalformedWebhook may escape, and whatever is returned is well formed

@@ -157,7 +157,8 @@ def test_location_and_fallback() -> None:
 
 
 def test_secret_checks() -> None:
-    make_provider().authenticate(json_request({}))
+    with pytest.raises(WebhookUnauthorized):  # none configured: nothing is accepted
+        make_provider().authenticate(json_request({}))
     provider = make_provider(webhook_secret="s3cret")
     with pytest.raises(WebhookUnauthorized):
         provider.authenticate(json_request({}))

@@ -14,6 +14,7 @@ import pytest
 
 from ispbot.storage.demo import seed_packages
 from ispbot.storage.users import Role, create_user
+from tests.conftest import WEBHOOK_SECRET
 from tests.webadmin.support import PASSWORD
 from tests.webadmin.test_browser import LiveApp, chromium, live, shot  # noqa: F401 (fixtures)
 
@@ -34,7 +35,7 @@ async def customer_says(app: LiveApp, phone: str, text: str) -> None:
         "extension": "", "filename": "",
     }
     async with aiohttp.ClientSession() as http:
-        response = await http.post(f"{app.url}/webhooks/fonnte", json=body)
+        response = await http.post(f"{app.url}/webhooks/fonnte?secret={WEBHOOK_SECRET}", json=body)
         assert response.status == 200, await response.text()
     await app.settle()
 
