@@ -321,7 +321,11 @@ def _edit_choices(turn: Turn) -> list[Any]:
     ]
 
 
+EDIT_LIST_SHOWN = "_edit_list"  # in the draft: the last list shown at the summary was the fields'
+
+
 async def ask_confirm(turn: Turn) -> None:
+    remember(turn, **{EDIT_LIST_SHOWN: False})
     draft = answers(turn)
     install = date.fromisoformat(draft["install_date"]) if draft.get("install_date") else None
     turn.ask(
@@ -340,13 +344,18 @@ def slot_label(stored: str | None, locale: str) -> str | None:
 
 
 async def read_confirm(turn: Turn) -> Answer:
+    # After "Ubah data" the list on screen is the fields: a typed number picks one of them
+    # ("1" is Nama there, not Kirim); the summary's own words still work.
+    editing = bool(answers(turn).get(EDIT_LIST_SHOWN))
+    offered = _edit_choices(turn) + _confirm_choices(turn) if editing else _confirm_choices(turn) + _edit_choices(turn)
     try:
-        picked = _picked(turn, "CONFIRM", _confirm_choices(turn) + _edit_choices(turn))
+        picked = _picked(turn, "CONFIRM", offered)
     except StaleChoice:
         return Retry("stale_choice")
     if picked is None:
         return Retry("choose_one", unreadable=True)
     value = value_of(picked)
+    remember(turn, **{EDIT_LIST_SHOWN: value == "edit"})
     if value == "edit":
         turn.ask("reg_edit_which", _edit_choices(turn), button="Ubah" if turn.locale != "en" else "Change")
         return Stay()

@@ -124,6 +124,28 @@ async def test_edit_one_field_from_the_summary_and_come_back(fonnte: Harness) ->
     assert re.search(r"REG-\d{8}-0001", confirmation)
 
 
+async def test_a_number_typed_at_the_list_of_fields_picks_that_field(fonnte: Harness) -> None:
+    """On numbered-text gateways "1" under "Data mana yang ingin diubah?" is Nama, not
+    the summary's Kirim (it submitted the registration), and "3" is not Batal."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    [which] = await chat.send("2")
+    assert "Data mana" in which
+    [name] = await chat.send("1")
+    assert "nama lengkap" in name
+    [summary] = await chat.send("Budi Hartono")
+    assert "Budi Hartono" in summary and "Langkah 4/4" in summary
+    await chat.send("ubah data")
+    [phone] = await chat.send("3")
+    assert "Nomor *WhatsApp*" in phone
+    [summary] = await chat.send("1")  # own number: back to the summary
+    assert "Langkah 4/4" in summary
+    [confirmation] = await chat.send("1")  # at the summary again, 1 is Kirim
+    assert re.search(r"REG-\d{8}-0001", confirmation)
+    async with fonnte.services.db.sessions() as s:
+        assert (await s.execute(select(Registration.full_name))).scalar_one() == "Budi Hartono"
+
+
 async def test_menu_keeps_the_draft_and_registering_again_resumes_it(fonnte: Harness) -> None:
     chat = Chat(fonnte)
     await to_question(chat, "RT/RW")
