@@ -105,8 +105,12 @@ async def read_email(turn: Turn) -> Answer:
 
 
 async def _already_registered(turn: Turn, duplicate: registrations.Duplicate) -> Answer:
+    """This chat's own registration (or account): told which, and the chat ends. Someone
+    else's: nothing about it is told, and the question is asked again, answers kept."""
     from ispbot.flows import menu
 
+    if not duplicate.belongs_to(turn.contact.key, turn.contact.phone):
+        return Retry("reg_in_use", {"matched_on": duplicate.matched_on})
     turn.say("reg_duplicate", duplicate=duplicate, status=status_words(turn.locale, duplicate.status))
     await menu.finish_flow(turn, "registration")
     return Stay()

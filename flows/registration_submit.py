@@ -19,6 +19,12 @@ async def submit(turn: Turn) -> None:
 
     draft = answers(turn)
     duplicate = await registrations.find_duplicate(turn.session, email=draft["email"], phone=draft["phone"])
+    if duplicate is not None and not duplicate.belongs_to(turn.contact.key, turn.contact.phone):
+        # Taken since it was given (someone else registered with it meanwhile): the draft
+        # stays, and only that answer is asked again.
+        turn.say("reg_in_use", matched_on=duplicate.matched_on)
+        await REGISTRATION.edit(turn, "email" if duplicate.matched_on == "email" else "phone")
+        return
     if duplicate is not None:
         turn.say("reg_duplicate", duplicate=duplicate, status=status_words(turn.locale, duplicate.status))
         REGISTRATION.drop(turn)

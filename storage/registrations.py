@@ -52,6 +52,15 @@ class Duplicate:
     status: str | None
     customer_code: str | None
     matched_on: str  # "email" | "phone"
+    phone: str = ""  # the registration's or customer's WhatsApp number
+    contact_key: str | None = None  # the chat that made the registration
+
+    def belongs_to(self, contact_key: str, phone: str | None) -> bool:
+        """Made by this chat, or for this chat's number: only then may its number, status
+        or customer ID be told (otherwise anyone typing a stranger's email would learn them)."""
+        return (phone is not None and self.phone == phone) or (
+            self.contact_key is not None and self.contact_key == contact_key
+        )
 
 
 async def find_duplicate(session: AsyncSession, *, email: str | None, phone: str | None) -> Duplicate | None:
@@ -61,11 +70,11 @@ async def find_duplicate(session: AsyncSession, *, email: str | None, phone: str
     found = await session.execute(open_registrations_with(email, phone))
     if (reg := found.scalar_one_or_none()) is not None:
         on = "email" if email and reg.email.lower() == email.lower() else "phone"
-        return Duplicate(reg.registration_number, reg.status, None, on)
+        return Duplicate(reg.registration_number, reg.status, None, on, reg.phone, reg.contact_key)
     found_customer = await session.execute(active_customers_with(email, phone))
     if (customer := found_customer.scalar_one_or_none()) is not None:
         on = "email" if email and customer.email.lower() == email.lower() else "phone"
-        return Duplicate(None, None, customer.customer_code, on)
+        return Duplicate(None, None, customer.customer_code, on, customer.phone)
     return None
 
 

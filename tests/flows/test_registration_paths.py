@@ -155,20 +155,40 @@ async def test_menu_keeps_the_draft_and_registering_again_resumes_it(fonnte: Har
     assert "Selamat datang kembali" in welcome and "RT/RW" in question
 
 
-async def test_duplicate_email_or_phone_is_told_the_existing_registration(fonnte: Harness) -> None:
+async def test_a_duplicate_is_told_to_its_owner_and_kept_from_anyone_else(fonnte: Harness) -> None:
     chat = Chat(fonnte)
     await to_question(chat, "Langkah 4/4")
     [confirmation] = await chat.send("kirim")
     number = re.search(r"REG-\d{8}-\d{4}", confirmation)
     assert number
+    [mine] = await chat.send("daftar")  # the owner's chat: told which registration, in its words
+    assert number.group(0) in mine and "*Status:* Pendaftaran diterima" in mine
     other = Chat(fonnte, phone="6281200000199")
     await other.send("halo")
     await other.send("daftar")
     await other.send("Siti Aminah")
-    [dup] = await other.send("BUDI@gmail.com")
-    assert number.group(0) in dup and "*Status:* Pendaftaran diterima" in dup  # in the customer's words
+    in_use, again = await other.send("BUDI@gmail.com")  # a stranger typing Budi's email learns nothing
+    assert "sudah dipakai" in in_use and "REG-" not in in_use + again and "email" in again
+    [phone] = await other.send("siti@example.com")  # the name given before is kept
+    assert "WhatsApp" in phone
+    await other.send("2")
+    in_use, again = await other.send("081200000101")  # Budi's number
+    assert "Nomor ini sudah dipakai" in in_use and "REG-" not in in_use + again
     async with fonnte.services.db.sessions() as s:
         assert (await s.execute(select(func.count()).select_from(Registration))).scalar_one() == 1
+
+
+async def test_an_email_taken_while_the_summary_waited_is_asked_again_with_the_draft_kept(fonnte: Harness) -> None:
+    first, second = Chat(fonnte), Chat(fonnte, phone="6281200000199")
+    await to_question(first, "Langkah 4/4")
+    await to_question(second, "Langkah 4/4")  # the same email
+    await first.send("kirim")
+    in_use, question = await second.send("kirim")
+    assert "Email ini sudah dipakai" in in_use and "email" in question and "REG-" not in in_use
+    [summary] = await second.send("siti@example.com")
+    assert "siti@example.com" in summary and "Langkah 4/4" in summary and "Sukagalih" in summary
+    [confirmation] = await second.send("kirim")
+    assert re.search(r"REG-\d{8}-0002", confirmation)
 
 
 async def test_another_number_is_confirmed_by_otp_with_expiry_attempts_and_resend(fonnte: Harness) -> None:
