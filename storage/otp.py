@@ -3,7 +3,13 @@ compared in constant time, never logged.
 
 Rules (the seed's): valid 5 minutes for registration (10 for portal login), 3 wrong
 attempts burn the code, a new code only 60 s after the last one, at most 5 codes per
-number per hour.
+number per hour, each counted per purpose (codes requested for a registration through the
+public API cannot use up a customer's portal logins).
+
+They hold under concurrent requests: on PostgreSQL a guess locks the code's row, and a
+request for a code takes a per-number advisory lock first, so parallel guesses or requests
+are counted one after another (30 at once got about 25 tries, and 20 codes, without them).
+SQLite's writers already take turns (BEGIN IMMEDIATE).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage.models import OtpCode
@@ -62,13 +68,22 @@ def _hash(secret_key: str, phone: str, purpose: str, code: str) -> str:
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
+async def _one_at_a_time(session: AsyncSession, phone: str, purpose: str) -> None:
+    """PostgreSQL: hold this number's code requests until the transaction ends."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"otp:{purpose}:{phone}".encode(), digest_size=8).digest()
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest, "big", signed=True)})
+
+
 async def issue(
     session: AsyncSession, *, phone: str, purpose: str, now: datetime, secret_key: str
 ) -> IssuedCode | Refusal:
+    await _one_at_a_time(session, phone, purpose)
     last = (
         await session.execute(
             select(OtpCode.created_at)
-            .where(OtpCode.phone == phone)
+            .where(OtpCode.phone == phone, OtpCode.purpose == purpose)
             .order_by(OtpCode.created_at.desc())
             .limit(1)
         )
@@ -79,7 +94,7 @@ async def issue(
     recent = (
         await session.execute(
             select(func.count(), func.min(OtpCode.created_at)).where(
-                OtpCode.phone == phone, OtpCode.created_at > hour_ago
+                OtpCode.phone == phone, OtpCode.purpose == purpose, OtpCode.created_at > hour_ago
             )
         )
     ).one()
@@ -117,6 +132,7 @@ async def verify(
             .where(OtpCode.phone == phone, OtpCode.purpose == purpose, OtpCode.used_at.is_(None))
             .order_by(OtpCode.created_at.desc())
             .limit(1)
+            .with_for_update()  # a parallel guess waits, then sees this one's count
         )
     ).scalar_one_or_none()
     if row is None:

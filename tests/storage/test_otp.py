@@ -113,3 +113,33 @@ async def test_guessing_across_resends_gets_at_most_fifteen_tries_an_hour_and_ne
         clock.advance(seconds=61)
     assert counted <= 5 * 2  # two WRONG answers per code; the third try burns it
     await db.dispose()
+
+
+async def test_parallel_guesses_and_requests_are_counted_one_after_another(db_url: str, clock: FakeClock) -> None:
+    """30 guesses at once get the same 3 tries as 30 in a row, and 30 requests at once get
+    one code (PostgreSQL's parallel transactions had each read the count before any wrote)."""
+    import asyncio
+
+    db = Database(db_url)
+    issued = await issue(db, clock)
+    assert isinstance(issued, otp.IssuedCode)
+    wrong = f"{(int(issued.code) + 1) % 1_000_000:06d}"
+    results = await asyncio.gather(*(check(db, clock, wrong) for _ in range(30)))
+    assert sorted(r.result for r in results).count(otp.OtpResult.WRONG) == 2
+    assert (await check(db, clock, issued.code)).result is otp.OtpResult.BURNED
+    clock.advance(seconds=61)
+    requests = await asyncio.gather(*(issue(db, clock) for _ in range(30)))
+    assert sum(isinstance(r, otp.IssuedCode) for r in requests) == 1
+    await db.dispose()
+
+
+async def test_the_hourly_limit_is_per_purpose(db_url: str, clock: FakeClock) -> None:
+    """Codes requested for registrations (the public API takes any number) cannot use up a
+    customer's portal logins."""
+    db = Database(db_url)
+    for _ in range(5):
+        assert isinstance(await issue(db, clock, "registration"), otp.IssuedCode)
+        clock.advance(seconds=61)
+    assert isinstance(await issue(db, clock, "registration"), otp.Refusal)
+    assert isinstance(await issue(db, clock, "portal"), otp.IssuedCode)
+    await db.dispose()
