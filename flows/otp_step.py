@@ -28,7 +28,7 @@ async def send_code(turn: Turn, *, phone: str, purpose: str, template: str, then
         seconds = math.ceil(issued.retry_after.total_seconds())
         return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60)})
     minutes = int(otp.VALIDITY[purpose].total_seconds() // 60)
-    turn.say_to(Contact(phone=phone), template, code=issued.code, minutes=minutes, **context)
+    turn.say_to(Contact(phone=phone), template, sensitive=True, code=issued.code, minutes=minutes, **context)
     return then
 
 

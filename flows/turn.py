@@ -58,10 +58,13 @@ class Turn:
             OutboundMessage(to=self.contact, kind=OutboundKind.TEXT, text=self.render(template, **context))
         )
 
-    def say_to(self, contact: Contact, template: str, /, **context: Any) -> None:
-        """A message to another number of the customer's (e.g. an OTP)."""
+    def say_to(self, contact: Contact, template: str, /, *, sensitive: bool = False, **context: Any) -> None:
+        """A message to another number of the customer's (e.g. an OTP: `sensitive`, so
+        staff reading the transcript do not see the code)."""
         self.replies.append(
-            OutboundMessage(to=contact, kind=OutboundKind.TEXT, text=self.render(template, **context))
+            OutboundMessage(
+                to=contact, kind=OutboundKind.TEXT, text=self.render(template, **context), sensitive=sensitive
+            )
         )
 
     def ask(

@@ -191,6 +191,7 @@ class OutboundMessage:
     filename: str | None = None
     template: TemplateMessage | None = None
     window_closed: bool = False
+    sensitive: bool = False  # carries a one-time code: staff see the transcript line masked
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -204,6 +205,8 @@ class OutboundMessage:
         if self.template is not None:  # replies never carry one: their payload stays as it was
             data["template"] = self.template.to_json()
             data["window_closed"] = self.window_closed
+        if self.sensitive:
+            data["sensitive"] = True
         return data
 
     @classmethod
@@ -219,6 +222,7 @@ class OutboundMessage:
             filename=data.get("filename"),
             template=TemplateMessage.from_json(template) if template else None,
             window_closed=bool(data.get("window_closed")),
+            sensitive=bool(data.get("sensitive")),
         )
 
 

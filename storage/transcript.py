@@ -24,6 +24,12 @@ class Line:
     payload: dict[str, Any]
     status: str
     delivery: str | None = None  # outbound: the gateway's report (delivered, read, failed)
+    purpose: str | None = None  # outbound: why it was sent ("otp", a status notice); None for replies
+
+    @property
+    def sensitive(self) -> bool:
+        """An outbound one-time code (staff see it masked)."""
+        return self.direction == "out" and (bool(self.payload.get("sensitive")) or self.purpose == "otp")
 
     @property
     def id(self) -> int:
@@ -79,7 +85,7 @@ async def lines(
         Line(f"in-{m.id}", "in", m.received_at, m.kind, m.text, m.payload, m.status)
         for m in inbound.scalars()
     ] + [
-        Line(f"out-{m.id}", "out", m.created_at, m.kind, m.text, m.payload, m.status, m.delivery)
+        Line(f"out-{m.id}", "out", m.created_at, m.kind, m.text, m.payload, m.status, m.delivery, m.purpose)
         for m in outbound.scalars()
     ]
     # A turn's replies share one timestamp: their ids keep them in the order they were

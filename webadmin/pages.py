@@ -90,10 +90,19 @@ _WHATSAPP_STRIKE = re.compile(r"(?<!\w)~([^~\n]+)~(?!\w)")
 
 
 def as_sent(line: Line) -> str:
-    """A transcript line's text as the customer read it: a template's own wording when it
-    went as one."""
+    """A transcript line's text as the customer read it (a template's own wording when it
+    went as one), as staff may see it: a one-time code hidden, a NIK the customer typed
+    masked as in every list."""
     sent = whatsapp_templates.as_sent(line.template) if line.template else None
-    return sent or line.text or f"[{line.kind}]"
+    text = sent or line.text or f"[{line.kind}]"
+    if line.sensitive:
+        text = _CODE.sub("••••••", text)
+    return _NIK_TYPED.sub(lambda m: mask_nik(re.sub(r"\D", "", m.group(0))), text)
+
+
+_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+# 16 digits, as typed: together or in groups ("3273 0155 0895 0002", "3273.0155…").
+_NIK_TYPED = re.compile(r"(?<!\d)\d{4}(?:[ .-]?\d{4}){3}(?!\d)")
 
 
 def whatsapp(text: str) -> Markup:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ispbot.jobs import remind_quiet_registrations
 from ispbot.storage.demo import seed_packages
-from ispbot.storage.models import Conversation, ConversationEvent, Registration
+from ispbot.storage.models import Conversation, ConversationEvent, OutboxMessage, Registration
 from tests.conftest import Harness
 from tests.flows.chat import FONNTE, Chat
 
@@ -200,6 +200,9 @@ async def test_another_number_is_confirmed_by_otp_with_expiry_attempts_and_resen
     [code_message] = fonnte.gateway.texts_to("6281200000150")
     code = re.search(r"\*(\d{6})\*", code_message)
     assert code and "berlaku selama 5 menit" in code_message
+    async with fonnte.services.db.sessions() as s:  # marked, so staff see it masked
+        sent = (await s.execute(select(OutboxMessage).where(OutboxMessage.phone == "6281200000150"))).scalar_one()
+    assert sent.payload.get("sensitive") is True
     wrong = "000000" if code.group(1) != "000000" else "111111"
     assert "Sisa percobaan: *2*" in (await chat.send(wrong))[0]
     fonnte.clock.advance(minutes=6)
