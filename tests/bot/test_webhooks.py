@@ -155,6 +155,22 @@ async def test_the_sandbox_chat_is_off_beside_a_real_gateway(harness_factory: An
     )
 
 
+@pytest.mark.parametrize("gateway", ["fonnte", "wablas", "woowa", "waha", "evolution"])
+async def test_a_lone_surrogate_is_read_as_a_replacement_character_not_a_503(gateways: Harness, gateway: str) -> None:
+    """'\\ud800' alone is valid JSON but no text; it could be neither hashed nor stored, so
+    the gateway got 503 and retried it forever."""
+    path = {"fonnte": "private_text.json", "wablas": "text.json", "woowa": "text.json", "waha": "message_text.json",
+            "evolution": "messages_upsert_text.json"}[gateway]
+    raw = (CONFORMANCE / gateway / path).read_bytes()
+    body = json.loads(raw)
+    said = {"waha": "cek status", "evolution": "tagihan"}.get(gateway, "halo")
+    text = json.dumps(body).replace(f'"{said}', f'"\\ud800{said}', 1).replace('"Halo', '"\\ud800Halo', 1)
+    assert "\\ud800" in text, "the recorded body has no text to spoil"
+    response = await gateways.post(gateway, text.encode())
+    assert response.status == 200, await response.text()
+    await gateways.settle()
+
+
 async def test_unreadable_oversized_and_unknown(gateways: Harness) -> None:
     assert (await gateways.post("fonnte", b"this is not json")).status == 400
     assert (await gateways.post("fonnte", b"[1, 2, 3]")).status == 400
