@@ -17,6 +17,7 @@ MAX_CATEGORY = 40
 MAX_QUESTION = 300
 MAX_ANSWER = 3000
 MAX_KEYWORDS = 500
+MAX_ORDER = 1_000_000
 
 
 class InvalidFaq(ValueError):
@@ -59,8 +60,10 @@ class FaqDraft:
             errors["answer"] = f"Jawaban paling panjang {MAX_ANSWER} karakter."
         if len(keywords) > MAX_KEYWORDS:
             errors["keywords"] = f"Kata kunci paling panjang {MAX_KEYWORDS} karakter."
-        if order and not order.lstrip("-").isdigit():
+        if order and not (order.lstrip("-").isascii() and order.lstrip("-").isdigit()):
             errors["sort_order"] = "Urutan harus berupa angka."
+        elif order and not -MAX_ORDER <= int(order) <= MAX_ORDER:
+            errors["sort_order"] = f"Urutan antara -{MAX_ORDER} dan {MAX_ORDER}."
         if errors:
             raise InvalidFaq(errors)
         return cls(category, question, answer, keywords, int(order) if order else 0)

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from ispbot.storage.models import AuditEntry
 from ispbot.webadmin.auth import staff_view
 from ispbot.webadmin.pages import render
+from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES
 
@@ -27,9 +28,8 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
     if who:
         stmt = stmt.where(or_(AuditEntry.actor_label == who.lower(), AuditEntry.target_id == who.upper(),
                               AuditEntry.target_id == who))
-    after = request.query.get("after", "")
-    if after.isdigit():
-        stmt = stmt.where(AuditEntry.id < int(after))
+    if (after := row_id(request.query.get("after", ""))) is not None:
+        stmt = stmt.where(AuditEntry.id < after)
     async with request.app[SERVICES].db.sessions() as session:
         rows = list((await session.execute(stmt)).scalars())
     more = len(rows) > PAGE_SIZE

@@ -10,6 +10,7 @@ from ispbot.storage import billing_queries, invoices
 from ispbot.storage.models import Customer, Package
 from ispbot.webadmin.auth import Refused, staff_view
 from ispbot.webadmin.pages import TEMPLATES, render
+from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES
 
@@ -24,7 +25,7 @@ async def customer_list(request: web.Request) -> web.StreamResponse:
     after = request.query.get("after", "")
     async with services.db.sessions() as session:
         rows, next_after = await billing_queries.search_customers(
-            session, term, after=int(after) if after.isdigit() else None
+            session, term, after=row_id(after)
         )
     return render(request, "customers/list.html", {
         "rows": rows, "q": term, "next_after": next_after, "nav": "customers",

@@ -15,6 +15,7 @@ from ispbot.storage import billing_queries, invoices
 from ispbot.storage.models import Customer, Invoice, Package
 from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
 from ispbot.webadmin.pages import TEMPLATES, redirect, render
+from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES
 
@@ -40,7 +41,7 @@ async def invoice_list(request: web.Request) -> web.StreamResponse:
     today = local_today(services)
     async with services.db.sessions() as session:
         rows, next_after = await billing_queries.list_invoices(
-            session, flt, today=today, after=int(after) if after.isdigit() else None
+            session, flt, today=today, after=row_id(after)
         )
         totals = await billing_queries.totals(session, today)
     return render(request, "invoices/list.html", {

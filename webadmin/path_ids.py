@@ -21,6 +21,15 @@ async def oversized_ids(
     return await handler(request)
 
 
+def row_id(value: object) -> int | None:
+    """A row id from a query or form field ("after", "user_id", "ids"): digits that fit a
+    database integer, else None (names no row; never an OverflowError and a 500)."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or _too_large(text):
+        return None
+    return int(text)
+
+
 def _too_large(digits: str) -> bool:
     significant = digits.lstrip("0")
     return len(significant) > 19 or (significant != "" and int(significant) > MAX_ID)

@@ -18,6 +18,7 @@ from ispbot.webadmin import messaging
 from ispbot.webadmin.auth import Refused, client_ip, current, require, staff_view
 from ispbot.webadmin.labels import action_label, status_label
 from ispbot.webadmin.pages import redirect
+from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.registrations import ktp_path, load_registration
 from ispbot.webadmin.roles import ACTION_PERMISSION, Permission
 from ispbot.webhooks import SERVICES
@@ -103,7 +104,7 @@ async def bulk_verify(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     staff = current(request)
     form = await request.post()
-    ids = sorted({int(v) for v in form.getall("ids", []) if str(v).isdigit()})[:200]
+    ids = sorted({i for v in form.getall("ids", []) if (i := row_id(v)) is not None})[:200]
     note = str(form.get("note", "")).strip()[:MAX_NOTE] or None
     done, skipped = 0, 0
     for registration_id in ids:

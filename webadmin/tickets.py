@@ -17,6 +17,7 @@ from ispbot.webadmin import messaging
 from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
 from ispbot.webadmin.labels import TICKET_KIND, TICKET_STATUS
 from ispbot.webadmin.pages import redirect, render
+from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES
 
@@ -28,7 +29,7 @@ def _filters(request: web.Request) -> dict[str, str]:
     return {
         "kind": query.get("kind", "") if query.get("kind", "") in TICKET_KIND else "",
         "status": query.get("status", "") if query.get("status", "") in TICKET_STATUS else "",
-        "assigned": query.get("assigned", "") if query.get("assigned", "").isdigit() or query.get("assigned") == "none" else "",
+        "assigned": query.get("assigned", "") if row_id(query.get("assigned", "")) is not None or query.get("assigned") == "none" else "",
         "q": query.get("q", "").strip()[:40],
     }
 
@@ -55,9 +56,8 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
         stmt = stmt.where(Ticket.assigned_to == int(flt["assigned"]))
     if flt["q"]:
         stmt = stmt.where(Ticket.ticket_number.startswith(flt["q"].upper(), autoescape=True))
-    after = request.query.get("after", "")
-    if after.isdigit():
-        stmt = stmt.where(Ticket.id < int(after))
+    if (after := row_id(request.query.get("after", ""))) is not None:
+        stmt = stmt.where(Ticket.id < after)
     async with services.db.sessions() as session:
         rows = list((await session.execute(stmt)).scalars())
         staff_users = {u.id: u for u in await technicians(session)}
@@ -107,7 +107,7 @@ async def assign(request: web.Request) -> web.StreamResponse:
     back = f"/admin/tickets/{request.match_info['id']}"
     async with services.db.transaction() as session:
         ticket = await _ticket(request, session, for_update=True)
-        technician = await session.get(User, int(chosen)) if chosen.isdigit() else None
+        technician = await session.get(User, user_id) if (user_id := row_id(chosen)) is not None else None
         if chosen and (technician is None or not technician.is_active):
             return redirect(request, back, "Petugas tidak ditemukan.", "error")
         ticket.assigned_to = technician.id if technician else None

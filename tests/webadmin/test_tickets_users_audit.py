@@ -176,3 +176,19 @@ async def test_a_support_ticket_shows_its_category_and_channel_in_words(h: Harne
     detail = await cs.page(f"/admin/tickets/{ticket.id}")
     assert "Internet mati" in detail and "no_internet" not in detail
     assert "lewat WhatsApp" in detail
+
+
+async def test_numbers_too_large_for_the_database_are_refused_not_a_500(h: Harness, admin: Browser) -> None:
+    huge = "99999999999999999999"
+    for path in ("tickets", "invoices", "customers", "audit"):
+        response = await admin.get(f"/admin/{path}?after={huge}")
+        assert response.status == 200, path
+    assert (await admin.get(f"/admin/tickets?assigned={huge}")).status == 200
+    ticket = await survey_ticket(h, admin)
+    refused = await admin.follow(await admin.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": huge}))
+    assert "Petugas tidak ditemukan" in refused
+    response = await admin.post("/admin/registrations/bulk-verify", [("ids", huge), ("back", "/admin/registrations")])
+    assert response.status == 303
+    form = {"category": "Umum", "question": "Jam buka?", "answer": "08.00", "keywords": "", "sort_order": huge}
+    page = await (await admin.post("/admin/faq", form)).text()
+    assert "Urutan antara" in page and "Jam buka?" in page  # the draft is kept
