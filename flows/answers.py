@@ -79,7 +79,10 @@ def _parse_date(plain: str, today: date) -> date | None:
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", plain):
             return date(int(m[1]), int(m[2]), int(m[3]))
         if m := re.fullmatch(r"(\d{1,2})[/\-.](\d{1,2})(?:[/\-.](\d{2}|\d{4}))?", plain):
-            return date(_year(m[3], today), int(m[2]), int(m[1]))
+            found = date(_year(m[3], today), int(m[2]), int(m[1]))
+            if m[3] is None and found < today:  # "2/1" said in December is next January
+                found = found.replace(year=found.year + 1)
+            return found
         if m := re.fullmatch(r"(?:\w+,? )?(\d{1,2}) ([a-z]+)(?: (\d{4}))?", plain):
             month = MONTHS.get(m[2])
             if month:

@@ -273,6 +273,8 @@ async def read_date(turn: Turn) -> Answer:
         return Retry("reg_date_past", {"chosen": chosen})
     if chosen > horizon:
         return Retry("reg_date_too_far", {"chosen": chosen, "days": turn.settings.installation_horizon_days})
+    if chosen.weekday() == 6:  # the offered days skip Sundays; a typed one is told why
+        return Retry("reg_date_sunday", {"chosen": chosen})
     remember(turn, install_date=chosen.isoformat())
     return Next("date_given")
 

@@ -23,6 +23,7 @@ TODAY = date(2026, 12, 2)  # a Wednesday
     ("minggu", date(2026, 12, 6)), ("next friday", date(2026, 12, 4)),
     ("tgl 15", date(2026, 12, 15)), ("tanggal 2", date(2027, 1, 2)), ("tgl. 31", date(2026, 12, 31)),
     ("besok kak", date(2026, 12, 3)), ("25 des min", date(2026, 12, 25)), ("25.12", date(2026, 12, 25)),
+    ("2/1", date(2027, 1, 2)), ("5-1", date(2027, 1, 5)),  # day/month in December: next January
 ])
 def test_a_date_in_the_customers_words(typed: str, meant: date) -> None:
     assert parse_date(typed, TODAY) == meant
@@ -41,6 +42,16 @@ async def test_a_weekday_is_taken_at_the_date_question(fonnte: Harness) -> None:
     for text in ["1", "lewati"]:
         replies = await chat.send(text)
     assert "Senin, 23 November 2026" in replies[-1]
+
+
+async def test_a_sunday_typed_is_told_no_installations_then(fonnte: Harness) -> None:
+    """The offered days skip Sundays; a Sunday typed was taken all the same."""
+    chat = Chat(fonnte)
+    await to_question(chat, "tanggal instalasi")
+    sunday, again = await chat.send("minggu")  # the clock's today: Saturday 21 November 2026
+    assert "hari Minggu (Minggu, 22 November 2026)" in sunday and "tanggal instalasi" in again
+    [slot] = await chat.send("senin")
+    assert "Jam berapa" in slot
 
 
 @pytest.mark.parametrize("typed", ["ya", "Iyaa kak!", "okee", "betul min", "ok min 🙏", "👍", "yaa", "sipp", "boleh"])
