@@ -73,11 +73,14 @@ async def act(
     """Apply one action. Raises TransitionRefused / ValueError before changing anything."""
     now = services.clock.now()
     tz = services.settings.tz
+    rescheduled = action is Action.SCHEDULE_SURVEY and registration.status == "survey_scheduled"
     event = await registrations.apply(
         session, registration, action, now=now, actor=actor, note=note, reason=reason, survey_date=survey_date
     )
     customer = None
-    if action is Action.SCHEDULE_SURVEY:
+    if rescheduled and (survey := await tickets.open_of_registration(session, registration.id, "survey")):
+        survey.scheduled_at, survey.updated_at = survey_date, now  # the technician's one ticket moves
+    elif action is Action.SCHEDULE_SURVEY:
         await tickets.open_ticket(
             session, kind="survey", now=now, timezone=tz, registration_id=registration.id,
             subject=f"Survey lokasi {registration.registration_number}",

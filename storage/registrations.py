@@ -231,6 +231,9 @@ async def apply(
         raise ValueError("a rejection needs a reason")
     if action is Action.SCHEDULE_SURVEY and survey_date is None:
         raise ValueError("a survey needs a date and time")
+    if action is Action.SCHEDULE_SURVEY and before == "survey_scheduled" and registration.survey_date == survey_date:
+        # A form sent twice (a slow link, a reload): the customer is not told again.
+        raise ValueError("the survey is already at that time")
     registration.status = after.value
     registration.updated_at = now
     actor_id = actor.id if actor else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage import sequences
@@ -62,6 +63,18 @@ async def open_ticket(
     session.add(TicketEvent(ticket_id=ticket.id, from_status=None, to_status="open", created_at=now))
     await session.flush()
     return ticket
+
+
+async def open_of_registration(session: AsyncSession, registration_id: int, kind: str) -> Ticket | None:
+    """The registration's newest ticket of this kind that is not resolved or closed."""
+    found = await session.execute(
+        select(Ticket)
+        .where(Ticket.registration_id == registration_id, Ticket.kind == kind,
+               Ticket.status.in_(("open", "in_progress")))
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+    return found.scalar_one_or_none()
 
 
 async def change_status(

@@ -5,7 +5,7 @@ registration. Every refusal comes back as a clear message on the page."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -29,7 +29,10 @@ MAX_NOTE = 1000
 VALUE_ERRORS = {
     "a rejection needs a reason": "Alasan penolakan wajib diisi.",
     "a survey needs a date and time": "Tanggal dan jam survey wajib diisi.",
+    "the survey is already at that time": "Survey sudah dijadwalkan pada waktu itu; tidak ada yang diubah.",
 }
+SURVEY_HORIZON = timedelta(days=90)
+SURVEY_HOURS = (7, 20)  # a survey starts from 07.00 to 20.00 local time
 
 
 def refusal_message(exc: TransitionRefused) -> str:
@@ -46,8 +49,14 @@ def parse_survey_date(services: Services, text: str) -> datetime:
     except ValueError:
         raise ValueError("Tanggal dan jam survey tidak valid.") from None
     when = local.replace(tzinfo=services.settings.tz) if local.tzinfo is None else local
-    if when <= services.clock.now():
+    now = services.clock.now()
+    if when <= now:
         raise ValueError("Jadwal survey harus di masa depan.")
+    if when > now + SURVEY_HORIZON:
+        raise ValueError(f"Jadwal survey paling lambat {SURVEY_HORIZON.days} hari dari sekarang.")
+    local_hour = when.astimezone(services.settings.tz).hour
+    if not SURVEY_HOURS[0] <= local_hour < SURVEY_HOURS[1]:
+        raise ValueError(f"Jam survey antara {SURVEY_HOURS[0]:02d}.00 dan {SURVEY_HOURS[1]:02d}.00.")
     return when
 
 

@@ -152,6 +152,29 @@ async def test_survey_date_must_be_in_the_future(h: Harness, cs: Browser) -> Non
     assert "masa depan" in page and await status_of(h, registration.id) == "verified"
 
 
+async def test_a_survey_sent_twice_tells_the_customer_once_and_a_new_time_moves_its_ticket(
+    h: Harness, cs: Browser
+) -> None:
+    registration = await make_registration(h)  # the clock: Saturday 21 November 2026
+    base = f"/admin/registrations/{registration.id}"
+    await cs.post(f"{base}/actions/verify")
+    for _ in range(3):  # a double submit, a reload
+        page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:30"}))
+    assert "tidak ada yang diubah" in page
+    page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-26T13:00"}))
+    assert "berhasil" in page
+    for absurd, told in (("2027-12-31T09:00", "paling lambat 90 hari"), ("2026-11-27T03:00", "antara 07.00 dan 20.00")):
+        page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": absurd}))
+        assert told in page
+    async with h.services.db.sessions() as session:
+        surveys = list((await session.execute(select(Ticket).where(Ticket.kind == "survey"))).scalars())
+    assert len(surveys) == 1 and surveys[0].scheduled_at is not None
+    assert surveys[0].scheduled_at.astimezone(h.services.settings.tz).strftime("%d %H:%M") == "26 13:00"
+    await h.settle()
+    told = [t for t in h.gateway.texts_to("6281200000101") if "Survey lokasi telah dijadwalkan" in t]
+    assert len(told) == 2 and "Kamis, 26 November 2026, 13.00 WIB" in told[1]
+
+
 async def test_bulk_verify(h: Harness, cs: Browser) -> None:
     a = await make_registration(h)
     b = await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
