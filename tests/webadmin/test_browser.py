@@ -215,6 +215,19 @@ async def test_new_registrations_appear_without_reloading(live: LiveApp, chromiu
     await expect(page.locator(f"tr[data-id='{fresh.id}']")).to_be_visible(timeout=10_000)
     await expect(page.locator("[data-kpi=total]")).to_have_text("9")
     await expect(page.locator("#toast")).to_contain_text(fresh.registration_number)
+    search = page.locator("form.filters input[name=q]")  # an agent starts typing a search
+    await search.click()
+    await search.type("Hidayat 00")
+    await page.select_option("form.filters select[name=status]", "pending_verification")
+    await search.click()
+    another = await make_registration(live.harness, full_name="Joko Lain", email="joko@example.com",
+                                      phone="6281200000151")
+    await expect(page.locator(f"tr[data-id='{another.id}']")).to_be_visible(timeout=10_000)
+    await expect(search).to_have_value("Hidayat 00")  # the refresh kept what was typed, and the focus
+    await expect(page.locator("form.filters select[name=status]")).to_have_value("pending_verification")
+    await expect(search).to_be_focused()
+    await search.type("02")
+    await expect(search).to_have_value("Hidayat 0002")
     await context.close()
 
 
@@ -249,10 +262,12 @@ async def test_an_admins_whole_navigation_shows_on_a_1280_pixel_laptop(live: Liv
     context, page = await on_a_laptop(live, chromium, "boss", Role.ADMIN)
     nav = page.locator(".nav")
     assert await nav.evaluate("n => n.scrollWidth - n.clientWidth") <= 0
-    viewport_width = 1280
-    for label in ("Hapus Data", "Analitik", "Audit"):
-        box = await nav.locator("a", has_text=label).bounding_box()
-        assert box is not None and box["x"] + box["width"] <= viewport_width, label
+    for viewport_width in (1280, 1440):  # at exactly 1440 "Audit" was clipped
+        await page.set_viewport_size({"width": viewport_width, "height": 800})
+        assert await nav.evaluate("n => n.scrollWidth - n.clientWidth") <= 0, viewport_width
+        for label in ("Hapus Data", "Analitik", "Audit"):
+            box = await nav.locator("a", has_text=label).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= viewport_width, (label, viewport_width)
     await context.close()
 
 

@@ -55,7 +55,24 @@
     fetch(live.getAttribute("data-live-src"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
+        // What the agent is typing in the filters survives the refresh (it emptied the
+        // search box mid-word when another agent verified something).
+        var typing = Array.prototype.map.call(live.querySelectorAll("form.filters [name]"), function (field) {
+          return { name: field.name, value: field.value, focused: document.activeElement === field,
+                   start: field.selectionStart, end: field.selectionEnd };
+        });
         live.innerHTML = html;
+        typing.forEach(function (was) {
+          var field = live.querySelector("form.filters [name='" + was.name + "']");
+          if (!field) return;
+          field.value = was.value;
+          if (was.focused) {
+            field.focus();
+            if (was.start !== null && field.setSelectionRange) {
+              try { field.setSelectionRange(was.start, was.end); } catch (e) { /* not a text field */ }
+            }
+          }
+        });
         keep.forEach(function (id) {
           var box = live.querySelector("input[name=ids][value='" + id + "']");
           if (box) box.checked = true;
