@@ -179,7 +179,7 @@ async def kpis(session: AsyncSession, *, today_start: datetime) -> Kpis:
     return Kpis(
         total=sum(by_status.values()),
         pending_verification=by_status.get(Status.PENDING_VERIFICATION.value, 0),
-        approved=by_status.get(Status.APPROVED.value, 0) + by_status.get(Status.CUSTOMER_CREATED.value, 0),
+        approved=by_status.get(Status.APPROVED.value, 0),  # as its link lists them: approved, no customer yet
         today=int(today.scalar_one()),
         by_status=by_status,
     )

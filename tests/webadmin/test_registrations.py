@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ispbot.storage.models import AuditEntry, Customer, OutboxMessage, Ticket
+from ispbot.storage.models import AuditEntry, Customer, OutboxMessage, Registration, Ticket
 from tests.conftest import Harness
 from tests.webadmin.support import Browser, make_registration, status_of
 
@@ -20,6 +20,20 @@ async def test_list_shows_kpis_and_masks_the_nik(h: Harness, cs: Browser) -> Non
     assert "Budi Santoso" in page and "Siti Aminah" in page
     assert "3273********0001" in page and "3273010101900001" not in page
     assert "Menunggu Verifikasi" in page
+
+
+async def test_the_approved_card_counts_what_its_link_lists(h: Harness, admin: Browser) -> None:
+    """It counted customers created too (74) while its link listed 37."""
+    for n, status in enumerate(("approved", "customer_created", "approved")):
+        registration = await make_registration(h, email=f"a{n}@example.com", phone=f"628120000011{n}")
+        async with h.services.db.transaction() as session:
+            row = await session.get(Registration, registration.id)
+            assert row is not None
+            row.status = status
+    page = await admin.page("/admin/registrations")
+    assert 'data-kpi="approved">2<' in page
+    listed = await admin.page("/admin/registrations?status=approved")
+    assert listed.count("<tr data-id=") == 2
 
 
 async def test_search_by_name_email_phone_and_number(h: Harness, cs: Browser) -> None:
