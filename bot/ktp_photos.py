@@ -4,13 +4,22 @@ image under 5 MiB, and stores it under a generated name in the private data dire
 (never served publicly; the name the customer's file had is never used), encrypted
 (`ispbot.ktp_encryption`). A photo that is not such an image, or is too large, is dropped
 and the customer is told on WhatsApp why and that staff will ask for the KTP at
-verification. A photo that cannot be fetched is retried at the next run."""
+verification. A photo that cannot be fetched is retried at the next run.
+
+The URL comes from a webhook, so it is fetched only where a gateway's media can be: the
+gateway's own configured host (WAHA or Evolution on the ISP's server), or a host whose
+every address is public. A loopback, private or link-local address (the server's own
+admin, a cloud metadata endpoint) is refused like a file that is not an image."""
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
 import secrets
+import socket
 from pathlib import Path
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 from sqlalchemy import select
@@ -45,12 +54,44 @@ def photo_dir(services: Services) -> Path:
     return path
 
 
+class MediaRefused(Exception):
+    """The media URL points where no gateway's media is (see the module's doc)."""
+
+
+async def may_fetch(services: Services, provider_name: str, url: str) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if provider_name == "sandbox":
+        return True  # on only with no real gateway: a developer's machine
+    gateway_url = getattr(services.settings, f"{provider_name}_base_url", None)
+    if gateway_url and _origin(urlsplit(gateway_url)) == _origin(parts):
+        return True
+    try:
+        addresses = {ipaddress.ip_address(host)}
+    except ValueError:
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+        except OSError:
+            return True  # unresolvable: the fetch fails by itself and is retried
+        addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in found}
+    return all(address.is_global for address in addresses)
+
+
+def _origin(parts: SplitResult) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
 async def _download(services: Services, provider_name: str, ref: str) -> bytes:
     provider = services.providers.get(provider_name)
     fetch = getattr(provider, "fetch_media", None)
     if fetch is not None and not ref.startswith(("http://", "https://")):
         data, _mime = await fetch(ref)
         return bytes(data)
+    if not await may_fetch(services, provider_name, ref):
+        raise MediaRefused(ref)
     async with services.http.stream("GET", ref) as response:
         response.raise_for_status()
         chunks = bytearray()
@@ -73,6 +114,9 @@ async def fetch_pending_photos(services: Services) -> int:
         _, provider_name, ref = reference.split(":", 2)
         try:
             data = await _download(services, provider_name, ref)
+        except MediaRefused:
+            log.warning("ktp photo of registration %s: URL on a private or local address refused", registration_id)
+            data = b""  # dropped as not an image; staff ask for the KTP at verification
         except (httpx.HTTPError, ValueError, OSError) as exc:
             log.warning("ktp photo of registration %s not fetched yet: %s", registration_id, type(exc).__name__)
             continue

@@ -3,7 +3,10 @@ when its bytes are really an image."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
+import pytest
 from sqlalchemy import select
 
 from ispbot.ktp_encryption import PhotoCipher, read_photo
@@ -68,6 +71,39 @@ async def test_something_that_is_not_an_image_is_not_kept_and_the_customer_is_to
     await fonnte.settle()
     told = fonnte.gateway.texts_to("6281200000101")[-1]
     assert "bukan foto JPG, PNG atau WebP" in told and "REG-" in told
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080/admin/users", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.5/x.jpg",
+    "http://[::1]/x.jpg", "http://localhost/x.jpg",
+])
+async def test_a_photo_url_on_a_local_or_private_address_is_never_fetched(fonnte: Harness, url: str) -> None:
+    """The URL comes from the webhook: fetching it blindly let a forged message make the
+    server request its own admin or a cloud metadata endpoint."""
+    fetched: list[str] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.host != "api.fonnte.com":
+            fetched.append(str(request.url))
+            return httpx.Response(200, content=JPEG)
+        return fonnte.gateway.handle(request)
+
+    fonnte.services.http._transport = httpx.MockTransport(route)
+    await register_with_photo(fonnte, url)
+    assert await fetch_pending_photos(fonnte.services) == 0
+    assert fetched == [] and await photo_of(fonnte) is None
+
+
+async def test_a_self_hosted_gateways_own_host_may_serve_its_media(tmp_path: Path) -> None:
+    from ispbot.ktp_photos import may_fetch
+    from tests.conftest import make_settings
+
+    class Just:
+        settings = make_settings("sqlite+aiosqlite:///x.db", tmp_path, waha_base_url="http://127.0.0.1:3000")
+
+    assert await may_fetch(Just(), "waha", "http://127.0.0.1:3000/api/files/abc.jpeg")  # type: ignore[arg-type]
+    assert not await may_fetch(Just(), "waha", "http://127.0.0.1:8080/admin")  # type: ignore[arg-type]
+    assert not await may_fetch(Just(), "fonnte", "file:///etc/passwd")  # type: ignore[arg-type]
 
 
 async def test_a_huge_photo_is_refused_once_not_retried_forever(fonnte: Harness) -> None:
