@@ -34,7 +34,7 @@ TRANSITIONS: list[dict[str, Any]] = [
 
 
 def usable(customer: Customer | None) -> bool:
-    return customer is not None and customer.portal_active and customer.account_status == "active"
+    return customer is not None and customer.portal_active and customer.account_status in customers.CURRENT
 
 
 async def customer_of(turn: Turn) -> Customer | None:

@@ -1,4 +1,5 @@
-"""Customers: created from an approved registration with id `<PREFIX>YYYYMMDDNNNN`."""
+"""Customers: created from an approved registration with id `<PREFIX>YYYYMMDDNNNN`,
+waiting for installation until its installation ticket is resolved."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage import sequences
-from ispbot.storage.models import Customer, Registration
+from ispbot.storage.models import Customer, Registration, Ticket
+
+PENDING_INSTALLATION = "pending_installation"
+# An account the customer may use (summary, invoices, tickets) and that counts as theirs.
+CURRENT = ("active", PENDING_INSTALLATION)
 
 
 async def create_from_registration(
@@ -31,7 +36,7 @@ async def create_from_registration(
         postal_code=registration.postal_code,
         region_code=registration.region_code,
         package_id=registration.package_id,
-        account_status="active",
+        account_status=PENDING_INSTALLATION,  # active once the installation ticket is resolved
         portal_active=True,
         created_at=now,
         updated_at=now,
@@ -39,6 +44,18 @@ async def create_from_registration(
     session.add(customer)
     await session.flush()
     registration.customer_id = customer.id
+    return customer
+
+
+async def activate_if_installed(session: AsyncSession, ticket: Ticket, now: datetime) -> Customer | None:
+    """An installation ticket resolved: its customer's account becomes active (billed from
+    the next month on). Returns the customer it activated."""
+    if ticket.kind != "installation" or ticket.status != "resolved" or ticket.customer_id is None:
+        return None
+    customer = await session.get(Customer, ticket.customer_id)
+    if customer is None or customer.account_status != PENDING_INSTALLATION:
+        return None
+    customer.account_status, customer.activated_at, customer.updated_at = "active", now, now
     return customer
 
 

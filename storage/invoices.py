@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage.models import Customer, Invoice, OutboxMessage, Package
@@ -124,8 +124,8 @@ async def issue_monthly(
     due_days: int,
     timezone: ZoneInfo,
 ) -> list[Invoice]:
-    """Bill every active customer with a package for the month of `today` (the ISP's
-    local date), once `today` has reached `billing_day`. Returns only the invoices this
+    """Bill every active customer with a package, installed before this month began, for
+    the month of `today` (the ISP's local date), once `today` has reached `billing_day`. Returns only the invoices this
     call created: a rerun, or a concurrent run, returns []. Issue date is `today`, due
     date `today + due_days`."""
     if not 1 <= billing_day <= 28:
@@ -140,7 +140,13 @@ async def issue_monthly(
     billable = await session.execute(
         select(Customer.id, Package.name, Package.monthly_price)
         .join(Package, Package.id == Customer.package_id)
-        .where(Customer.account_status == "active")
+        .where(
+            Customer.account_status == "active",
+            # Installed before the month began: the month of installation itself is not
+            # billed (the first invoice is for the first whole month).
+            or_(Customer.activated_at.is_(None),
+                Customer.activated_at < datetime.combine(period_start, time(), timezone)),
+        )
         .order_by(Customer.id)
     )
     rows = [

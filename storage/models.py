@@ -183,10 +183,13 @@ class Customer(Base):
     postal_code: Mapped[str | None] = mapped_column(String(5))
     region_code: Mapped[str | None] = mapped_column(String(13))
     package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id"))
+    # pending_installation (made from an approved registration) → active (its installation
+    # ticket resolved) → suspended / terminated
     account_status: Mapped[str] = mapped_column(String(20), default="active")
     portal_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    activated_at: Mapped[datetime | None]  # installed: billed from the month after
 
 
 class Invoice(Base):

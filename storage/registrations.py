@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from ispbot.storage import sequences
+from ispbot.storage.customers import CURRENT as CURRENT_ACCOUNTS
 from ispbot.storage.lifecycle import ACTIVE, Action, Status, next_status
 from ispbot.storage.models import Customer, Package, Registration, RegistrationEvent, User
 
@@ -90,7 +91,7 @@ def open_registrations_with(email: str | None, phone: str | None) -> Select[tupl
 
 
 def active_customers_with(email: str | None, phone: str | None) -> Select[tuple[Customer]]:
-    return select(Customer).where(_email_or_phone(Customer, email, phone), Customer.account_status == "active").limit(1)
+    return select(Customer).where(_email_or_phone(Customer, email, phone), Customer.account_status.in_(CURRENT_ACCOUNTS)).limit(1)
 
 
 def _email_or_phone(model: type[Registration] | type[Customer], email: str | None, phone: str | None) -> Any:

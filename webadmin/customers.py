@@ -14,8 +14,9 @@ from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES
 
-ACCOUNT_STATUS = {"active": "Aktif", "suspended": "Diisolir", "terminated": "Berhenti"}
-ACCOUNT_TONE = {"active": "green", "suspended": "yellow", "terminated": "gray"}
+ACCOUNT_STATUS = {"pending_installation": "Menunggu instalasi", "active": "Aktif", "suspended": "Diisolir",
+                  "terminated": "Berhenti"}
+ACCOUNT_TONE = {"pending_installation": "blue", "active": "green", "suspended": "yellow", "terminated": "gray"}
 
 
 @staff_view(Permission.VIEW_CUSTOMERS)

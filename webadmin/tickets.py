@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ispbot.storage import audit, tickets
+from ispbot.storage import audit, customers, tickets
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
 from ispbot.webadmin import messaging
 from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
@@ -142,7 +142,14 @@ async def change_status(request: web.Request) -> web.StreamResponse:
                      ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
                      detail={"from": before, "to": status, "note": note})
         told = await messaging.notify_ticket_status(services, session, ticket, note=note, actor=staff.user)
+        activated = await customers.activate_if_installed(session, ticket, services.clock.now())
+        if activated is not None:
+            audit.record(session, action="customer.activate", now=services.clock.now(), actor=staff.user,
+                         ip=client_ip(request), target_type="customer", target_id=activated.customer_code,
+                         detail={"ticket": ticket.ticket_number})
     message = f"Status tiket kini “{TICKET_STATUS[status]}”."
+    if activated is not None:
+        message += f" Akun {activated.customer_code} kini aktif (ditagih mulai bulan depan)."
     return redirect(request, back, message + (" Pelanggan diberi tahu lewat WhatsApp." if told else ""))
 
 

@@ -280,3 +280,43 @@ async def test_customer_text_is_escaped_everywhere(h: Harness, admin: Browser) -
         assert path == "/admin/tickets" or "&lt;script&gt;alert(" in page, path  # the list shows no customer text
     track = await (await h.client.get(f"/track/{registration.registration_number}")).text()
     assert "<script>alert" not in track and "&lt;script&gt;alert(" in track
+
+
+async def test_a_new_customer_is_billed_from_the_month_after_installation(h: Harness, admin: Browser) -> None:
+    """Created from an approved registration, the account waits for installation: the
+    billing run made a full month's invoice the same day, weeks before the technician came."""
+    from datetime import timedelta
+
+    from ispbot.storage import invoices
+
+    registration = await make_registration(h)  # the clock: Saturday 21 November 2026
+    base = f"/admin/registrations/{registration.id}"
+    await admin.post(f"{base}/actions/verify")
+    await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:30"})
+    await admin.post(f"{base}/actions/complete_survey")
+    await admin.post(f"{base}/actions/approve")
+    await admin.post(f"{base}/actions/create_customer")
+    tz = h.services.settings.tz
+
+    async def bill() -> list[str]:
+        now = h.clock.now()
+        async with h.services.db.transaction() as session:
+            made = await invoices.issue_monthly(session, today=now.astimezone(tz).date(), now=now, billing_day=1,
+                                                due_days=19, timezone=tz)
+        return [i.period for i in made]
+
+    assert await bill() == []
+    async with h.services.db.sessions() as session:
+        customer = (await session.execute(select(Customer))).scalar_one()
+        install = (await session.execute(select(Ticket).where(Ticket.kind == "installation"))).scalar_one()
+    assert customer.account_status == "pending_installation"
+    assert "Menunggu instalasi" in await admin.page(f"/admin/customers/{customer.id}")
+    h.clock.advance(days=4)  # installed on 25 November
+    await admin.login("admin")  # the session of four days ago has expired
+    page = await admin.follow(await admin.post(f"/admin/tickets/{install.id}/status", {"status": "resolved"}))
+    assert f"Akun {customer.customer_code} kini aktif" in page
+    assert await bill() == []  # November, the month of installation, is not billed
+    h.clock.advance(days=6)  # 1 December
+    assert await bill() == ["2026-12"]
+    h.clock.advance(timedelta(hours=1))
+    assert await bill() == []  # once
