@@ -25,7 +25,7 @@ from ispbot.webadmin.auth import (
     staff_view,
 )
 from ispbot.webadmin.pages import render, see_other
-from ispbot.webadmin.ratelimit import LOGIN_FAILURES
+from ispbot.webadmin.ratelimit import LOGIN_FAILURES, UNKNOWN_USERNAMES
 from ispbot.webhooks import SERVICES
 
 MAX_FAILURES = 5
@@ -75,8 +75,17 @@ async def login(request: web.Request) -> web.StreamResponse:
         minutes = max(1, round(failures.retry_after(ip, now).total_seconds() / 60))
         return _login_page(request, error=f"Terlalu banyak percobaan dari alamat ini. Coba lagi dalam {minutes} menit.",
                            status=429, username=username)
+    unknown = request.app[UNKNOWN_USERNAMES]
     async with services.db.transaction() as session:
         user = await by_username(session, username) if username else None
+        # Answered alike whether the username exists or not: the same argon2 check (an
+        # unknown name answered in 5 ms, a real one in 180), the same lock after five tries.
+        matches = password_matches(user, password)
+        if user is None and unknown.blocked(username, now):
+            failures.hit(ip, now)
+            minutes = max(1, round(unknown.retry_after(username, now).total_seconds() / 60))
+            return _login_page(request, error=f"Akun terkunci sementara. Coba lagi dalam {minutes} menit.",
+                               status=429, username=username)
         if user is not None and user.locked_until is not None and user.locked_until > now:
             minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
             audit.record(session, action="login.refused_locked", now=now, actor_label=username, ip=ip,
@@ -84,8 +93,13 @@ async def login(request: web.Request) -> web.StreamResponse:
             failures.hit(ip, now)
             return _login_page(request, error=f"Akun terkunci sementara. Coba lagi dalam {minutes} menit.",
                                status=429, username=username)
-        if user is None or not user.is_active or not password_matches(user, password):
+        if user is None or not user.is_active or not matches:
             failures.hit(ip, now)
+            if user is None:
+                unknown.hit(username, now)
+            if user is None and unknown.blocked(username, now):  # the fifth, as a real account locks
+                return _login_page(request, error="Terlalu banyak percobaan. Akun dikunci selama 15 menit.",
+                                   status=429, username=username)
             audit.record(session, action="login.failed", now=now, actor_label=username or "?", ip=ip,
                          target_type="user", target_id=user.id if user else None)
             if user is not None:

@@ -47,6 +47,9 @@ class SlidingWindow:
 
 # Failed logins per IP: beyond this, every login from that address waits.
 LOGIN_FAILURES = web.AppKey("login_failures", SlidingWindow)
+# Failed logins for a username no account has: it "locks" after as many tries as a real
+# account does, so the answers do not tell which usernames exist.
+UNKNOWN_USERNAMES = web.AppKey("unknown_usernames", SlidingWindow)
 # Public endpoints (OTP requests, status look-ups) per IP.
 PUBLIC_REQUESTS = web.AppKey("public_requests", SlidingWindow)
 
@@ -54,3 +57,4 @@ PUBLIC_REQUESTS = web.AppKey("public_requests", SlidingWindow)
 def setup_limits(app: web.Application) -> None:
     app[LOGIN_FAILURES] = SlidingWindow(limit=20, window=timedelta(minutes=15))
     app[PUBLIC_REQUESTS] = SlidingWindow(limit=120, window=timedelta(minutes=10))
+    app[UNKNOWN_USERNAMES] = SlidingWindow(limit=5, window=timedelta(minutes=15))

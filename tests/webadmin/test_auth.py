@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from ispbot.storage.models import AuditEntry, StaffSession, User
@@ -106,6 +107,36 @@ async def test_five_failures_lock_the_account_for_fifteen_minutes(
         user = (await session.execute(select(User).where(User.username == "cs"))).scalar_one()
     assert user.failed_logins == 0 and user.locked_until is None
     assert "login.locked" in await audit_actions(h)
+
+
+async def test_a_username_nobody_has_is_answered_as_a_real_one(
+    browser_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only real accounts locked, and only they took an argon2 check (180 ms against 5):
+    either told an outsider which usernames exist."""
+    from ispbot.storage.users import password_matches
+
+    checked: list[str] = []
+
+    def counting(user: Any, password: str) -> bool:
+        checked.append(password)
+        return password_matches(user, password)
+
+    monkeypatch.setattr("ispbot.webadmin.login.password_matches", counting)
+    browser: Browser = await browser_factory()
+    answers = []
+    for name in ("cs", "nobody"):
+        answers.append([(r.status, _lock_words(await r.text()))
+                        for r in [await browser.login(name, "wrong-password") for _ in range(6)]])
+    assert answers[0] == answers[1]  # 401 four times, then "dikunci", then "terkunci", for both
+    assert answers[0][4] == (429, "Akun dikunci selama 15 menit") and len(checked) == 12
+
+
+def _lock_words(page: str) -> str:
+    for words in ("Akun dikunci selama 15 menit", "Akun terkunci sementara", "Nama pengguna atau kata sandi salah"):
+        if words in page:
+            return words
+    return page[:80]
 
 
 async def test_one_ip_address_cannot_guess_across_many_accounts(
