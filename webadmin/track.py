@@ -117,6 +117,12 @@ async def search(request: web.Request) -> web.StreamResponse:
 
 async def detail(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
+    # Numbers run in sequence: without the search's limit, walking them listed every
+    # registration's status (600 look-ups from one address found all 50).
+    if request.app[PUBLIC_REQUESTS].hit(client_ip(request), services.clock.now()):
+        return _page(request, "track/search.html", {
+            "query": request.match_info["number"], "error": "Terlalu banyak pencarian. Coba lagi nanti.",
+        }, 429)
     registration = await find_public(services, request.match_info["number"])
     if registration is None or "@" in request.match_info["number"]:
         return _page(request, "track/search.html", {

@@ -44,3 +44,13 @@ async def test_search_by_number_or_email_redirects_to_the_status(h: Harness) -> 
 async def test_unknown_number_is_a_friendly_404(h: Harness) -> None:
     response = await h.client.get("/track/REG-20990101-0001")
     assert response.status == 404 and "Lacak Pendaftaran" in await response.text()
+
+
+async def test_walking_the_numbers_is_held_back_like_the_search(h: Harness) -> None:
+    """Registration numbers run in sequence; the page answered every guess."""
+    registration = await make_registration(h)
+    day = registration.registration_number[:12]  # REG-YYYYMMDD
+    answers = [(await h.client.get(f"/track/{day}-{n:04d}")).status for n in range(1, 131)]
+    assert answers[0] == 200 and set(answers[1:120]) == {404} and set(answers[120:]) == {429}
+    h.clock.advance(minutes=11)
+    assert (await h.client.get(f"/track/{registration.registration_number}")).status == 200
