@@ -24,6 +24,9 @@ from ispbot.storage.models import Customer
 
 LINK_DAYS = 7
 MAX_UNKNOWN_IDS = 3  # then stop: customer ids are not to be guessed one by one
+MISSES_WINDOW = timedelta(hours=1)
+MISSES = "_account_id_misses"  # in the conversation's data, outside the flow's draft: starting
+# over ("akun" again) reset the count kept in the draft, so ids could be tried without end
 LOGOUT_WORDS = {"keluar", "logout", "keluar akun", "putuskan akun"}
 CUSTOMER_CODE = re.compile(r"\b[A-Z]{1,8}\d{6,}\b")
 
@@ -89,24 +92,35 @@ async def read_customer_id(turn: Turn) -> Answer:
 
     if await menu.leave_for_menu_word(turn, ACCOUNT, own=""):  # "daftar", as the question suggests
         return Stay()
+    misses = _recent_misses(turn)
+    if len(misses) >= MAX_UNKNOWN_IDS:  # back within the hour: not one more try
+        return await _too_many_tries(turn)
     draft = ACCOUNT.draft(turn)
     typed = turn.text.upper().replace(" ", "")
     match = CUSTOMER_CODE.search(typed)
     customer = await customers.by_code(turn.session, match.group(0)) if match else None
     if not usable(customer):
-        misses = int(draft.get("misses", 0)) + 1
-        if misses >= MAX_UNKNOWN_IDS:
-            ACCOUNT.drop(turn)
-            await _to_menu(turn)
-            turn.say("account_too_many_tries")
-            return Stay()
-        draft["misses"] = misses
-        ACCOUNT.save(turn, draft)
+        misses.append(turn.now.isoformat())
+        turn.conversation.data = {**(turn.conversation.data or {}), MISSES: misses}
+        if len(misses) >= MAX_UNKNOWN_IDS:
+            return await _too_many_tries(turn)
         return Retry("account_unknown_id", {"typed": turn.text[:30]})
     assert customer is not None
-    draft.update(customer_id=customer.id, misses=0)
+    draft.update(customer_id=customer.id)
     ACCOUNT.save(turn, draft)
     return await _send_code(turn, customer, then=Next("code_sent"))
+
+
+def _recent_misses(turn: Turn) -> list[str]:
+    since = turn.now - MISSES_WINDOW
+    return [at for at in (turn.conversation.data or {}).get(MISSES, []) if datetime.fromisoformat(at) > since]
+
+
+async def _too_many_tries(turn: Turn) -> Answer:
+    ACCOUNT.drop(turn)
+    await _to_menu(turn)
+    turn.say("account_too_many_tries")
+    return Stay()
 
 
 async def _send_code(turn: Turn, customer: Customer, *, then: Answer) -> Answer:

@@ -157,6 +157,26 @@ async def test_a_stranger_sees_nothing_and_cannot_guess_customer_ids(portal: Har
     assert not [r for r in portal.gateway.requests if r.recipient == DEMO_CUSTOMER_PHONE]
 
 
+async def test_customer_ids_cannot_be_guessed_by_starting_over(portal: Harness) -> None:
+    """Three ids that match nothing, then no more tries for an hour: typing "akun" again
+    reset the count, and every hit sent the customer a login code."""
+    stranger = Chat(portal, phone=STRANGER, gateway="cloudapi")
+    await stranger.send("akun")
+    for n in range(2):
+        [unknown] = (await stranger.send(f"AGLS20251015{n + 900:04d}"))[:1]
+        assert "tidak" in unknown.lower()
+    stopped = await stranger.send("AGLS202510150999")
+    assert any("Terlalu banyak ID" in r for r in stopped)
+    await stranger.send("akun")
+    refused = await stranger.send(DEMO_CUSTOMER_CODE)  # the right id, inside the hour: still no
+    assert any("Terlalu banyak ID" in r for r in refused)
+    assert not [r for r in portal.gateway.requests if r.recipient == DEMO_CUSTOMER_PHONE]
+    portal.clock.advance(minutes=61)
+    await stranger.send("akun")
+    [ask_code] = await stranger.send(DEMO_CUSTOMER_CODE)
+    assert "0812****002" in ask_code
+
+
 async def test_an_inactive_account_is_not_served(portal: Harness) -> None:
     async with portal.services.db.transaction() as s:
         customer = await customers.by_phone(s, DEMO_CUSTOMER_PHONE)
