@@ -67,6 +67,10 @@ def _by_label(typed: str, choices: Sequence[Choice]) -> Choice | None:
     best = process.extractOne(typed, labels, scorer=fuzz.WRatio, score_cutoff=86)
     if best is None:
         return None
+    # WRatio scores a label found inside a word as a match ("kab bekasi" took "Kasi", a
+    # kecamatan in Papua, from "bekasi"); the words themselves must be alike too.
+    if fuzz.token_set_ratio(typed, best[0]) < 70:
+        return None
     # Refuse a guess when two labels are about equally close ("Home Gold" vs "Home Bold").
     runner_up = [s for _, s, k in process.extract(typed, labels, scorer=fuzz.WRatio, limit=2) if k != best[2]]
     if runner_up and best[1] - runner_up[0] < 4:

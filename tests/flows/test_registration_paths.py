@@ -380,3 +380,15 @@ async def test_a_name_typed_again_at_the_email_question_is_told_how_to_go_back(f
     assert "Budi Santoso Wijaya" in email_question and "email" in email_question
     [not_an_email, _] = await chat.send("budi")  # one word: no guess, the plain refusal
     assert "bukan alamat email yang valid" in not_an_email
+
+
+async def test_a_new_answer_under_suggestions_is_not_taken_for_one_hidden_inside_its_words(fonnte: Harness) -> None:
+    """"kab bekasi" under "Maksud Anda…? [1] Kasi (Kabupaten Tambrauw)…" took Kasi, in
+    Papua, because "kasi" is inside "bekasi"; the address moved province unannounced."""
+    chat = Chat(fonnte)
+    await to_question(chat, "kota/kabupaten")
+    await chat.send("jaksel")
+    [suggested] = await chat.send("bekasi")
+    assert "Maksud Anda" in suggested
+    replies = await chat.send("kab bekasi")
+    assert "Kasi" not in replies[-1] and "Tambrauw" not in " ".join(replies)
