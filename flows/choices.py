@@ -18,7 +18,7 @@ from ispbot.providers.messages import Choice, InboundKind, InboundMessage
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 # Words around a pick as it is chatted: "yang pagi aja", "no 2 kak", "pilih nomor 3 ya".
-_BEFORE = {"yang", "pilih", "nomor", "no", "nomer", "nmr", "pilihan", "mau"}
+_BEFORE = {"yang", "yg", "pilih", "nomor", "no", "nomer", "nmr", "pilihan", "mau", "paket", "package", "ambil"}
 _AFTER = {"aja", "saja", "deh", "dong", "ya", "yaa"} | HONORIFICS
 
 

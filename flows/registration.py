@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -239,10 +240,24 @@ async def read_package(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     if picked is None:
+        picked = _by_speed(turn.text, offered)  # "yg 40mb", "100 mbps"
+    if picked is None:
         return Retry("reg_bad_package", {"count": len(offered), "typed": turn.text[:30]}, unreadable=True)
     price = picked.description or ""
     remember(turn, package_id=int(value_of(picked)), package_name=picked.title, package_price=price)
     return Next("package_chosen")
+
+
+_SPEED = re.compile(r"(\d{1,4})\s*(?:m|mb|mbps|mega|megabit)\b", re.IGNORECASE)
+
+
+def _by_speed(text: str, offered: list[Any]) -> Any:
+    """The one package of the speed the customer named."""
+    said = _SPEED.search(text)
+    if said is None:
+        return None
+    fits = [c for c in offered if (c.description or "").startswith(f"{int(said.group(1))} Mbps")]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _install_days(turn: Turn) -> list[date]:

@@ -392,3 +392,14 @@ async def test_a_new_answer_under_suggestions_is_not_taken_for_one_hidden_inside
     assert "Maksud Anda" in suggested
     replies = await chat.send("kab bekasi")
     assert "Kasi" not in replies[-1] and "Tambrauw" not in " ".join(replies)
+
+
+@pytest.mark.parametrize("typed", ["paket 2", "yg 40mb", "40 Mbps kak", "ambil yang silver"])
+async def test_a_package_as_customers_name_it(fonnte: Harness, typed: str) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "paket")
+    [when] = await chat.send(typed)
+    assert "tanggal instalasi" in when
+    async with fonnte.services.db.sessions() as s:
+        convo = (await s.execute(select(Conversation))).scalar_one()
+    assert "Silver" in str(convo.data)
