@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 from sqlalchemy import select
@@ -95,8 +95,14 @@ async def csrf_matches(request: web.Request, expected: str) -> bool:
 
 
 def login_url(request: web.Request) -> str:
-    target = request.path_qs if request.method == "GET" else "/admin/registrations"
-    return f"/admin/login?next={quote(target)}"
+    """Back to the page after signing in: the one asked for, or for a form sent after the
+    session ended, the page the form was on (and the agent is told it was not saved)."""
+    if request.method == "GET":
+        return f"/admin/login?next={quote(request.path_qs)}"
+    referer = urlsplit(request.headers.get("Referer", ""))
+    same_site = referer.netloc in ("", request.host) and referer.path.startswith("/admin")
+    target = referer.path + (f"?{referer.query}" if referer.query else "") if same_site else "/admin/registrations"
+    return f"/admin/login?next={quote(target)}&expired=1"
 
 
 def staff_view(permission: Permission | None = None) -> Callable[[Handler], Handler]:

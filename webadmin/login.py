@@ -58,6 +58,9 @@ def _login_page(request: web.Request, *, error: str | None = None, status: int =
 async def login_form(request: web.Request) -> web.StreamResponse:
     if await load_staff(request) is not None:
         raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
+    if request.query.get("expired") == "1":
+        return _login_page(request, error="Sesi Anda sudah berakhir, jadi isian terakhir belum tersimpan. "
+                                          "Masuk lagi untuk kembali ke halaman tadi.")
     return _login_page(request)
 
 

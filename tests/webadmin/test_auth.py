@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -183,6 +184,26 @@ async def test_a_deactivated_user_is_signed_out(cs: Browser, h: Harness) -> None
 async def test_sessions_expire_when_idle(cs: Browser, h: Harness) -> None:
     h.clock.advance(hours=8, minutes=1)
     assert (await cs.get("/admin/registrations")).status == 303
+
+
+async def test_a_form_sent_after_the_session_ended_says_so_and_leads_back_to_its_page(cs: Browser, h: Harness) -> None:
+    from tests.webadmin.support import make_registration, status_of
+
+    registration = await make_registration(h)
+    detail = f"/admin/registrations/{registration.id}"
+    await cs.page(detail)
+    h.clock.advance(hours=8, minutes=1)
+    response = await cs.post(f"{detail}/actions/reject", {"reason": "Di luar area"},
+                             headers={"Referer": cs.url(detail)})
+    assert response.status == 303
+    login = await cs.page(response.headers["Location"])
+    assert "Sesi Anda sudah berakhir" in login and f'name="next" value="{detail}"' in login
+    assert await status_of(h, registration.id) == "pending_verification"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login)
+    assert token
+    back = await cs.post("/admin/login", {"username": "cs", "password": PASSWORD, "csrf_token": token[1],
+                                          "next": detail}, csrf=False)
+    assert back.status == 303 and back.headers["Location"] == detail
 
 
 async def test_the_ip_limit_follows_a_local_reverse_proxys_forwarded_for(
