@@ -67,6 +67,8 @@ async def _read_region(
     if turn.message.kind is InboundKind.CHOICE:
         return Retry("stale_choice")
     text = turn.text
+    if is_skip(text):  # "lewati" offered Kabupaten Pati and Polewali Mandar
+        return Retry("cannot_skip")
     if len(text) < 3:
         return Retry("reg_region_unknown", {"typed": text[:60]})
     exact = [m for m in matches if m.exact]

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -170,7 +171,9 @@ async def ask_otp(turn: Turn) -> None:
 async def read_otp(turn: Turn) -> Answer:
     phone = answers(turn).get("phone", "")
     if otp_step.wants_resend(turn):
-        return await _send_code(turn, phone, then=Retry("reg_otp_resent", {"phone": masked(phone)}, ask_again=False))
+        sent = await _send_code(turn, phone, then=Retry("reg_otp_resent", {"phone": masked(phone)}, ask_again=False))
+        # Refused ("wait 56 s"): not followed by "a code was sent to …", which it was not.
+        return replace(sent, ask_again=False) if isinstance(sent, Retry) else sent
     refused = await otp_step.check_code(turn, phone=phone, purpose="registration")
     if refused is not None:
         return refused

@@ -211,7 +211,8 @@ async def test_another_number_is_confirmed_by_otp_with_expiry_attempts_and_resen
     assert "Kode baru sudah dikirim" in resent
     new_code = re.search(r"\*(\d{6})\*", fonnte.gateway.texts_to("6281200000150")[-1])
     assert new_code
-    assert "60 detik" in (await chat.send("kirim ulang"))[0]
+    [too_soon] = await chat.send("kirim ulang")  # refused: not followed by "a code was sent"
+    assert "60 detik" in too_soon
     [nik] = await chat.send(new_code.group(1))
     assert "NIK" in nik
     await chat.send("lewati")
@@ -403,3 +404,10 @@ async def test_a_package_as_customers_name_it(fonnte: Harness, typed: str) -> No
     async with fonnte.services.db.sessions() as s:
         convo = (await s.execute(select(Conversation))).scalar_one()
     assert "Silver" in str(convo.data)
+
+
+async def test_lewati_at_the_city_is_told_it_cannot_be_skipped_not_offered_pati(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "kota/kabupaten")
+    replies = await chat.send("lewati")
+    assert "Pati" not in " ".join(replies) and "kota/kabupaten" in replies[-1]
