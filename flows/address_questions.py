@@ -68,7 +68,7 @@ async def _read_region(
         return Retry("stale_choice")
     text = turn.text
     if is_skip(text):  # "lewati" offered Kabupaten Pati and Polewali Mandar
-        return Retry("cannot_skip")
+        return Retry("cannot_skip", {"typed_answer": True})
     if len(text) < 3:
         return Retry("reg_region_unknown", {"typed": text[:60]})
     exact = [m for m in matches if m.exact]

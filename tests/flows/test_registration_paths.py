@@ -411,3 +411,4 @@ async def test_lewati_at_the_city_is_told_it_cannot_be_skipped_not_offered_pati(
     await to_question(chat, "kota/kabupaten")
     replies = await chat.send("lewati")
     assert "Pati" not in " ".join(replies) and "kota/kabupaten" in replies[-1]
+    assert "tidak bisa dilewati" in replies[0] and "ketik jawabannya" in replies[0]
