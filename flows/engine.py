@@ -70,6 +70,18 @@ class EditGroup:
     last: str
 
 
+# A greeting inside a flow: not "pagi" (a time slot), "p" or "mulai", which answer questions.
+_GREETINGS = frozenset({"halo", "hallo", "hai", "hi", "hello", "assalamualaikum", "selamat pagi", "selamat siang",
+                        "selamat sore", "selamat malam"})
+
+
+def _greets(text: str) -> bool:
+    from ispbot.flows.answers import short_answer
+
+    plain = " ".join(text.lower().replace("!", " ").split())
+    return plain in _GREETINGS or short_answer(text) in _GREETINGS
+
+
 class Flow:
     def __init__(
         self,
@@ -164,6 +176,12 @@ class Flow:
         message = turn.message
         if message.kind is InboundKind.CHOICE and not (message.choice_id or "").startswith(f"{state}:"):
             answer: Answer = Retry("stale_choice")  # a button of an earlier question
+        elif message.kind is InboundKind.TEXT and _greets(message.text):
+            # "halo kak" coming back to the chat is no answer ("Halo Kak" was saved as the
+            # name, the street): greeted back, and asked again.
+            turn.say("flow_greeting")
+            await question.ask(turn)
+            return
         else:
             answer = await question.read(turn)
         if isinstance(answer, Stay):

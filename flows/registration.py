@@ -17,7 +17,7 @@ from typing import Any
 
 from ispbot.flows import address_questions as address
 from ispbot.flows import email_answer, otp_step
-from ispbot.flows.answers import is_skip, parse_date
+from ispbot.flows.answers import HONORIFICS, is_skip, parse_date
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, remember
@@ -83,8 +83,19 @@ async def ask_name(turn: Turn) -> None:
     turn.say("reg_ask_name")
 
 
+_SAID_BEFORE_NAME = re.compile(r"^(?:nama\s+(?:saya|sy|aku|ku)|namaku|nama\s*:|saya|sy|aku)\s+", re.IGNORECASE)
+
+
+def _name_as_said(text: str) -> str:
+    """"nama saya budi santoso kak" → "budi santoso": the words around a name said in chat."""
+    words = _SAID_BEFORE_NAME.sub("", text.strip()).split()
+    while len(words) > 1 and words[-1].lower().strip(".,!🙏") in HONORIFICS:
+        words.pop()
+    return " ".join(words)
+
+
 async def read_name(turn: Turn) -> Answer:
-    checked = validate_name(turn.text)
+    checked = validate_name(_name_as_said(turn.text))
     if not checked.ok:
         return Retry("reg_bad_name")
     remember(turn, full_name=checked.value)

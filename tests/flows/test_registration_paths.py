@@ -412,3 +412,12 @@ async def test_lewati_at_the_city_is_told_it_cannot_be_skipped_not_offered_pati(
     replies = await chat.send("lewati")
     assert "Pati" not in " ".join(replies) and "kota/kabupaten" in replies[-1]
     assert "tidak bisa dilewati" in replies[0] and "ketik jawabannya" in replies[0]
+
+
+async def test_a_greeting_is_greeted_back_and_a_name_said_in_chat_is_just_the_name(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "nama lengkap")
+    hello, again = await chat.send("halo kak")  # "Halo Kak" was saved as the name
+    assert "Kita lanjutkan" in hello and "nama lengkap" in again
+    [email] = await chat.send("nama saya budi santoso kak")
+    assert "*Budi Santoso*" in email
