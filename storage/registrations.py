@@ -103,6 +103,18 @@ def _email_or_phone(model: type[Registration] | type[Customer], email: str | Non
     return or_(*conditions)
 
 
+async def next_waiting(session: AsyncSession, *, after: Registration) -> Registration | None:
+    """The registration a CS agent clears next: the oldest still waiting for verification
+    (the first to pass its SLA), other than the one on screen."""
+    found = await session.execute(
+        select(Registration)
+        .where(Registration.status == Status.PENDING_VERIFICATION.value, Registration.id != after.id)
+        .order_by(Registration.created_at, Registration.id)
+        .limit(1)
+    )
+    return found.scalar_one_or_none()
+
+
 async def create(
     session: AsyncSession, new: NewRegistration, *, now: datetime, timezone: ZoneInfo, actor_label: str = "customer"
 ) -> Registration:

@@ -91,6 +91,7 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         verifier = await session.get(User, registration.verified_by) if registration.verified_by else None
         convo = await conversations.get(session, registration.contact_key or registration.phone)
         templates_only = service_window.window_state(services, convo)
+        waiting_next = await registrations.next_waiting(session, after=registration)
     actions = [a for a in allowed_actions(registration.status) if a in staff_actions(staff.user.role)]
     url = tracking_url(services, registration)
     local_tomorrow = services.clock.now().astimezone(services.settings.tz).date() + timedelta(days=1)
@@ -108,6 +109,7 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         and registration.created_at <= overdue_before(services),
         "sla_hours": services.settings.sla_pending_hours,
         "templates_only": templates_only,
+        "waiting_next": waiting_next,
     }
     return render(request, "registrations/detail.html", context)
 

@@ -320,3 +320,20 @@ async def test_a_new_customer_is_billed_from_the_month_after_installation(h: Har
     assert await bill() == ["2026-12"]
     h.clock.advance(timedelta(hours=1))
     assert await bill() == []  # once
+
+
+async def test_each_registration_leads_to_the_next_one_waiting_oldest_first(h: Harness, cs: Browser) -> None:
+    """Fifty to clear: after an action the agent stayed on the page with no way on but
+    the list (and back presses)."""
+    oldest = await make_registration(h)
+    h.clock.advance(minutes=5)
+    middle = await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
+    h.clock.advance(minutes=5)
+    newest = await make_registration(h, full_name="Andi Wijaya", email="andi@example.com", phone="6281200000103")
+    page = await cs.page(f"/admin/registrations/{newest.id}")
+    assert f'href="/admin/registrations/{oldest.id}" data-next-waiting' in page
+    page = await cs.follow(await cs.post(f"/admin/registrations/{oldest.id}/actions/verify"))
+    assert f'href="/admin/registrations/{middle.id}" data-next-waiting' in page
+    for done in (middle, newest):
+        await cs.post(f"/admin/registrations/{done.id}/actions/verify")
+    assert "data-next-waiting" not in await cs.page(f"/admin/registrations/{newest.id}")  # all cleared
