@@ -37,7 +37,7 @@ async def start(turn: Turn, text: str) -> None:
         turn.conversation.state = "ASK_IDENTIFIER"
         await _lookup(turn, text)
         return
-    own = await registrations.of_phone(turn.session, turn.contact.phone or "")
+    own = await registrations.of_chat(turn.session, turn.contact.phone or "", turn.contact.key)
     if len(own) == 1:
         await show_status(turn, own[0])
     elif own:
@@ -68,14 +68,15 @@ async def _lookup(turn: Turn, text: str) -> None:
     phone = turn.contact.phone or ""
     if number:
         found = await registrations.by_number(turn.session, number.group(0))
-        if found is not None and found.phone == phone:
+        if found is not None and registrations.made_by(found, phone, turn.contact.key):
             await show_status(turn, found)
             return
         TRACKING.save(turn, {"number": number.group(0).upper(), "_history": []})
         await TRACKING.enter(turn, "ASK_PROOF")
         return
     if menu.EMAIL.fullmatch(text):
-        mine = [r for r in await registrations.by_email(turn.session, text) if r.phone == phone]
+        mine = [r for r in await registrations.by_email(turn.session, text)
+                if registrations.made_by(r, phone, turn.contact.key)]
         if mine:
             await show_status(turn, mine[0])
             return

@@ -189,11 +189,17 @@ async def by_id(session: AsyncSession, registration_id: int, *, for_update: bool
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def of_phone(session: AsyncSession, phone: str, limit: int = 5) -> list[Registration]:
+def made_by(registration: Registration, phone: str, contact_key: str) -> bool:
+    """This chat's own: for its number, or made in it (for another number of the family's)."""
+    return registration.phone == phone or registration.contact_key == contact_key
+
+
+async def of_chat(session: AsyncSession, phone: str, contact_key: str, limit: int = 5) -> list[Registration]:
+    """The registrations for this chat's number or made in it."""
     rows = await session.execute(
         select(Registration)
         .options(selectinload(Registration.package))
-        .where(Registration.phone == phone)
+        .where(or_(Registration.phone == phone, Registration.contact_key == contact_key))
         .order_by(Registration.id.desc())
         .limit(limit)
     )

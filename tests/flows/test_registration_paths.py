@@ -221,6 +221,11 @@ async def test_another_number_is_confirmed_by_otp_with_expiry_attempts_and_resen
     await chat.send("1/2")
     summary = (await to_rest_of_registration(chat))[-1]
     assert "0812****150 ✔️" in summary
+    [confirmation] = await chat.send("kirim")
+    number = re.search(r"REG-\d{8}-\d{4}", confirmation)
+    assert number
+    [status] = await chat.send("status")  # the chat that made it follows it, without typing its number
+    assert number.group(0) in status and "ketik" not in status.lower()[:40]
 
 
 async def test_a_restart_mid_flow_resumes_at_the_same_question(harness_factory: Any, sqlite_url: str) -> None:
