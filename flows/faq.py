@@ -16,7 +16,7 @@ from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
-from ispbot.storage import faq
+from ispbot.storage import faq, registrations
 from ispbot.storage.models import FaqEntry
 
 MAX_ROWS = 10  # a WhatsApp list holds ten rows
@@ -45,7 +45,7 @@ async def answer_question(turn: Turn, text: str) -> None:
     """Answer a typed question: the answer, a choice of the close ones, or CS."""
     found = await matches(turn, text)
     if len(found) == 1:
-        _show(turn, found[0])
+        await _show(turn, found[0])
         return
     if not found:
         turn.say("faq_no_match", typed=text[:60])
@@ -59,8 +59,19 @@ async def answer_question(turn: Turn, text: str) -> None:
     turn.ask("faq_did_you_mean", _entry_choices(found), button="Jawaban" if turn.locale == "id" else "Answers")
 
 
-def _show(turn: Turn, entry: FaqEntry) -> None:
-    turn.say("faq_answer", entry=entry)
+PACKAGES_PLACEHOLDER = "[daftar paket]"  # in an answer: the packages and prices of today
+
+
+async def _show(turn: Turn, entry: FaqEntry) -> None:
+    answer = entry.answer
+    if PACKAGES_PLACEHOLDER in answer:
+        from ispbot.messages import rupiah
+
+        per_month = "/month" if turn.locale == "en" else "/bulan"
+        listing = "\n".join(f"• {p.name} — {p.speed_mbps} Mbps · {rupiah(p.monthly_price)}{per_month}"
+                            for p in await registrations.packages(turn.session))
+        answer = answer.replace(PACKAGES_PLACEHOLDER, listing)
+    turn.say("faq_answer", entry=entry, answer=answer)
     turn.conversation.flow, turn.conversation.state = "menu", "MENU"
     FAQ.drop(turn)
 
@@ -141,7 +152,7 @@ async def read_question(turn: Turn) -> Answer:
     if picked is not None:
         chosen = next((e for e in entries if str(e.id) == value_of(picked)), None)
         if chosen is not None:
-            _show(turn, chosen)
+            await _show(turn, chosen)
             return Stay()
     return await _typed(turn)
 

@@ -388,3 +388,15 @@ async def test_on_fonnte_numbers_pick_an_invoice_and_the_pdf_is_sent_as_a_file(f
     assert "LUNAS" in caption  # the second newest invoice was paid
     response = await fonnte.client.get(sent["url"].removeprefix("https://isp.example"))
     assert response.status == 200 and (await response.read()).startswith(b"%PDF")
+
+
+async def test_the_price_question_lists_todays_packages_without_registering(fonnte: Harness) -> None:
+    """"brp harga paket?" answered "type daftar to see the packages", which asks for a
+    name, email, NIK and address before any price."""
+    async with fonnte.services.db.transaction() as s:
+        await seed_faq(s, fonnte.clock.now())
+    chat = Chat(fonnte, phone="6281200000177")
+    await chat.send("halo")
+    replies = await chat.send("paket internet apa saja yang tersedia?")
+    answer = " ".join(replies)
+    assert "Home Silver 40M — 40 Mbps · Rp 199.900/bulan" in answer and "[daftar paket]" not in answer
