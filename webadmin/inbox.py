@@ -98,7 +98,7 @@ async def _context(request: web.Request, session: AsyncSession, convo: Conversat
     return {
         "c": convo, "agent": agent, "mine": mine, "nav": "inbox",
         "name": (await handoffs.names_of(session, [phone])).get(phone) if phone else None,
-        "registrations": await registrations.of_phone(session, phone) if phone else [],
+        "registrations": await registrations.of_chat(session, phone, convo.contact_key) if phone else [],
         "customer": customer,
         "invoices": await invoices.latest_for_customer(session, customer.id) if customer else [],
         "invoice_summary": await invoices.summary(session, customer.id) if customer else None,
