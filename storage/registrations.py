@@ -59,9 +59,7 @@ class Duplicate:
     def belongs_to(self, contact_key: str, phone: str | None) -> bool:
         """Made by this chat, or for this chat's number: only then may its number, status
         or customer ID be told (otherwise anyone typing a stranger's email would learn them)."""
-        return (phone is not None and self.phone == phone) or (
-            self.contact_key is not None and self.contact_key == contact_key
-        )
+        return _chats_own(self.phone, self.contact_key, phone, contact_key)
 
 
 async def find_duplicate(session: AsyncSession, *, email: str | None, phone: str | None) -> Duplicate | None:
@@ -191,7 +189,12 @@ async def by_id(session: AsyncSession, registration_id: int, *, for_update: bool
 
 def made_by(registration: Registration, phone: str, contact_key: str) -> bool:
     """This chat's own: for its number, or made in it (for another number of the family's)."""
-    return registration.phone == phone or registration.contact_key == contact_key
+    return _chats_own(registration.phone, registration.contact_key, phone, contact_key)
+
+
+def _chats_own(record_phone: str, record_contact: str | None, phone: str | None, contact_key: str) -> bool:
+    """One rule for registrations and duplicates: for the chat's number, or made in the chat."""
+    return (phone is not None and record_phone == phone) or (record_contact is not None and record_contact == contact_key)
 
 
 async def of_chat(session: AsyncSession, phone: str, contact_key: str, limit: int = 5) -> list[Registration]:
