@@ -18,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage.invoices import PAID, UNPAID, VOID
 from ispbot.storage.models import Customer, Invoice, OutboxMessage, Package, Registration, Ticket
+from ispbot.storage.search_terms import number_term, phone_condition
 
 PAGE_SIZE = 50
 INVOICE_STATES = ("unpaid", "overdue", "paid", "void")
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_DIGITS = re.compile(r"\D")
-_PHONE_LIKE = re.compile(r"\+?\d[\d\s.\-]*")
 _CUSTOMER_CODE = re.compile(r"[A-Z]+\d+")
 _INVOICE_NUMBER = re.compile(r"INV-[\d-]*")
 
@@ -71,20 +70,16 @@ def _like(text: str) -> str:
 
 
 def customer_condition(term: str) -> ColumnElement[bool] | None:
-    """A customer id (AGLS2025…) by prefix, a phone (08…, 628…, +62 8…) by prefix,
-    anything else as part of the name or e-mail."""
+    """A customer id (AGLS2025…) by prefix, a phone from its start (08…, 628…, +62 8…) or
+    by its last digits, anything else as part of the name or e-mail."""
     text = " ".join(term.split())[:60]
     if not text:
         return None
     if _CUSTOMER_CODE.fullmatch(text.upper()) and not text.isdigit():
         return Customer.customer_code.startswith(text.upper(), autoescape=True)
-    digits = _DIGITS.sub("", text)
-    if len(digits) >= 4 and _PHONE_LIKE.fullmatch(text):
-        if digits.startswith("0"):
-            digits = "62" + digits[1:]
-        elif digits.startswith("8"):
-            digits = "62" + digits
-        return Customer.phone.startswith(digits, autoescape=True)
+    number = number_term(text)
+    if number is not None:
+        return phone_condition(Customer.phone, number)
     pattern = _like(text)
     return or_(
         func.lower(Customer.full_name).like(pattern, escape="\\"),

@@ -89,6 +89,8 @@ class Registration(Base):
               "verified_at", "survey_scheduled_at", "approved_at", "customer_created_at", "rejected_at"),
         # the duplicate check and "status by email" compare lower(email)
         Index("ix_registrations_email_lower", func.lower(text("email"))),
+        # the admin's search by KTP number, and the "NIK used by another registration" check
+        Index("ix_registrations_id_card_number", "id_card_number"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

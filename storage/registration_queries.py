@@ -2,9 +2,10 @@
 counts and keyset pagination, all in SQL so they stay fast at 100,000 rows.
 
 The search term picks its column by its shape: `REG-…` → registration number prefix,
-something with `@` → e-mail prefix, mostly digits → phone prefix (typed as 08…, 628…
-or +62…), anything else → part of the name or e-mail. Prefixes are range conditions on
-indexed columns; only the free-text case scans. Pages are keyset pages ordered newest
+something with `@` → e-mail prefix, a number → what `search_terms` reads it as (a phone
+from its start or by its last digits, a KTP number, a registration number without
+`REG-`), anything else → part of the name or e-mail. Prefixes are range conditions on
+indexed columns; a phone's ending and the free-text case scan. Pages are keyset pages ordered newest
 first on (created_at, id), so page 2,000 costs what page 1 does.
 """
 
@@ -17,17 +18,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from ispbot.storage.lifecycle import Status
 from ispbot.storage.models import Registration, Ticket
+from ispbot.storage.search_terms import number_term, phone_condition, prefix
 
 PAGE_SIZE = 50
-_DIGITS = re.compile(r"\D")
 _REG_NUMBER = re.compile(r"REG-[\d-]*")
-_PHONE_LIKE = re.compile(r"\+?[\d][\d\s.\-]*")
 
 
 @dataclass(frozen=True)
@@ -77,31 +77,22 @@ class Kpis:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
-    """`column` starts with `prefix`, as an index-friendly range plus an exact check."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(column >= prefix, column < upper, column.startswith(prefix, autoescape=True))
-
-
-def _phone_prefix(digits: str) -> str:
-    if digits.startswith("0"):
-        return "62" + digits[1:]
-    if digits.startswith("8"):
-        return "62" + digits
-    return digits
-
-
 def search_condition(term: str) -> ColumnElement[bool] | None:
     text = " ".join(term.split())[:100]
     if not text:
         return None
     if _REG_NUMBER.fullmatch(text.upper()):
-        return _prefix(Registration.registration_number, text.upper())
+        return prefix(Registration.registration_number, text.upper())
     if "@" in text:
-        return _prefix(Registration.email, text.lower())
-    digits = _DIGITS.sub("", text)
-    if len(digits) >= 4 and _PHONE_LIKE.fullmatch(text):
-        return _prefix(Registration.phone, _phone_prefix(digits))
+        return prefix(Registration.email, text.lower())
+    number = number_term(text)
+    if number is not None:
+        if number.is_nik:  # the KTP number, or (rarely) a phone starting like one
+            return or_(Registration.id_card_number == number.digits, phone_condition(Registration.phone, number))
+        registration = number.registration_prefix
+        if registration is not None:
+            return prefix(Registration.registration_number, registration)
+        return phone_condition(Registration.phone, number)
     pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return or_(
         func.lower(Registration.full_name).like(pattern, escape="\\"),

@@ -113,6 +113,21 @@ async def next_waiting(session: AsyncSession, *, after: Registration) -> Registr
     return found.scalar_one_or_none()
 
 
+async def sharing_nik(session: AsyncSession, registration: Registration, limit: int = 5) -> list[Registration]:
+    """Other registrations carrying this one's KTP number, newest first: one person
+    registering twice, or a NIK typed from someone else's card (staff look before
+    verifying)."""
+    if not registration.id_card_number:
+        return []
+    found = await session.execute(
+        select(Registration)
+        .where(Registration.id_card_number == registration.id_card_number, Registration.id != registration.id)
+        .order_by(Registration.id.desc())
+        .limit(limit)
+    )
+    return list(found.scalars())
+
+
 async def create(
     session: AsyncSession, new: NewRegistration, *, now: datetime, timezone: ZoneInfo, actor_label: str = "customer"
 ) -> Registration:

@@ -6,6 +6,7 @@ role allow, and a QR code of the tracking link)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot import service_window
 from ispbot.ktp_encryption import PhotoCipher, read_photo
+from ispbot.services import Services
 from ispbot.sla_alerts import overdue_before
 from ispbot.storage import audit, conversations, registrations, transcript
 from ispbot.storage import registration_queries as queries
@@ -27,6 +29,7 @@ from ispbot.webadmin.roles import Permission, staff_actions
 from ispbot.webhooks import SERVICES
 from ispbot.workflow import tracking_url
 
+_SLOT_START = re.compile(r"\b(\d{1,2})[.:]\d{2}")  # "Pagi (08.00–12.00)" → 08
 KTP_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
@@ -92,16 +95,16 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         convo = await conversations.get(session, registration.contact_key or registration.phone)
         templates_only = service_window.window_state(services, convo)
         waiting_next = await registrations.next_waiting(session, after=registration)
+        same_nik = await registrations.sharing_nik(session, registration)
     actions = [a for a in allowed_actions(registration.status) if a in staff_actions(staff.user.role)]
     url = tracking_url(services, registration)
-    local_tomorrow = services.clock.now().astimezone(services.settings.tz).date() + timedelta(days=1)
     context = {
         "r": registration, "history": history, "lines": lines, "tickets": tickets, "customer": customer,
         "verifier": verifier, "actions": actions, "Action": Action, "tracking_url": url,
         "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2),
         "show_identity": staff.can(Permission.VIEW_IDENTITY),
         "timeline": TIMELINE, "position": timeline_position(registration.status),
-        "survey_default": f"{local_tomorrow.isoformat()}T09:00",
+        "survey_default": survey_default(services, registration),
         "deletable": registration.status in (Status.REJECTED, Status.CANCELLED)
         and staff.can(Permission.DELETE_REGISTRATION),
         "nav": "registrations",
@@ -110,8 +113,24 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         "sla_hours": services.settings.sla_pending_hours,
         "templates_only": templates_only,
         "waiting_next": waiting_next,
+        "same_nik": same_nik,
     }
     return render(request, "registrations/detail.html", context)
+
+
+def survey_default(services: Services, registration: Registration) -> str:
+    """The survey form's first value (`YYYY-MM-DDTHH:MM`, local): the survey already set
+    (a reschedule starts from it), else the next working day at the start of the time
+    slot the customer chose ("Sore (15.00–18.00)" → 15:00; 09:00 without one)."""
+    tz = services.settings.tz
+    if registration.survey_date is not None:
+        return registration.survey_date.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+    day = services.clock.now().astimezone(tz).date() + timedelta(days=1)
+    if day.isoweekday() == 7:  # no surveys on Sunday
+        day += timedelta(days=1)
+    found = _SLOT_START.search(registration.preferred_time_slot or "")
+    hour = min(max(int(found.group(1)), 7), 19) if found else 9  # surveys run 07.00–20.00
+    return f"{day.isoformat()}T{hour:02d}:00"
 
 
 def ktp_path(data_dir: Path, name: str | None) -> Path | None:

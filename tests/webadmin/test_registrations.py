@@ -52,6 +52,56 @@ async def test_search_by_name_email_phone_and_number(h: Harness, cs: Browser) ->
     assert await found("nobody") == set()
 
 
+async def test_search_by_what_a_customer_on_the_phone_reads_out(h: Harness, cs: Browser) -> None:
+    """The last digits of a WhatsApp number, a KTP number, a registration number without
+    its REG-: what a CS agent types while the customer reads it out."""
+    budi = await make_registration(h)
+    await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102",
+                            id_card_number="3273014101900002")
+
+    async def found(query: str) -> set[str]:
+        page = await cs.page(f"/admin/registrations?q={query}")
+        return {name for name in ("Budi Santoso", "Siti Aminah") if name in page}
+
+    assert await found("0102") == {"Siti Aminah"}
+    assert await found("00 0101") == {"Budi Santoso"}
+    assert await found("8120000") == {"Budi Santoso", "Siti Aminah"}  # a number's start, as before
+    assert await found("3273014101900002") == {"Siti Aminah"}
+    assert await found("3273-0141-0190-0002") == {"Siti Aminah"}
+    assert await found("3273014101900009") == set()
+    number = budi.registration_number.removeprefix("REG-")  # YYYYMMDD-0001
+    assert await found(number) == {"Budi Santoso"}
+    assert await found(number.replace("-", "")) == {"Budi Santoso"}
+    assert await found(number.split("-")[0]) == {"Budi Santoso", "Siti Aminah"}  # that day's
+    assert await found("012") == set()  # too short to name anything: nothing, not everyone
+
+
+async def test_a_nik_on_another_registration_is_flagged_on_the_page(h: Harness, cs: Browser) -> None:
+    first = await make_registration(h)
+    second = await make_registration(h, full_name="Budi S.", email="budi2@example.com", phone="6281200000102")
+    other = await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000103",
+                                    id_card_number="3273014101900002")
+    page = await cs.page(f"/admin/registrations/{second.id}")
+    assert "NIK ini juga dipakai" in page and first.registration_number in page
+    assert other.registration_number not in page
+    assert "NIK ini juga dipakai" not in await cs.page(f"/admin/registrations/{other.id}")
+
+
+async def test_the_survey_form_starts_at_the_customers_time_slot(h: Harness, cs: Browser) -> None:
+    """Saturday's clock: the next working day is Monday, at the start of the slot chosen."""
+    afternoon = await make_registration(h, preferred_time_slot="Sore (15.00–18.00)")
+    anytime = await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102",
+                                      preferred_time_slot=None)
+    for registration in (afternoon, anytime):
+        await cs.post(f"/admin/registrations/{registration.id}/actions/verify")
+    assert 'value="2026-11-23T15:00"' in await cs.page(f"/admin/registrations/{afternoon.id}")
+    assert 'value="2026-11-23T09:00"' in await cs.page(f"/admin/registrations/{anytime.id}")
+    await cs.post(f"/admin/registrations/{afternoon.id}/actions/schedule_survey", {"survey_date": "2026-11-25T10:30"})
+    await cs.post(f"/admin/registrations/{afternoon.id}/actions/schedule_survey", {"survey_date": "2026-11-25T10:30"})
+    page = await cs.page(f"/admin/registrations/{afternoon.id}")
+    assert 'value="2026-11-25T10:30"' in page  # a reschedule starts from the time set
+
+
 async def test_status_filter(h: Harness, cs: Browser) -> None:
     first = await make_registration(h)
     await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
