@@ -5,6 +5,8 @@ remains. Deactivating or resetting a password signs the user out everywhere."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +24,10 @@ from ispbot.webhooks import SERVICES
 
 MIN_PASSWORD = 10
 BAD_PHONE = "Nomor WhatsApp tidak valid (contoh: 081234567890)."
+ALREADY_REPLACED_MESSAGE = (
+    "Token baru sudah dibuat sebelumnya dan hanya ditampilkan sekali; token itu tetap berlaku. "
+    "Jika belum tersalin, buat token baru lagi."
+)
 
 
 def staff_phone(value: object) -> str | None:
@@ -30,8 +36,8 @@ def staff_phone(value: object) -> str | None:
     return normalize_phone(text) if text else None
 
 
-async def _user(request: web.Request, session: AsyncSession) -> User:
-    user = await session.get(User, int(request.match_info["id"]))
+async def _user(request: web.Request, session: AsyncSession, *, for_update: bool = False) -> User:
+    user = await session.get(User, int(request.match_info["id"]), with_for_update=for_update)
     if user is None:
         raise Refused(404, "Pengguna tidak ditemukan")
     return user
@@ -90,10 +96,20 @@ async def user_detail(request: web.Request) -> web.StreamResponse:
 
 
 def _detail_page(request: web.Request, user: User, token: str | None = None) -> web.Response:
-    return render(request, "users/detail.html", {
-        "u": user, "roles": ROLE_LABELS, "nav": "users", "new_token": token,
+    response = render(request, "users/detail.html", {
+        "u": user, "roles": ROLE_LABELS, "nav": "users", "new_token": token, "token_seen": token_fingerprint(user),
         "is_self": user.id == current(request).user.id, "now": request.app[SERVICES].clock.now(),
     })
+    if token:
+        response.headers["Cache-Control"] = "no-store"  # the token is nowhere else: not in a cache either
+    return response
+
+
+def token_fingerprint(user: User) -> str:
+    """Which token the page showed (none, or a digest of its hash): a "new token" form sent
+    again (a reload of the page that showed one, a double click) names a token that is no
+    longer the user's, and must not replace the one just handed out."""
+    return hashlib.sha256((user.api_token_hash or "none").encode()).hexdigest()[:16]
 
 
 @staff_view(Permission.MANAGE_USERS)
@@ -152,9 +168,12 @@ async def user_password(request: web.Request) -> web.StreamResponse:
 @staff_view(Permission.MANAGE_USERS)
 async def user_token(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
+    form = await request.post()
     token, digest = new_api_token()
     async with services.db.transaction() as session:
-        user = await _user(request, session)
+        user = await _user(request, session, for_update=True)
+        if not hmac.compare_digest(str(form.get("replaces", "")), token_fingerprint(user)):
+            return redirect(request, f"/admin/users/{user.id}", ALREADY_REPLACED_MESSAGE, "error")
         user.api_token_hash = digest
         _record(request, session, "user.token", user)
     return _detail_page(request, user, token)

@@ -8,6 +8,7 @@ without a row fails `test_the_table_covers_every_route`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ ROLES = ("anonymous", "cs", "supervisor", "admin")
 STAFF_ONLY = {"anonymous": "login", "cs": 200, "supervisor": 200, "admin": 200}
 STAFF_ACTION = {"anonymous": "login", "cs": "see", "supervisor": "see", "admin": "see"}
 SUPERVISOR_ACTION = {"anonymous": "login", "cs": 403, "supervisor": "see", "admin": "see"}
+NO_TOKEN_SEEN = hashlib.sha256(b"none").hexdigest()[:16]  # the form of a user without a token
 ADMIN_PAGE = {"anonymous": "login", "cs": 403, "supervisor": 403, "admin": 200}
 ADMIN_ACTION = {"anonymous": "login", "cs": 403, "supervisor": 403, "admin": "see"}
 EVERYONE_200 = dict.fromkeys(ROLES, 200)
@@ -80,7 +82,7 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("GET", "/admin/users/{id}", "/admin/users/{user}", None, ADMIN_PAGE),
     ("POST", "/admin/users/{id}", "/admin/users/{user}", {"role": "cs", "is_active": "1"}, ADMIN_ACTION),
     ("POST", "/admin/users/{id}/password", "/admin/users/{user}/password", {"password": "another-password"}, ADMIN_ACTION),
-    ("POST", "/admin/users/{id}/token", "/admin/users/{user}/token", {}, ADMIN_PAGE),
+    ("POST", "/admin/users/{id}/token", "/admin/users/{user}/token", {"replaces": NO_TOKEN_SEEN}, ADMIN_PAGE),
     ("POST", "/admin/users/{id}/token/revoke", "/admin/users/{user}/token/revoke", {}, ADMIN_ACTION),
     ("GET", "/admin/audit", "/admin/audit", None, {"anonymous": "login", "cs": 403, "supervisor": 200, "admin": 200}),
     ("GET", "/admin/data-requests", "/admin/data-requests", None, {"anonymous": "login", "cs": 403, "supervisor": 200,

@@ -90,11 +90,18 @@ async def test_admin_cannot_lock_themself_out(h: Harness, admin: Browser) -> Non
 async def test_api_token_is_shown_once_and_works(h: Harness, admin: Browser) -> None:
     async with h.services.db.sessions() as session:
         cs_user = (await session.execute(select(User).where(User.username == "cs"))).scalar_one()
-    response = await admin.post(f"/admin/users/{cs_user.id}/token")
+    form = await admin.page(f"/admin/users/{cs_user.id}")
+    seen = re.search(r'name="replaces" value="([0-9a-f]+)"', form)
+    assert seen
+    response = await admin.post(f"/admin/users/{cs_user.id}/token", {"replaces": seen[1]})
     page = await response.text()
     token = re.search(r"data-token>(isp_[^<]+)<", page)
-    assert response.status == 200 and token
+    assert response.status == 200 and token and response.headers["Cache-Control"] == "no-store"
     assert token[1] not in await admin.page(f"/admin/users/{cs_user.id}")
+    # The page that showed it, reloaded (the browser sends the form again): the token just
+    # handed out stays the user's, and the page says why no new one is shown.
+    again = await admin.follow(await admin.post(f"/admin/users/{cs_user.id}/token", {"replaces": seen[1]}))
+    assert "hanya ditampilkan sekali; token itu tetap berlaku" in again and "data-token>" not in again
     api = await h.client.get("/api/registrations", headers={"Authorization": f"Bearer {token[1]}"})
     assert api.status == 200
     await admin.post(f"/admin/users/{cs_user.id}/token/revoke")
