@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -25,6 +26,34 @@ class Role(StrEnum):
 
 class UserExists(Exception):
     pass
+
+
+MIN_PASSWORD = 10
+# Plain ASCII: "аdmin" with a Cyrillic а would be a second account that reads as the first.
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,59}")
+
+
+class InvalidUsername(ValueError):
+    pass
+
+
+class WeakPassword(ValueError):
+    pass
+
+
+def checked_username(username: str) -> str:
+    """The username as stored (trimmed, lower case); InvalidUsername unless it is 2–60 of
+    a–z, 0–9, dot, dash and underscore, starting with a letter or digit."""
+    name = username.strip().lower()
+    if not _USERNAME.fullmatch(name):
+        raise InvalidUsername(f"username must be 2-60 of a-z, 0-9, '.', '-', '_': {username!r}")
+    return name
+
+
+def check_password(password: str) -> None:
+    """WeakPassword when it has fewer than MIN_PASSWORD characters other than spaces."""
+    if len("".join(password.split())) < MIN_PASSWORD:
+        raise WeakPassword(f"password must have at least {MIN_PASSWORD} characters other than spaces")
 
 
 def hash_password(password: str) -> str:
@@ -53,12 +82,12 @@ async def create_user(
     full_name: str = "",
     is_technician: bool = False,
 ) -> User:
-    if len(password) < 10:
-        raise ValueError("password must have at least 10 characters")
+    username = checked_username(username)
+    check_password(password)
     if await by_username(session, username):
         raise UserExists(username)
     user = User(
-        username=username.strip().lower(),
+        username=username,
         full_name=full_name or username,
         role=role.value,
         password_hash=hash_password(password),

@@ -16,13 +16,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ispbot.providers.phone import InvalidPhone, normalize_phone
 from ispbot.storage import audit, sessions
 from ispbot.storage.models import User
-from ispbot.storage.users import Role, UserExists, create_user, hash_password
+from ispbot.storage.users import (
+    MIN_PASSWORD,
+    InvalidUsername,
+    Role,
+    UserExists,
+    WeakPassword,
+    check_password,
+    checked_username,
+    create_user,
+    hash_password,
+)
 from ispbot.webadmin.auth import Refused, client_ip, current, new_api_token, staff_view
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.roles import ROLE_LABELS, Permission
 from ispbot.webhooks import SERVICES
 
-MIN_PASSWORD = 10
+WEAK_PASSWORD = f"Kata sandi minimal {MIN_PASSWORD} karakter (spasi tidak dihitung)."
 BAD_PHONE = "Nomor WhatsApp tidak valid (contoh: 081234567890)."
 ALREADY_REPLACED_MESSAGE = (
     "Token baru sudah dibuat sebelumnya dan hanya ditampilkan sekali; token itu tetap berlaku. "
@@ -62,10 +72,12 @@ async def user_list(request: web.Request) -> web.StreamResponse:
 async def user_create(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     form = await request.post()
-    username = str(form.get("username", "")).strip().lower()
     role = str(form.get("role", ""))
-    if not username.replace(".", "").replace("_", "").replace("-", "").isalnum() or len(username) > 60:
-        return redirect(request, "/admin/users", "Nama pengguna hanya boleh huruf, angka, titik, - dan _.", "error")
+    try:
+        username = checked_username(str(form.get("username", "")))
+    except InvalidUsername:
+        return redirect(request, "/admin/users",
+                        "Nama pengguna 2–60 karakter: huruf a–z, angka, titik, - dan _.", "error")
     if role not in {r.value for r in Role}:
         return redirect(request, "/admin/users", "Peran tidak dikenal.", "error")
     try:
@@ -83,8 +95,8 @@ async def user_create(request: web.Request) -> web.StreamResponse:
             _record(request, session, "user.create", user, role=role)
     except UserExists:
         return redirect(request, "/admin/users", f"Nama pengguna “{username}” sudah dipakai.", "error")
-    except ValueError:
-        return redirect(request, "/admin/users", f"Kata sandi minimal {MIN_PASSWORD} karakter.", "error")
+    except WeakPassword:
+        return redirect(request, "/admin/users", WEAK_PASSWORD, "error")
     return redirect(request, f"/admin/users/{user.id}", f"Pengguna {username} dibuat.")
 
 
@@ -152,8 +164,10 @@ async def user_password(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     password = str(form.get("password", ""))
     back = f"/admin/users/{request.match_info['id']}"
-    if len(password) < MIN_PASSWORD:
-        return redirect(request, back, f"Kata sandi minimal {MIN_PASSWORD} karakter.", "error")
+    try:
+        check_password(password)
+    except WeakPassword:
+        return redirect(request, back, WEAK_PASSWORD, "error")
     async with services.db.transaction() as session:
         user = await _user(request, session)
         user.password_hash = hash_password(password)

@@ -69,8 +69,15 @@ async def test_admin_manages_users(h: Harness, admin: Browser, browser_factory: 
     duplicate = await admin.follow(await admin.post("/admin/users", {"username": "rina", "role": "cs",
                                                                      "password": "rina-password-1"}))
     assert "sudah dipakai" in duplicate
-    short = await admin.follow(await admin.post("/admin/users", {"username": "x", "role": "cs", "password": "short"}))
+    short = await admin.follow(await admin.post("/admin/users", {"username": "xy", "role": "cs", "password": "short"}))
     assert "minimal 10 karakter" in short
+    blank = await admin.follow(await admin.post("/admin/users", {"username": "xy", "role": "cs", "password": " " * 12}))
+    assert "spasi tidak dihitung" in blank
+    look_alike = await admin.follow(await admin.post("/admin/users", {"username": "rinа", "role": "cs",  # Cyrillic а
+                                                                      "password": "rina-password-1"}))
+    assert "huruf a–z" in look_alike
+    async with h.services.db.sessions() as session:
+        assert (await session.execute(select(User.username).where(User.username.in_(("xy", "rinа"))))).first() is None
     rina: Browser = await browser_factory()
     assert (await rina.login("rina", "rina-password-1")).status == 303
     await admin.post(user_path, {"full_name": "Rina CS", "role": "supervisor", "is_active": "1"})
