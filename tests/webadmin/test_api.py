@@ -185,10 +185,12 @@ async def test_staff_api_lists_searches_and_counts(h: Harness) -> None:
     assert body["data"]["pagination"] == {"page": 1, "limit": 5, "total": 1, "total_pages": 1}
     [row] = body["data"]["registrations"]
     assert row["full_name"] == "Siti Aminah" and row["package"]["name"] == "Home Silver 40M"
+    assert row["id_card_number"] == "3273********0001"  # masked in a list, as in the admin's and exports
     stats = (await (await h.client.get("/api/registrations/stats", headers=headers)).json())["data"]
     assert stats["total"] == 2 and stats["pending_verification"] == 2 and stats["today"] == 2
     one = await (await h.client.get(f"/api/registrations/{row['id']}", headers=headers)).json()
     assert one["data"]["email"] == "siti@example.com"
+    assert one["data"]["id_card_number"] == "3273010101900001"  # one registration: CS verify it
     assert (await h.client.get("/api/registrations/999", headers=headers)).status == 404
 
 
