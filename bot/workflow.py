@@ -5,6 +5,7 @@ audit row and the customer's WhatsApp message, in the caller's ONE transaction."
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,15 @@ NOTIFICATION = {
 }
 
 
+# What an action does to the registration's open survey ticket: (ticket status, its note).
+SURVEY_TICKET_ENDS = {
+    Action.COMPLETE_SURVEY: ("resolved", "Survey selesai (status pendaftaran)"),
+    Action.REJECT: ("closed", "Pendaftaran ditolak"),
+    Action.CANCEL: ("closed", "Pendaftaran dibatalkan"),
+}
+SURVEY_NOT_DUE = "Survey dijadwalkan di hari lain; tandai selesai pada hari survey dilakukan."
+
+
 def tracking_url(services: Services, registration: Registration) -> str:
     return f"{services.settings.public_url}/track/{registration.registration_number}"
 
@@ -40,6 +50,7 @@ async def notify(
     customer: Customer | None = None,
     purpose: str | None = None,
     sent_by: int | None = None,
+    **context: Any,
 ) -> None:
     """Queue the registration's WhatsApp message through the gateway the customer uses
     (as a template there when the Cloud API's 24-hour window has closed)."""
@@ -55,6 +66,7 @@ async def notify(
         registration=registration,
         customer=customer,
         tracking_url=tracking_url(services, registration),
+        **context,
     )
 
 
@@ -70,15 +82,28 @@ async def act(
     survey_date: datetime | None = None,
     ip: str | None = None,
 ) -> RegistrationEvent:
-    """Apply one action. Raises TransitionRefused / ValueError before changing anything."""
+    """Apply one action. Raises TransitionRefused / ValueError before changing anything.
+
+    The survey ticket follows the registration: a new time moves it, the survey marked
+    done resolves it, a rejection or cancellation closes it (no technician is sent to a
+    registration that ended)."""
     now = services.clock.now()
     tz = services.settings.tz
-    rescheduled = action is Action.SCHEDULE_SURVEY and registration.status == "survey_scheduled"
+    if action is Action.COMPLETE_SURVEY and registration.survey_date is not None \
+            and registration.survey_date.astimezone(tz).date() > now.astimezone(tz).date():
+        raise ValueError(SURVEY_NOT_DUE)
+    previous_survey = registration.survey_date if registration.status == "survey_scheduled" else None
+    rescheduled = action is Action.SCHEDULE_SURVEY and previous_survey is not None
     event = await registrations.apply(
         session, registration, action, now=now, actor=actor, note=note, reason=reason, survey_date=survey_date
     )
     customer = None
-    if rescheduled and (survey := await tickets.open_of_registration(session, registration.id, "survey")):
+    actor_id = actor.id if actor else None
+    survey = await tickets.open_of_registration(session, registration.id, "survey")
+    if action in SURVEY_TICKET_ENDS and survey is not None:
+        status, why = SURVEY_TICKET_ENDS[action]
+        await tickets.change_status(session, survey, status, now=now, actor_user_id=actor_id, note=why)
+    if rescheduled and survey is not None:
         survey.scheduled_at, survey.updated_at = survey_date, now  # the technician's one ticket moves
     elif action is Action.SCHEDULE_SURVEY:
         await tickets.open_ticket(
@@ -104,6 +129,6 @@ async def act(
         target_type="registration", target_id=registration.registration_number,
         detail={"from": event.from_status, "to": event.to_status, "note": note or reason}, ip=ip,
     )
-    await notify(services, session, registration, NOTIFICATION[action], customer=customer,
-                 sent_by=actor.id if actor else None)
+    await notify(services, session, registration, NOTIFICATION[action], customer=customer, sent_by=actor_id,
+                 previous_survey_date=previous_survey if rescheduled else None)
     return event

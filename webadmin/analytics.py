@@ -18,7 +18,7 @@ from babel.dates import format_date
 from ispbot.flows.registration import STATES as REGISTRATION_STATES
 from ispbot.services import Services
 from ispbot.storage import analytics, chat_funnel
-from ispbot.storage.analytics import TIMEFRAMES, Window
+from ispbot.storage.analytics import MAX_DAYS, TIMEFRAMES, Window
 from ispbot.webadmin import charts
 from ispbot.webadmin.auth import Refused, staff_view
 from ispbot.webadmin.exports import defuse
@@ -51,10 +51,11 @@ def window_from_query(query: Mapping[str, str], services: Services) -> Window:
             start, end = date.fromisoformat(first), date.fromisoformat(last or first)
         except ValueError:
             raise ValueError("Tanggal harus berformat YYYY-MM-DD.") from None
-        try:
-            return Window.between(start, end, now=now, tz=tz)
-        except ValueError as exc:
-            raise ValueError(f"Rentang tanggal tidak valid: {exc}.") from None
+        if end < start:
+            raise ValueError("Rentang tanggal tidak valid: tanggal akhir sebelum tanggal awal.")
+        if (end - start).days + 1 > MAX_DAYS:
+            raise ValueError(f"Rentang tanggal tidak valid: paling panjang {MAX_DAYS} hari.")
+        return Window.between(start, end, now=now, tz=tz)
     raw = query.get("days") or query.get("timeframe") or str(DEFAULT_DAYS)
     if not raw.isdigit() or int(raw) not in TIMEFRAMES:
         raise ValueError("Periode harus 7, 30, 60 atau 90 hari.")

@@ -70,7 +70,7 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 
 @api_view
 async def list_registrations(request: web.Request) -> web.StreamResponse:
-    user = await _user(request, Permission.VIEW_REGISTRATIONS)
+    await _user(request, Permission.VIEW_REGISTRATIONS)
     status = request.query.get("status") or None
     if status is not None and status not in {s.value for s in Status}:
         raise ApiError(400, f"Status tidak dikenal: {status}.")

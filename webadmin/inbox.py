@@ -136,7 +136,7 @@ def _action(
 async def _take(request: web.Request, session: AsyncSession, convo: Conversation, staff: Staff) -> str:
     take_over = staff.can(Permission.TAKE_OVER)
     await handoff.take(request.app[SERVICES], session, convo, staff.user, take_over=take_over, ip=client_ip(request))
-    return "Percakapan Anda ambil alih. Pelanggan diberi tahu lewat WhatsApp."
+    return "Percakapan sudah Anda ambil alih. Pelanggan diberi tahu lewat WhatsApp."
 
 
 async def _reply(request: web.Request, session: AsyncSession, convo: Conversation, staff: Staff) -> str:

@@ -38,6 +38,17 @@ ACTION = {
     Action.CANCEL: "Batalkan",
 }
 
+# What the flash says once an action is done.
+ACTION_DONE = {
+    Action.VERIFY: "Pendaftaran diverifikasi",
+    Action.SCHEDULE_SURVEY: "Survey dijadwalkan",
+    Action.COMPLETE_SURVEY: "Survey ditandai selesai",
+    Action.APPROVE: "Pendaftaran disetujui",
+    Action.REJECT: "Pendaftaran ditolak",
+    Action.CREATE_CUSTOMER: "Pelanggan dibuat",
+    Action.CANCEL: "Pendaftaran dibatalkan",
+}
+
 # What the customer should expect next, per status (tracking page).
 NEXT_STEP = {
     Status.PENDING_VERIFICATION: "Tim kami sedang memeriksa data Anda. Kami akan menghubungi Anda lewat WhatsApp.",

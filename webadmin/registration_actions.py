@@ -16,7 +16,7 @@ from ispbot.storage.lifecycle import Action, Status, TransitionRefused
 from ispbot.storage.models import User
 from ispbot.webadmin import messaging
 from ispbot.webadmin.auth import Refused, client_ip, current, require, staff_view
-from ispbot.webadmin.labels import action_label, status_label
+from ispbot.webadmin.labels import ACTION_DONE, action_label, status_label
 from ispbot.webadmin.pages import redirect
 from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.registrations import ktp_path, load_registration
@@ -54,7 +54,10 @@ def parse_survey_date(services: Services, text: str) -> datetime:
         raise ValueError("Jadwal survey harus di masa depan.")
     if when > now + SURVEY_HORIZON:
         raise ValueError(f"Jadwal survey paling lambat {SURVEY_HORIZON.days} hari dari sekarang.")
-    local_hour = when.astimezone(services.settings.tz).hour
+    local = when.astimezone(services.settings.tz)
+    if local.isoweekday() == 7:  # as installation days (the chat offers none on Sunday)
+        raise ValueError("Survey tidak dijadwalkan pada hari Minggu.")
+    local_hour = local.hour
     if not SURVEY_HOURS[0] <= local_hour < SURVEY_HOURS[1]:
         raise ValueError(f"Jam survey antara {SURVEY_HOURS[0]:02d}.00 dan {SURVEY_HOURS[1]:02d}.00.")
     return when
@@ -104,7 +107,7 @@ async def registration_action(request: web.Request) -> web.StreamResponse:
         return redirect(request, back, refusal_message(exc), "error")
     except ValueError as exc:
         return redirect(request, back, str(exc), "error")
-    return redirect(request, back, f"{action_label(action)} berhasil. Status kini “{status_label(status)}”; "
+    return redirect(request, back, f"{ACTION_DONE[action]}. Status kini “{status_label(status)}”; "
                                    "pesan WhatsApp sudah diantrekan.")
 
 

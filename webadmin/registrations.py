@@ -6,6 +6,7 @@ role allow, and a QR code of the tracking link)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from ispbot.storage.models import Customer, Registration, Ticket, User
 from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
 from ispbot.webadmin.pages import render
 from ispbot.webadmin.roles import Permission, staff_actions
+from ispbot.webadmin.track import steps
 from ispbot.webhooks import SERVICES
 from ispbot.workflow import tracking_url
 
@@ -103,7 +105,7 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         "verifier": verifier, "actions": actions, "Action": Action, "tracking_url": url,
         "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2),
         "show_identity": staff.can(Permission.VIEW_IDENTITY),
-        "timeline": TIMELINE, "position": timeline_position(registration.status),
+        "timeline": TIMELINE, "position": _position(registration),
         "survey_default": survey_default(services, registration),
         "deletable": registration.status in (Status.REJECTED, Status.CANCELLED)
         and staff.can(Permission.DELETE_REGISTRATION),
@@ -116,6 +118,14 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         "same_nik": same_nik,
     }
     return render(request, "registrations/detail.html", context)
+
+
+def _position(registration: Registration) -> int:
+    """How many timeline steps are done; for a registration that ended (rejected,
+    cancelled), the steps it had reached, so the red mark sits where it stopped."""
+    if registration.status not in (Status.REJECTED, Status.CANCELLED):
+        return timeline_position(registration.status)
+    return sum(1 for _ in itertools.takewhile(lambda step: step.done_at is not None, steps(registration)))
 
 
 def survey_default(services: Services, registration: Registration) -> str:

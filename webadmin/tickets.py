@@ -11,7 +11,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ispbot.storage import audit, customers, tickets
+from ispbot.storage import audit, customers, registrations, tickets
+from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
 from ispbot.webadmin import messaging
 from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
@@ -20,6 +21,7 @@ from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES
+from ispbot.workflow import act
 
 PAGE_SIZE = 50
 
@@ -141,16 +143,43 @@ async def change_status(request: web.Request) -> web.StreamResponse:
         audit.record(session, action="ticket.status", now=services.clock.now(), actor=staff.user,
                      ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
                      detail={"from": before, "to": status, "note": note})
-        told = await messaging.notify_ticket_status(services, session, ticket, note=note, actor=staff.user)
+        surveyed = await _complete_survey_of(request, session, ticket, note) \
+            if ticket.kind == "survey" and status == "resolved" else None
+        # a survey marked done tells the customer so (the seed's message), not "ticket resolved"
+        told = surveyed is not None or await messaging.notify_ticket_status(
+            services, session, ticket, note=note, actor=staff.user)
         activated = await customers.activate_if_installed(session, ticket, services.clock.now())
         if activated is not None:
             audit.record(session, action="customer.activate", now=services.clock.now(), actor=staff.user,
                          ip=client_ip(request), target_type="customer", target_id=activated.customer_code,
                          detail={"ticket": ticket.ticket_number})
     message = f"Status tiket kini “{TICKET_STATUS[status]}”."
+    if surveyed is not None:
+        message += f" Survey {surveyed.registration_number} ditandai selesai."
     if activated is not None:
         message += f" Akun {activated.customer_code} kini aktif (ditagih mulai bulan depan)."
     return redirect(request, back, message + (" Pelanggan diberi tahu lewat WhatsApp." if told else ""))
+
+
+async def _complete_survey_of(
+    request: web.Request, session: AsyncSession, ticket: Ticket, note: str | None
+) -> Registration | None:
+    """The technician's survey ticket resolved is the survey done: its registration, still
+    waiting for the survey, moves to "survey completed" (seed: technician updates the
+    ticket → status Survey Completed). A survey done before its day is recorded as done
+    today. None when the registration is elsewhere (already completed, rejected…)."""
+    services = request.app[SERVICES]
+    if ticket.registration_id is None:
+        return None
+    registration = await registrations.by_id(session, ticket.registration_id, for_update=True)
+    if registration is None or registration.status != Status.SURVEY_SCHEDULED:
+        return None
+    now = services.clock.now()
+    if registration.survey_date is not None and registration.survey_date > now:
+        registration.survey_date = now
+    await act(services, session, registration, Action.COMPLETE_SURVEY, actor=current(request).user,
+              note=note or f"Tiket {ticket.ticket_number} selesai", ip=client_ip(request))
+    return registration
 
 
 def setup_tickets(app: web.Application) -> None:

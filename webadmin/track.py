@@ -96,6 +96,7 @@ def wa_link(cs_phone: str) -> str | None:
 def _page(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
     services = request.app[SERVICES]
     context.setdefault("wa_link", wa_link(services.settings.cs_phone))
+    context.setdefault("office_hours", services.settings.office_hours)
     return render(request, template, context, status=status)
 
 

@@ -207,7 +207,11 @@ async def test_staff_api_status_changes_follow_the_lifecycle_and_roles(h: Harnes
     scheduled = await h.client.put(f"{url}/status", json={"status": "survey_scheduled",
                                                           "survey_date": "2026-11-26T10:00:00+07:00"}, headers=cs)
     assert scheduled.status == 200
-    await h.client.put(f"{url}/status", json={"status": "survey_completed"}, headers=cs)
+    early = await h.client.put(f"{url}/status", json={"status": "survey_completed"}, headers=cs)
+    assert early.status == 422 and "hari survey" in (await early.json())["message"]  # 21 Nov: not yet
+    h.clock.advance(days=5)  # the survey's day
+    done = await h.client.put(f"{url}/status", json={"status": "survey_completed"}, headers=cs)
+    assert done.status == 200
     forbidden = await h.client.put(f"{url}/status", json={"status": "approved"}, headers=cs)
     assert forbidden.status == 403
     assert (await h.client.put(f"{url}/status", json={"status": "approved"}, headers=admin)).status == 200

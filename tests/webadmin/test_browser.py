@@ -160,15 +160,15 @@ async def test_staff_take_a_registration_from_pending_to_customer(live: LiveApp,
     await expect(page.locator("h1")).to_contain_text("Budi Santoso")
 
     await act(page, "verify", note="KTP dan alamat cocok")
-    await expect(page.locator(".flash-ok")).to_contain_text("Verifikasi berhasil")
+    await expect(page.locator(".flash-ok")).to_contain_text("Pendaftaran diverifikasi")
     await expect(page.locator("h1 .badge")).to_have_text("Terverifikasi")
     await live.settle()
     assert "✅ Data Anda telah diverifikasi." in live.texts("6281200000101")[-1]
 
-    await act(page, "schedule_survey", survey_date="2026-11-25T09:30")
+    await act(page, "schedule_survey", survey_date="2026-11-21T15:00")  # later today: done today
     await expect(page.locator("h1 .badge")).to_have_text("Survey Dijadwalkan")
     await live.settle()
-    assert "*Jadwal Survey:* Rabu, 25 November 2026, 09.30 WIB" in live.texts("6281200000101")[-1]
+    assert "*Jadwal Survey:* Sabtu, 21 November 2026, 15.00 WIB" in live.texts("6281200000101")[-1]
     await expect(page.locator(".ticket-line")).to_contain_text("Survey")
 
     await act(page, "complete_survey")

@@ -135,7 +135,7 @@ async def test_one_agent_at_a_time_and_supervisors_take_over(
     assert (await convo(h, BUDI)).handoff_agent_id == await user_id(h, "cs")
 
     page = await supervisor.follow(await supervisor.post(f"/admin/inbox/{cid}/take"))
-    assert "Percakapan Anda ambil alih" in page
+    assert "Percakapan sudah Anda ambil alih" in page
     assert (await convo(h, BUDI)).handoff_agent_id == await user_id(h, "supervisor")
     page = await cs.follow(await cs.post(f"/admin/inbox/{cid}/reply", {"text": "Halo"}))
     assert "Ambil alih percakapan ini dulu" in page

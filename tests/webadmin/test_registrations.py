@@ -156,9 +156,13 @@ async def test_the_whole_lifecycle_from_the_admin(h: Harness, admin: Browser) ->
     registration = await make_registration(h)
     base = f"/admin/registrations/{registration.id}"
     page = await admin.follow(await admin.post(f"{base}/actions/verify", {"note": "KTP cocok"}))
-    assert "Verifikasi berhasil" in page and "KTP cocok" in page
+    assert "Pendaftaran diverifikasi. Status kini" in page and "KTP cocok" in page
     response = await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:30"})
     assert "Survey Dijadwalkan" in await admin.follow(response)
+    early = await admin.follow(await admin.post(f"{base}/actions/complete_survey"))
+    assert "tandai selesai pada hari survey" in early and await status_of(h, registration.id) == "survey_scheduled"
+    h.clock.advance(days=4)  # Wednesday 25 November, the survey's day
+    await admin.login("admin")
     await admin.post(f"{base}/actions/complete_survey")
     await admin.post(f"{base}/actions/approve")
     page = await admin.follow(await admin.post(f"{base}/actions/create_customer"))
@@ -167,7 +171,7 @@ async def test_the_whole_lifecycle_from_the_admin(h: Harness, admin: Browser) ->
         customer = (await session.execute(select(Customer))).scalar_one()
         kinds = list((await session.execute(select(Ticket.kind).order_by(Ticket.id))).scalars())
         audited = list((await session.execute(select(AuditEntry.action))).scalars())
-    assert customer.customer_code == "AGLS202611210001" and customer.portal_active
+    assert customer.customer_code == "AGLS202611250001" and customer.portal_active
     assert customer.customer_code in page
     assert kinds == ["survey", "installation"]
     assert {"registration.verify", "registration.approve", "registration.create_customer"} <= set(audited)
@@ -226,8 +230,9 @@ async def test_a_survey_sent_twice_tells_the_customer_once_and_a_new_time_moves_
         page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:30"}))
     assert "tidak ada yang diubah" in page
     page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-26T13:00"}))
-    assert "berhasil" in page
-    for absurd, told in (("2027-12-31T09:00", "paling lambat 90 hari"), ("2026-11-27T03:00", "antara 07.00 dan 20.00")):
+    assert "Survey dijadwalkan. Status kini" in page
+    for absurd, told in (("2027-12-31T09:00", "paling lambat 90 hari"), ("2026-11-27T03:00", "antara 07.00 dan 20.00"),
+                         ("2026-11-29T10:00", "hari Minggu")):
         page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": absurd}))
         assert told in page
     async with h.services.db.sessions() as session:
@@ -235,8 +240,11 @@ async def test_a_survey_sent_twice_tells_the_customer_once_and_a_new_time_moves_
     assert len(surveys) == 1 and surveys[0].scheduled_at is not None
     assert surveys[0].scheduled_at.astimezone(h.services.settings.tz).strftime("%d %H:%M") == "26 13:00"
     await h.settle()
-    told = [t for t in h.gateway.texts_to("6281200000101") if "Survey lokasi telah dijadwalkan" in t]
-    assert len(told) == 2 and "Kamis, 26 November 2026, 13.00 WIB" in told[1]
+    told = [t for t in h.gateway.texts_to("6281200000101") if "survey lokasi" in t.lower()]
+    assert len(told) == 2 and "Survey lokasi telah dijadwalkan" in told[0]
+    assert "Jadwal survey lokasi Anda *diubah*" in told[1]  # a new time says it is one, and what it replaces
+    assert "*Jadwal baru:* Kamis, 26 November 2026, 13.00 WIB" in told[1]
+    assert "~Jadwal lama: Rabu, 25 November 2026, 09.30 WIB~" in told[1]
 
 
 async def test_bulk_verify(h: Harness, cs: Browser) -> None:
@@ -342,7 +350,7 @@ async def test_a_new_customer_is_billed_from_the_month_after_installation(h: Har
     registration = await make_registration(h)  # the clock: Saturday 21 November 2026
     base = f"/admin/registrations/{registration.id}"
     await admin.post(f"{base}/actions/verify")
-    await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:30"})
+    await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-21T15:00"})  # later today
     await admin.post(f"{base}/actions/complete_survey")
     await admin.post(f"{base}/actions/approve")
     await admin.post(f"{base}/actions/create_customer")
@@ -387,3 +395,15 @@ async def test_each_registration_leads_to_the_next_one_waiting_oldest_first(h: H
     for done in (middle, newest):
         await cs.post(f"/admin/registrations/{done.id}/actions/verify")
     assert "data-next-waiting" not in await cs.page(f"/admin/registrations/{newest.id}")  # all cleared
+
+
+async def test_the_timeline_marks_a_rejection_where_the_registration_stopped(h: Harness, cs: Browser) -> None:
+    registration = await make_registration(h)
+    base = f"/admin/registrations/{registration.id}"
+    await cs.post(f"{base}/actions/verify")
+    await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:30"})
+    await cs.post(f"{base}/actions/reject", {"reason": "Di luar area layanan"})
+    page = await cs.page(base)
+    steps = page[page.index('<ol class="steps"'):page.index("</ol>", page.index('<ol class="steps"'))]
+    classes = [item.split('"')[0].split() for item in steps.split('<li class="')[1:]]
+    assert classes == [["done"], ["done"], ["done"], ["rejected"], []]

@@ -13,7 +13,7 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from ispbot.storage.models import AuditEntry, Ticket, User
+from ispbot.storage.models import AuditEntry, Registration, Ticket, User
 from tests.conftest import Harness
 from tests.webadmin.support import PASSWORD, Browser, make_registration
 
@@ -49,15 +49,46 @@ async def test_assign_and_status_changes_tell_the_customer(h: Harness, cs: Brows
     assert "Dikerjakan" in page and "Teknisi berangkat" in page
     refused = await cs.follow(await cs.post(f"{base}/status", {"status": "flying"}))
     assert "tidak dapat diubah" in refused
-    await cs.post(f"{base}/status", {"status": "resolved"})
+    h.clock.advance(days=4)  # the survey's day
+    await cs.login("cs")
+    page = await cs.follow(await cs.post(f"{base}/status", {"status": "resolved", "note": "Lokasi terjangkau"}))
+    assert "ditandai selesai" in page
     await h.settle()
     texts = h.gateway.texts_to("6281200000101")
     assert "Teknisi *Teknisi Budi* telah ditugaskan" in texts[-3]
     assert "kini berstatus: *Dikerjakan*" in texts[-2] and "Teknisi berangkat" in texts[-2]
-    assert "*Selesai*" in texts[-1]
+    # the technician's survey done is the registration's: the seed's message, not "ticket resolved"
+    assert "Survey lokasi telah selesai" in texts[-1]
     async with h.services.db.sessions() as session:
         actions = list((await session.execute(select(AuditEntry.action))).scalars())
+        registration = (await session.execute(select(Registration))).scalar_one()
+    assert registration.status == "survey_completed"
     assert actions.count("ticket.status") == 2 and "ticket.assign" in actions
+    assert "registration.complete_survey" in actions
+
+
+async def test_the_survey_ticket_follows_its_registration(h: Harness, cs: Browser) -> None:
+    """No technician is sent to a registration that was rejected, and the survey marked done
+    on the registration resolves its ticket."""
+    rejected = await survey_ticket(h, cs)
+    await cs.post(f"/admin/registrations/{rejected.registration_id}/actions/reject", {"reason": "Di luar area"})
+    other = await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
+    base = f"/admin/registrations/{other.id}"
+    await cs.post(f"{base}/actions/verify")
+    await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-21T15:00"})  # later today
+    await cs.post(f"{base}/actions/complete_survey")
+    async with h.services.db.sessions() as session:
+        states = dict((await session.execute(select(Ticket.registration_id, Ticket.status))).all())
+    assert states == {rejected.registration_id: "closed", other.id: "resolved"}
+    assert rejected.ticket_number not in await cs.page("/admin/tickets?status=open")
+
+
+async def test_a_survey_ticket_resolved_early_records_the_survey_as_done_today(h: Harness, cs: Browser) -> None:
+    ticket = await survey_ticket(h, cs)  # planned for Wednesday; the technician came on Saturday
+    await cs.post(f"/admin/tickets/{ticket.id}/status", {"status": "resolved"})
+    async with h.services.db.sessions() as session:
+        registration = (await session.execute(select(Registration))).scalar_one()
+    assert registration.status == "survey_completed" and registration.survey_date == h.clock.now()
 
 
 async def test_admin_manages_users(h: Harness, admin: Browser, browser_factory: Callable[..., Any]) -> None:
