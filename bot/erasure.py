@@ -9,24 +9,27 @@ Deleted or anonymised:
 - on an approved registration or a customer's: the NIK and KTP photo (verification is
   done) — the rest is the subscription contract;
 - the chat: conversation state, every stored message to and from the number, the
-  conversation events, the number's one-time codes.
+  conversation events, the number's one-time codes;
+- the tickets of those registrations and the number's support tickets (not a customer's):
+  text, photo and phone; an open one is closed.
 Kept, because the law requires it: the customer record and its invoices (contract and tax
 records, UU KUP), and the audit log and the request itself (proof of the processing).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot import service_window
 from ispbot.data_retention import photo_file
 from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.storage import audit, conversations, registrations
+from ispbot.storage import audit, conversations, registrations, tickets
 from ispbot.storage.lifecycle import BEFORE_APPROVAL, Action, Status
 from ispbot.storage.models import (
     Conversation,
@@ -38,6 +41,7 @@ from ispbot.storage.models import (
     OtpCode,
     OutboxMessage,
     Registration,
+    Ticket,
     User,
 )
 
@@ -92,6 +96,8 @@ async def erase(
             _anonymise(registration)
             anonymised.append(registration.registration_number)
 
+    scrubbed = await _scrub_tickets(session, request, [r.id for r in regs if r.status not in SUBSCRIBED], actor, now)
+
     key = request.contact_key
     convo = await conversations.get(session, key)
     provider = convo.provider if convo else services.settings.provider.value
@@ -114,7 +120,8 @@ async def erase(
     outcome: dict[str, Any] = {
         "registrations_anonymised": anonymised, "registrations_cancelled": cancelled,
         "registrations_identity_deleted": identity_only, "photos_deleted": len(files),
-        "chat_messages_deleted": messages, "customers_kept": [c.customer_code for c in customers],
+        "chat_messages_deleted": messages, "tickets_scrubbed": scrubbed,
+        "customers_kept": [c.customer_code for c in customers],
         "invoices_kept": invoices,
     }
     request.status, request.handled_at, request.handled_by, request.outcome = "done", now, actor.id, outcome
@@ -126,6 +133,29 @@ async def erase(
                                conversation=convo, locale=locale, provider=provider, sent_by=actor.id,
                                request_id=request.id, deleted=deleted, kept=kept)
     return files
+
+
+async def _scrub_tickets(
+    session: AsyncSession, request: DataDeletionRequest, registration_ids: list[int], actor: User, now: datetime
+) -> list[str]:
+    """The tickets of the anonymised registrations and the number's own support tickets
+    (those of no customer): their text (name, address, the complaint), photo and phone go;
+    an open one is closed, so no technician goes to an address that is no longer known and
+    nothing is sent to the number. A customer's tickets stay with the subscription."""
+    mine = [Ticket.registration_id.in_(registration_ids)] if registration_ids else []
+    if request.phone:
+        mine.append(and_(Ticket.customer_id.is_(None), Ticket.contact_phone == request.phone))
+    if not mine:
+        return []
+    found = list((await session.execute(
+        select(Ticket).where(or_(*mine), Ticket.customer_id.is_(None)).order_by(Ticket.id)
+    )).scalars())
+    for ticket in found:
+        if ticket.status != "closed":
+            await tickets.change_status(session, ticket, "closed", now=now, actor_user_id=actor.id,
+                                        note=f"Data dihapus atas permintaan HD-{request.id}")
+        ticket.description, ticket.photo, ticket.contact_phone = ANONYMISED, None, None
+    return [t.ticket_number for t in found]
 
 
 def _summary(outcome: dict[str, Any], locale: str) -> tuple[list[str], list[str]]:

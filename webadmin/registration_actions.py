@@ -135,12 +135,17 @@ async def bulk_verify(request: web.Request) -> web.StreamResponse:
     return redirect(request, back, message, "ok" if done else "error")
 
 
+NO_NUMBER = "Data pribadi pendaftaran ini sudah dihapus: tidak ada nomor WhatsApp untuk dihubungi."
+
+
 @staff_view(Permission.MESSAGE_CUSTOMER)
 async def resend(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     staff = current(request)
     async with services.db.transaction() as session:
         registration = await load_registration(request, session)
+        if not registration.phone:
+            return redirect(request, f"/admin/registrations/{registration.id}", NO_NUMBER, "error")
         template = await messaging.resend_last(services, session, registration, staff.user)
         audit.record(session, action="registration.resend", now=services.clock.now(), actor=staff.user,
                      ip=client_ip(request), target_type="registration",
@@ -161,6 +166,8 @@ async def custom_message(request: web.Request) -> web.StreamResponse:
         return redirect(request, back, f"Pesan terlalu panjang (maksimal {messaging.MAX_CUSTOM_TEXT} karakter).", "error")
     async with services.db.transaction() as session:
         registration = await load_registration(request, session)
+        if not registration.phone:
+            return redirect(request, back, NO_NUMBER, "error")
         await messaging.send_custom(services, session, registration, text, staff.user)
         audit.record(session, action="registration.message", now=services.clock.now(), actor=staff.user,
                      ip=client_ip(request), target_type="registration",

@@ -26,12 +26,14 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
     from sqlalchemy import func, select
 
     from ispbot.ktp_encryption import PhotoCipher, write_photo
+    from ispbot.storage import tickets
     from ispbot.storage.models import (
         AuditEntry,
         Conversation,
         DataDeletionRequest,
         InboxMessage,
         Registration,
+        Ticket,
     )
     from tests.flows.chat import Chat
 
@@ -39,7 +41,16 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
     write_photo(folder, "k1.jpg", b"\xff\xd8\xffphoto", PhotoCipher.of(h.services.settings))
     pending = await make_registration(h, id_card_photo="k1.jpg", full_name="Siti Aminah")
     other = await make_registration(h, phone="6281200000555", email="other@example.com")
+    cs = await browser_factory("cs")
+    await cs.post(f"/admin/registrations/{pending.id}/actions/verify")
+    await cs.post(f"/admin/registrations/{pending.id}/actions/schedule_survey", {"survey_date": "2026-11-25T09:00"})
+    async with h.services.db.transaction() as session:
+        await tickets.open_ticket(session, kind="support", now=h.clock.now(), timezone=h.services.settings.tz,
+                                  subject="Internet mati", description="Siti, Jl. Sukajadi 10: modem merah",
+                                  contact_phone="6281200000101")
+    await h.settle()
     chat = Chat(h)
+    chat.replies()  # the survey's messages: already read
     [confirm] = await chat.send("hapus data")
     assert "Hapus data pribadi" in confirm and "Tidak jadi" in confirm
     [kept] = await chat.send("2")
@@ -50,7 +61,6 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
     [again] = await chat.send("hapus data")
     assert "sedang diproses" in again
 
-    cs = await browser_factory("cs")
     assert (await cs.get("/admin/data-requests")).status == 403
     supervisor = await browser_factory("supervisor")
     listing = await supervisor.page("/admin/data-requests")
@@ -74,6 +84,17 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
     assert not (folder / "k1.jpg").exists()
     assert messages == 0 and convo == []
     assert request.status == "done" and request.outcome["registrations_cancelled"] == [pending.registration_number]
+    async with h.services.db.sessions() as session:
+        left = list((await session.execute(select(Ticket).order_by(Ticket.id))).scalars())
+    # the survey and the support ticket: closed (no technician goes there), nothing personal left
+    assert [(t.kind, t.status, t.description, t.contact_phone) for t in left] == [
+        ("survey", "closed", "(dihapus)", None), ("support", "closed", "(dihapus)", None)]
+    assert len(request.outcome["tickets_scrubbed"]) == 2
+    page = await cs.page(f"/admin/registrations/{pending.id}")
+    assert "Kirim ulang notifikasi terakhir" not in page and "Kirim pesan" not in page
+    refused = await cs.follow(await cs.post(f"/admin/registrations/{pending.id}/resend"))
+    assert "tidak ada nomor WhatsApp" in refused
+    await cs.post(f"/admin/tickets/{left[1].id}/status", {"status": "open"})  # reopened by mistake: no message
     assert audited.target_id == "HD-1" and audited.actor_label == "supervisor"
     await h.settle()
     told = chat.replies()[-1]
