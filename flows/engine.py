@@ -164,7 +164,7 @@ class Flow:
         asked_at = asked.get("_asked_at")
         seconds = (turn.now - datetime.fromisoformat(asked_at)).total_seconds() if asked_at else None
         conversations.record_event(turn.session, turn.conversation, "answered", turn.now, state,
-                                   seconds=seconds, retries=asked.get("_refused"))
+                                   seconds=seconds, retries=asked.get("_refused"), flow=self.name)
 
     async def handle(self, turn: Turn) -> None:
         state = turn.conversation.state
@@ -234,6 +234,8 @@ class Flow:
         previous = history.pop()
         draft["_history"] = history
         self.save(turn, draft)
+        conversations.record_event(turn.session, turn.conversation, "back", turn.now, turn.conversation.state,
+                                   flow=self.name)
         await self.enter(turn, previous)
         return True
 

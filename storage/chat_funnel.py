@@ -6,7 +6,8 @@ since the question was asked and how many answers were refused in between, and
 PostgreSQL.
 
 Per question, over the window:
-- reached: times it was asked (a customer who comes back to it counts again);
+- reached: times it was asked (a customer who comes back to it counts again), less the
+  times the customer went back from it to the question before (`back`: no drop);
 - answered: answers accepted;   reprompts: answers refused (each one counts);
 - in_progress: conversations at this question now, active in the window;
 - dropped: asked but neither answered nor still there: they typed *batal*, went to the
@@ -137,7 +138,10 @@ def _sums() -> list[Any]:
     def times(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
-    return [times(E.event == "asked"), times(E.event == "answered"), times(E.event == "reprompt"),
+    # A question left with *kembali* was not given up on (the earlier one is asked again,
+    # and this one after it): that asking does not count as reached.
+    asked = func.sum(case((E.event == "asked", 1), (E.event == "back", -1), else_=0))
+    return [asked, times(E.event == "answered"), times(E.event == "reprompt"),
             times(and_(E.event == "answered", E.retries == 0))]
 
 

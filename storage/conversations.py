@@ -89,7 +89,7 @@ async def get(session: AsyncSession, contact_key: str, *, for_update: bool = Fal
 
 def record_event(
     session: AsyncSession, conversation: Conversation, event: str, now: datetime, state: str | None = None,
-    *, seconds: float | None = None, retries: int | None = None,
+    *, seconds: float | None = None, retries: int | None = None, flow: str | None = None,
 ) -> None:
     """Note a funnel event. It is written with the session's next flush (as an added ORM
     object would be), but all of a flush's events in one INSERT without RETURNING: nobody
@@ -98,7 +98,7 @@ def record_event(
     pending.append(
         {
             "contact_key": conversation.contact_key,
-            "flow": conversation.flow,
+            "flow": flow or conversation.flow,  # the answering flow's: its handler may have moved on
             "state": state or conversation.state,
             "event": event,
             "created_at": now,

@@ -426,3 +426,28 @@ async def test_a_greeting_is_greeted_back_and_a_name_said_in_chat_is_just_the_na
     assert "Kita lanjutkan" in hello and "nama lengkap" in again
     [email] = await chat.send("nama saya budi santoso kak")
     assert "*Budi Santoso*" in email
+
+
+async def test_the_funnel_counts_a_finished_registration_and_a_step_back_as_no_drop(fonnte: Harness) -> None:
+    """The confirmation was counted as given up on by everyone who registered (its answer
+    was recorded under the menu the submit had moved to), and *kembali* as a drop."""
+    from ispbot.storage import chat_funnel
+    from ispbot.storage.analytics import Window
+
+    chat = Chat(fonnte)
+    await to_question(chat, "foto KTP")
+    [nik_again] = await chat.send("kembali")
+    assert "NIK" in nik_again
+    await chat.send("3273010101900001")
+    await to_question(Chat(fonnte, phone="6281200000109"), "Langkah 4/4")  # another customer, still at it
+    chat.replies()
+    for text in ["lewati", "Jl. Sukajadi No. 10", "001/002", "Kota Bandung", "Sukajadi", "Sukagalih", "ya",
+                 "lewati", "lewati", "2", "1", "1", "lewati"]:
+        await chat.send(text)
+    done = await chat.send("1")  # Kirim
+    assert any("REG-" in reply for reply in done)
+    async with fonnte.services.db.sessions() as s:
+        window = Window.last_days(1, now=fonnte.clock.now(), tz=fonnte.services.settings.tz)
+        photo, confirm = await chat_funnel.question_funnel(s, window, "registration", ["ASK_KTP_PHOTO", "CONFIRM"])
+    assert (photo.reached, photo.answered, photo.dropped) == (2, 2, 0)  # asked again after kembali: once
+    assert (confirm.reached, confirm.answered, confirm.in_progress, confirm.dropped) == (2, 1, 1, 0)
