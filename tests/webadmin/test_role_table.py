@@ -76,6 +76,9 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("GET", "/admin/invoices/{id}/pdf", "/admin/invoices/{invoice}/pdf", None, STAFF_ONLY),
     ("POST", "/admin/invoices/{id}/pay", "/admin/invoices/{invoice}/pay", {"method": "qris", "reference": "Q1"},
      SUPERVISOR_ACTION),  # supervisor pays it, admin is told it is paid already: both "see"
+    ("GET", "/admin/account", "/admin/account", None, STAFF_ONLY),
+    ("POST", "/admin/account/password", "/admin/account/password", {"current": "wrong", "password": "x" * 12,
+                                                                    "password_again": "x" * 12}, STAFF_ACTION),
     ("GET", "/admin/users", "/admin/users", None, ADMIN_PAGE),
     ("POST", "/admin/users", "/admin/users", {"username": "tester", "role": "cs", "password": "tester-password"},
      ADMIN_ACTION),

@@ -237,3 +237,23 @@ async def test_numbers_too_large_for_the_database_are_refused_not_a_500(h: Harne
     form = {"category": "Umum", "question": "Jam buka?", "answer": "08.00", "keywords": "", "sort_order": huge}
     page = await (await admin.post("/admin/faq", form)).text()
     assert "Urutan antara" in page and "Jam buka?" in page  # the draft is kept
+
+
+async def test_staff_change_their_own_password(h: Harness, cs: Browser, browser_factory: Callable[..., Any]) -> None:
+    """CS and supervisors got a first password from an admin and had no way to change it."""
+    page = await cs.page("/admin/account")
+    assert 'href="/admin/account"' in page and "Kata sandi saat ini" in page
+    form = {"current": PASSWORD, "password": "my-own-password-1", "password_again": "my-own-password-2"}
+    assert "tidak sama" in await cs.follow(await cs.post("/admin/account/password", form))
+    form["password_again"] = form["password"]
+    wrong = await cs.follow(await cs.post("/admin/account/password", {**form, "current": "not-my-password"}))
+    assert "Kata sandi saat ini salah" in wrong
+    other_device: Browser = await browser_factory("cs")
+    done = await cs.follow(await cs.post("/admin/account/password", form))
+    assert "Silakan masuk lagi" in done
+    assert (await other_device.get("/admin/registrations")).status == 303  # every session ended
+    assert (await cs.login("cs", PASSWORD)).status != 303
+    assert (await cs.login("cs", "my-own-password-1")).status == 303
+    async with h.services.db.sessions() as session:
+        actions = list((await session.execute(select(AuditEntry.action))).scalars())
+    assert "user.own_password" in actions

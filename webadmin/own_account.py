@@ -1,0 +1,49 @@
+"""`/admin/account`: every staff member changes their own password (the first one an
+admin gave them, or one they suspect is known), with the current one as proof. All their
+sessions end, this one too, and they sign in again with the new password."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ispbot.storage import audit, sessions
+from ispbot.storage.models import User
+from ispbot.storage.users import WeakPassword, check_password, hash_password, password_matches
+from ispbot.webadmin.auth import client_ip, current, staff_view
+from ispbot.webadmin.pages import redirect, render
+from ispbot.webadmin.users import WEAK_PASSWORD
+from ispbot.webhooks import SERVICES
+
+PAGE = "/admin/account"
+
+
+@staff_view()
+async def account_page(request: web.Request) -> web.StreamResponse:
+    return render(request, "users/own_account.html", {"nav": "account"})
+
+
+@staff_view()
+async def change_own_password(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    form = await request.post()
+    old, new, again = (str(form.get(name, "")) for name in ("current", "password", "password_again"))
+    if new != again:
+        return redirect(request, PAGE, "Kata sandi baru dan ulangannya tidak sama.", "error")
+    try:
+        check_password(new)
+    except WeakPassword:
+        return redirect(request, PAGE, WEAK_PASSWORD, "error")
+    async with services.db.transaction() as session:
+        user = await session.get(User, current(request).user.id, with_for_update=True)
+        if user is None or not password_matches(user, old):
+            return redirect(request, PAGE, "Kata sandi saat ini salah.", "error")
+        user.password_hash = hash_password(new)
+        await sessions.close_all_of(session, user.id)
+        audit.record(session, action="user.own_password", now=services.clock.now(), actor=user,
+                     ip=client_ip(request), target_type="user", target_id=user.username)
+    return redirect(request, "/admin/login", "Kata sandi diganti. Silakan masuk lagi dengan kata sandi baru.")
+
+
+def setup_own_account(app: web.Application) -> None:
+    app.router.add_get(PAGE, account_page)
+    app.router.add_post(f"{PAGE}/password", change_own_password)
