@@ -101,12 +101,28 @@ def _email_or_phone(model: type[Registration] | type[Customer], email: str | Non
     return or_(*conditions)
 
 
-async def next_waiting(session: AsyncSession, *, after: Registration) -> Registration | None:
-    """The registration a CS agent clears next: the oldest still waiting for verification
-    (the first to pass its SLA), other than the one on screen."""
+# The statuses in which a registration waits for staff (verify, schedule the survey, mark
+# it done, approve, create the customer): "next" walks the queue of the one on screen.
+WAITING_FOR_STAFF = (Status.PENDING_VERIFICATION, Status.VERIFIED, Status.SURVEY_SCHEDULED,
+                     Status.SURVEY_COMPLETED, Status.APPROVED)
+
+
+def queue_of(registration: Registration, asked: str | None = None) -> Status:
+    """The queue an agent works through on a registration's page: the one named (the agent
+    came from it: after verifying, the next one to verify), else the registration's own
+    status while it waits for staff, else the verification queue."""
+    for status in (asked, registration.status):
+        if status in WAITING_FOR_STAFF:
+            return Status(status)
+    return Status.PENDING_VERIFICATION
+
+
+async def next_waiting(session: AsyncSession, *, after: Registration, queue: Status) -> Registration | None:
+    """The registration a CS agent clears next: the oldest other one in `queue`, the first
+    to pass its SLA."""
     found = await session.execute(
         select(Registration)
-        .where(Registration.status == Status.PENDING_VERIFICATION.value, Registration.id != after.id)
+        .where(Registration.status == queue.value, Registration.id != after.id)
         .order_by(Registration.created_at, Registration.id)
         .limit(1)
     )

@@ -92,8 +92,10 @@ async def registration_action(request: web.Request) -> web.StreamResponse:
         raise Refused(404, "Aksi tidak dikenal") from None
     require(staff, permission)
     registration_id = int(request.match_info["id"])
-    back = f"/admin/registrations/{registration_id}"
     form = await request.post()
+    queue = str(form.get("queue", ""))
+    back = f"/admin/registrations/{registration_id}" + (
+        f"?queue={queue}" if queue in registrations.WAITING_FOR_STAFF else "")  # the agent's queue, kept
     note = str(form.get("note", "")).strip()[:MAX_NOTE] or None
     reason = str(form.get("reason", "")).strip()[:MAX_NOTE] or None
     try:

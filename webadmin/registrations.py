@@ -96,7 +96,8 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         verifier = await session.get(User, registration.verified_by) if registration.verified_by else None
         convo = await conversations.get(session, registration.contact_key or registration.phone)
         templates_only = service_window.window_state(services, convo)
-        waiting_next = await registrations.next_waiting(session, after=registration)
+        queue = registrations.queue_of(registration, request.query.get("queue"))
+        waiting_next = await registrations.next_waiting(session, after=registration, queue=queue)
         same_nik = await registrations.sharing_nik(session, registration)
     actions = [a for a in allowed_actions(registration.status) if a in staff_actions(staff.user.role)]
     url = tracking_url(services, registration)
@@ -115,6 +116,7 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         "sla_hours": services.settings.sla_pending_hours,
         "templates_only": templates_only,
         "waiting_next": waiting_next,
+        "queue": queue.value,
         "same_nik": same_nik,
     }
     return render(request, "registrations/detail.html", context)

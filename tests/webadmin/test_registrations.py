@@ -388,13 +388,19 @@ async def test_each_registration_leads_to_the_next_one_waiting_oldest_first(h: H
     middle = await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
     h.clock.advance(minutes=5)
     newest = await make_registration(h, full_name="Andi Wijaya", email="andi@example.com", phone="6281200000103")
+    pending = "?queue=pending_verification"
     page = await cs.page(f"/admin/registrations/{newest.id}")
-    assert f'href="/admin/registrations/{oldest.id}" data-next-waiting' in page
-    page = await cs.follow(await cs.post(f"/admin/registrations/{oldest.id}/actions/verify"))
-    assert f'href="/admin/registrations/{middle.id}" data-next-waiting' in page
+    assert f'href="/admin/registrations/{oldest.id}{pending}" data-next-waiting' in page
+    page = await cs.follow(await cs.post(f"/admin/registrations/{oldest.id}/actions/verify",
+                                         {"queue": "pending_verification"}))
+    assert f'href="/admin/registrations/{middle.id}{pending}" data-next-waiting' in page  # still verifying
     for done in (middle, newest):
         await cs.post(f"/admin/registrations/{done.id}/actions/verify")
-    assert "data-next-waiting" not in await cs.page(f"/admin/registrations/{newest.id}")  # all cleared
+    assert "data-next-waiting" not in await cs.page(f"/admin/registrations/{newest.id}{pending}")  # all cleared
+    # Opened on its own, a verified one leads on to the next waiting for its survey.
+    page = await cs.page(f"/admin/registrations/{newest.id}")
+    assert f'href="/admin/registrations/{oldest.id}?queue=verified" data-next-waiting' in page
+    assert "Berikutnya (Terverifikasi)" in page
 
 
 async def test_the_timeline_marks_a_rejection_where_the_registration_stopped(h: Harness, cs: Browser) -> None:

@@ -76,7 +76,8 @@ async def test_the_survey_ticket_follows_its_registration(h: Harness, cs: Browse
     base = f"/admin/registrations/{other.id}"
     await cs.post(f"{base}/actions/verify")
     await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-21T15:00"})  # later today
-    await cs.post(f"{base}/actions/complete_survey")
+    page = await cs.follow(await cs.post(f"{base}/actions/complete_survey"))
+    assert "Persetujuan dilakukan oleh supervisor" in page  # CS may not approve: they are told who does
     async with h.services.db.sessions() as session:
         states = dict((await session.execute(select(Ticket.registration_id, Ticket.status))).all())
     assert states == {rejected.registration_id: "closed", other.id: "resolved"}

@@ -159,5 +159,17 @@
     source.addEventListener("ready", function () { document.body.setAttribute("data-live", "on"); });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { scrollChats(); refreshBulk(); });
+  // The registrations list's filter, kept for the links back to the list from a
+  // registration's page: the agent returns to the ones waiting, not to every registration.
+  function keepListFilter() {
+    try {
+      if (location.pathname === "/admin/registrations") sessionStorage.setItem("registrations-list", location.search);
+      var search = sessionStorage.getItem("registrations-list");
+      if (search) {
+        document.querySelectorAll("a[data-list-link]").forEach(function (a) { a.href = "/admin/registrations" + search; });
+      }
+    } catch (e) { /* storage switched off: the plain link */ }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { scrollChats(); refreshBulk(); keepListFilter(); });
 })();
