@@ -115,6 +115,11 @@ def _ticket_assigned(c: Context, locale: str) -> tuple[Any, ...]:
     return _customer_name(c, locale), c["technician"], ticket.ticket_number, ticket.subject, when
 
 
+def _ticket_scheduled(c: Context, locale: str) -> tuple[Any, ...]:
+    ticket = c["ticket"]
+    return _customer_name(c, locale), ticket.ticket_number, ticket.subject, c["datetime"](ticket.scheduled_at)
+
+
 def _sla_alert(c: Context, _: str) -> tuple[Any, ...]:
     return len(c["registrations"]), c["isp_name"], c["hours"], c["admin_url"]
 
@@ -238,6 +243,17 @@ CATALOGUE: dict[str, WhatsAppTemplate] = {
             "questions. Thank you!",
         },
         ("Budi Santoso", "TKT-20261201-0001", "Internet mati", "Selesai"), _ticket_status,
+    ),
+    "ticket_scheduled": WhatsAppTemplate(
+        "ispbot_ticket_scheduled", UTILITY,
+        {
+            "id": "Halo {{1}}, teknisi kami akan datang untuk tiket {{2}} ({{3}}) pada {{4}}. Mohon pastikan ada "
+            "yang di lokasi. Balas pesan ini bila waktunya tidak cocok. Terima kasih!",
+            "en": "Hello {{1}}, our technician will come for ticket {{2}} ({{3}}) on {{4}}. Please make sure someone "
+            "is there. Reply to this message if the time does not suit you. Thank you!",
+        },
+        ("Budi Santoso", "TKT-20261201-0001", "Instalasi AGLS202612010001", "Kamis, 3 Desember 2026, 10.00 WIB"),
+        _ticket_scheduled,
     ),
     "ticket_assigned": WhatsAppTemplate(
         "ispbot_ticket_assigned", UTILITY,

@@ -28,7 +28,7 @@ from ispbot.webadmin import intake, messaging
 from ispbot.webadmin.auth import client_ip
 from ispbot.webadmin.jsonapi import ApiError, answer, api_view, read_json, text_field
 from ispbot.webadmin.ratelimit import PUBLIC_REQUESTS
-from ispbot.webadmin.track import find_public, public_status
+from ispbot.webadmin.track import find_public, installation_step, public_status
 from ispbot.webhooks import SERVICES
 from ispbot.workflow import tracking_url
 
@@ -155,7 +155,7 @@ async def status(request: web.Request) -> web.StreamResponse:
     registration = await find_public(services, request.match_info["identifier"])
     if registration is None:
         raise ApiError(404, "Pendaftaran tidak ditemukan.")
-    return answer(public_status(services, registration))
+    return answer(public_status(services, registration, await installation_step(services, registration)))
 
 
 @api_view

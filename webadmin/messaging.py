@@ -5,6 +5,7 @@ gateway the customer last wrote to (as `ispbot.workflow.notify` does)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,3 +127,17 @@ async def notify_ticket_assigned(
     )
     return True
 
+
+
+async def notify_ticket_scheduled(
+    services: Services, session: AsyncSession, ticket: Ticket, *, previous: datetime | None, actor: User
+) -> bool:
+    """Tell the customer when the technician comes (and the time it replaces)."""
+    phone, contact_key, name = await _ticket_contact(session, ticket)
+    if not phone:
+        return False
+    await queue(
+        services, session, phone=phone, contact_key=contact_key, template="ticket_scheduled",
+        purpose="ticket:scheduled", sent_by=actor, ticket=ticket, name=name, previous=previous,
+    )
+    return True

@@ -44,22 +44,27 @@ def refusal_message(exc: TransitionRefused) -> str:
 
 def parse_survey_date(services: Services, text: str) -> datetime:
     """`2026-11-25T09:00` (the browser's datetime-local, in ISPBOT_TIMEZONE) → aware."""
+    return parse_visit_time(services, text, "survey")
+
+
+def parse_visit_time(services: Services, text: str, visit: str) -> datetime:
+    """A technician's visit (`visit`: "survey", "kunjungan"): in the future, within
+    SURVEY_HORIZON, from 07.00 to 20.00, not on a Sunday; ValueError with the reason."""
     try:
         local = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError("Tanggal dan jam survey tidak valid.") from None
+        raise ValueError(f"Tanggal dan jam {visit} tidak valid.") from None
     when = local.replace(tzinfo=services.settings.tz) if local.tzinfo is None else local
     now = services.clock.now()
     if when <= now:
-        raise ValueError("Jadwal survey harus di masa depan.")
+        raise ValueError(f"Jadwal {visit} harus di masa depan.")
     if when > now + SURVEY_HORIZON:
-        raise ValueError(f"Jadwal survey paling lambat {SURVEY_HORIZON.days} hari dari sekarang.")
+        raise ValueError(f"Jadwal {visit} paling lambat {SURVEY_HORIZON.days} hari dari sekarang.")
     local = when.astimezone(services.settings.tz)
     if local.isoweekday() == 7:  # as installation days (the chat offers none on Sunday)
-        raise ValueError("Survey tidak dijadwalkan pada hari Minggu.")
-    local_hour = local.hour
-    if not SURVEY_HOURS[0] <= local_hour < SURVEY_HOURS[1]:
-        raise ValueError(f"Jam survey antara {SURVEY_HOURS[0]:02d}.00 dan {SURVEY_HOURS[1]:02d}.00.")
+        raise ValueError(f"{visit.capitalize()} tidak dijadwalkan pada hari Minggu.")
+    if not SURVEY_HOURS[0] <= local.hour < SURVEY_HOURS[1]:
+        raise ValueError(f"Jam {visit} antara {SURVEY_HOURS[0]:02d}.00 dan {SURVEY_HOURS[1]:02d}.00.")
     return when
 
 

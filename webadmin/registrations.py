@@ -134,15 +134,23 @@ def survey_default(services: Services, registration: Registration) -> str:
     """The survey form's first value (`YYYY-MM-DDTHH:MM`, local): the survey already set
     (a reschedule starts from it), else the next working day at the start of the time
     slot the customer chose ("Sore (15.00–18.00)" → 15:00; 09:00 without one)."""
-    tz = services.settings.tz
     if registration.survey_date is not None:
-        return registration.survey_date.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
-    day = services.clock.now().astimezone(tz).date() + timedelta(days=1)
-    if day.isoweekday() == 7:  # no surveys on Sunday
+        return registration.survey_date.astimezone(services.settings.tz).strftime("%Y-%m-%dT%H:%M")
+    return first_visit_time(services, registration.preferred_time_slot)
+
+
+def first_visit_time(services: Services, slot: str | None) -> str:
+    """The next working day (no visits on Sunday) at the start of the customer's slot."""
+    day = services.clock.now().astimezone(services.settings.tz).date() + timedelta(days=1)
+    if day.isoweekday() == 7:
         day += timedelta(days=1)
-    found = _SLOT_START.search(registration.preferred_time_slot or "")
-    hour = min(max(int(found.group(1)), 7), 19) if found else 9  # surveys run 07.00–20.00
-    return f"{day.isoformat()}T{hour:02d}:00"
+    return f"{day.isoformat()}T{slot_start_hour(slot):02d}:00"
+
+
+def slot_start_hour(slot: str | None) -> int:
+    """"Sore (15.00–18.00)" → 15; 9 without a slot; within the visiting hours 07–20."""
+    found = _SLOT_START.search(slot or "")
+    return min(max(int(found.group(1)), 7), 19) if found else 9
 
 
 def ktp_path(data_dir: Path, name: str | None) -> Path | None:

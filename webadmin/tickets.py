@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.services import Services
 from ispbot.storage import audit, customers, registrations, tickets
 from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
@@ -19,6 +20,8 @@ from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
 from ispbot.webadmin.labels import TICKET_KIND, TICKET_STATUS
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.path_ids import row_id
+from ispbot.webadmin.registration_actions import parse_visit_time
+from ispbot.webadmin.registrations import first_visit_time, slot_start_hour
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES
 from ispbot.workflow import act
@@ -96,6 +99,7 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
     context: dict[str, Any] = {
         "t": ticket, "events": events, "users": users, "registration": registration, "customer": customer,
         "next_statuses": tickets.NEXT.get(ticket.status, ()), "nav": "tickets",
+        "schedule_default": schedule_default(services, ticket, registration),
     }
     return render(request, "tickets/detail.html", context)
 
@@ -161,6 +165,47 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     return redirect(request, back, message + (" Pelanggan diberi tahu lewat WhatsApp." if told else ""))
 
 
+def schedule_default(services: Services, ticket: Ticket, registration: Registration | None) -> str:
+    """The schedule form's first value: the ticket's time; for an installation, the day and
+    slot the customer asked for when it is still ahead; else the next working day."""
+    tz = services.settings.tz
+    if ticket.scheduled_at is not None:
+        return ticket.scheduled_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+    if registration is not None and ticket.kind == "installation":
+        wanted = registration.preferred_installation_date
+        if wanted is not None and wanted > services.clock.now().astimezone(tz).date() and wanted.isoweekday() != 7:
+            return f"{wanted.isoformat()}T{slot_start_hour(registration.preferred_time_slot):02d}:00"
+    return first_visit_time(services, registration.preferred_time_slot if registration else None)
+
+
+@staff_view(Permission.TICKETS)
+async def schedule(request: web.Request) -> web.StreamResponse:
+    """When the technician comes (an installation, a repair visit); the customer is told.
+    A survey's time is the registration's, set on its page."""
+    services = request.app[SERVICES]
+    staff = current(request)
+    form = await request.post()
+    back = f"/admin/tickets/{request.match_info['id']}"
+    try:
+        when = parse_visit_time(services, str(form.get("scheduled_at", "")), "kunjungan")
+    except ValueError as exc:
+        return redirect(request, back, str(exc), "error")
+    async with services.db.transaction() as session:
+        ticket = await _ticket(request, session, for_update=True)
+        if ticket.kind == "survey" and ticket.registration_id is not None:
+            return redirect(request, back, "Jadwal survey diubah dari halaman pendaftarannya.", "error")
+        if ticket.status in ("resolved", "closed"):
+            return redirect(request, back, "Tiket ini sudah selesai.", "error")
+        if ticket.scheduled_at == when:
+            return redirect(request, back, "Jadwal tetap; tidak ada yang diubah.")
+        previous, ticket.scheduled_at, ticket.updated_at = ticket.scheduled_at, when, services.clock.now()
+        audit.record(session, action="ticket.schedule", now=services.clock.now(), actor=staff.user,
+                     ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
+                     detail={"from": previous.isoformat() if previous else None, "to": when.isoformat()})
+        told = await messaging.notify_ticket_scheduled(services, session, ticket, previous=previous, actor=staff.user)
+    return redirect(request, back, "Jadwal kunjungan disimpan." + (" Pelanggan diberi tahu lewat WhatsApp." if told else ""))
+
+
 async def _complete_survey_of(
     request: web.Request, session: AsyncSession, ticket: Ticket, note: str | None
 ) -> Registration | None:
@@ -187,3 +232,4 @@ def setup_tickets(app: web.Application) -> None:
     app.router.add_get(r"/admin/tickets/{id:\d+}", ticket_detail)
     app.router.add_post(r"/admin/tickets/{id:\d+}/assign", assign)
     app.router.add_post(r"/admin/tickets/{id:\d+}/status", change_status)
+    app.router.add_post(r"/admin/tickets/{id:\d+}/schedule", schedule)

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from ispbot.providers.phone import InvalidPhone, normalize_phone
 from ispbot.services import Services
-from ispbot.storage import registrations
+from ispbot.storage import registrations, tickets
 from ispbot.storage.lifecycle import TIMELINE, Status
-from ispbot.storage.models import Registration
+from ispbot.storage.models import Customer, Registration
 from ispbot.webadmin.auth import client_ip
 from ispbot.webadmin.labels import NEXT_STEP, status_label, status_tone
 from ispbot.webadmin.pages import render, see_other
@@ -48,7 +48,23 @@ def steps(registration: Registration) -> list[Step]:
     return [Step(status, status_label(status), reached[status]) for status in TIMELINE]
 
 
-def public_status(services: Services, registration: Registration) -> dict[str, Any]:
+async def installation_step(services: Services, registration: Registration) -> str | None:
+    """For a registration that became a customer, what its installation has come to: the
+    service active, or the visit scheduled; None while nothing is planned yet."""
+    if registration.status != Status.CUSTOMER_CREATED or registration.customer_id is None:
+        return None
+    async with services.db.sessions() as session:
+        customer = await session.get(Customer, registration.customer_id)
+        if customer is not None and customer.account_status == "active":
+            return "Internet Anda sudah terpasang dan aktif. Terima kasih telah berlangganan!"
+        visit = await tickets.open_of_registration(session, registration.id, "installation")
+    if visit is not None and visit.scheduled_at is not None:
+        when = services.messages.datetime(visit.scheduled_at, "id")
+        return f"Instalasi dijadwalkan {when}. Mohon pastikan ada yang di lokasi."
+    return None
+
+
+def public_status(services: Services, registration: Registration, next_step: str | None = None) -> dict[str, Any]:
     """What anyone may know about a registration (the API's and the page's answer)."""
     status = Status(registration.status)
     return {
@@ -64,7 +80,7 @@ def public_status(services: Services, registration: Registration) -> dict[str, A
         "created_at": registration.created_at.isoformat(),
         "survey_date": registration.survey_date.isoformat() if registration.survey_date else None,
         "rejection_reason": registration.rejection_reason if status is Status.REJECTED else None,
-        "next_step": NEXT_STEP[status],
+        "next_step": next_step or NEXT_STEP[status],
         "timeline": [
             {"status": s.status.value, "label": s.label, "done": s.done_at is not None,
              "at": s.done_at.isoformat() if s.done_at else None}
@@ -129,7 +145,7 @@ async def detail(request: web.Request) -> web.StreamResponse:
         return _page(request, "track/search.html", {
             "query": request.match_info["number"], "error": "Pendaftaran tidak ditemukan.",
         }, 404)
-    info = public_status(services, registration)
+    info = public_status(services, registration, await installation_step(services, registration))
     return _page(request, "track/status.html", {
         "info": info, "steps": steps(registration), "tone": status_tone(registration.status),
         "r": registration, "stopped": registration.status in (Status.REJECTED, Status.CANCELLED),

@@ -69,6 +69,8 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("GET", "/admin/tickets/{id}", "/admin/tickets/{ticket}", None, STAFF_ONLY),
     ("POST", "/admin/tickets/{id}/assign", "/admin/tickets/{ticket}/assign", {"user_id": ""}, STAFF_ACTION),
     ("POST", "/admin/tickets/{id}/status", "/admin/tickets/{ticket}/status", {"status": "in_progress"}, STAFF_ACTION),
+    ("POST", "/admin/tickets/{id}/schedule", "/admin/tickets/{ticket}/schedule", {"scheduled_at": "2026-11-26T10:00"},
+     STAFF_ACTION),
     ("GET", "/admin/customers", "/admin/customers", None, STAFF_ONLY),
     ("GET", "/admin/customers/{id}", "/admin/customers/{customer}", None, STAFF_ONLY),
     ("GET", "/admin/invoices", "/admin/invoices", None, STAFF_ONLY),

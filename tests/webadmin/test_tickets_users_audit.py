@@ -258,3 +258,43 @@ async def test_staff_change_their_own_password(h: Harness, cs: Browser, browser_
     async with h.services.db.sessions() as session:
         actions = list((await session.execute(select(AuditEntry.action))).scalars())
     assert "user.own_password" in actions
+
+
+async def test_an_installation_is_scheduled_on_its_ticket_and_the_customer_is_told(h: Harness, admin: Browser) -> None:
+    """The installation ticket had no way to get a date; the customer and the tracking page
+    only ever said the technician would call."""
+    registration = await make_registration(h)  # asked for Saturday 28 November, 08.00–12.00
+    base = f"/admin/registrations/{registration.id}"
+    await admin.post(f"{base}/actions/verify")
+    await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-21T15:00"})  # later today
+    await admin.post(f"{base}/actions/complete_survey")
+    await admin.post(f"{base}/actions/approve")
+    await admin.post(f"{base}/actions/create_customer")
+    async with h.services.db.sessions() as session:
+        survey, install = (await session.execute(select(Ticket).order_by(Ticket.id))).scalars().all()
+    assert "halaman pendaftaran" in await admin.page(f"/admin/tickets/{survey.id}") or survey.status == "resolved"
+    page = await admin.page(f"/admin/tickets/{install.id}")
+    assert 'name="scheduled_at" value="2026-11-28T08:00"' in page  # the day and slot the customer asked for
+    for bad, told in (("2026-11-29T09:00", "hari Minggu"), ("2026-11-20T09:00", "masa depan")):
+        assert told in await admin.follow(await admin.post(f"/admin/tickets/{install.id}/schedule", {"scheduled_at": bad}))
+    page = await admin.follow(await admin.post(f"/admin/tickets/{install.id}/schedule",
+                                               {"scheduled_at": "2026-11-28T08:00"}))
+    assert "Jadwal kunjungan disimpan" in page and "Pelanggan diberi tahu" in page
+    track = await (await h.client.get(f"/track/{registration.registration_number}")).text()
+    assert "Instalasi dijadwalkan Sabtu, 28 November 2026, 08.00 WIB" in track
+    await admin.post(f"/admin/tickets/{install.id}/schedule", {"scheduled_at": "2026-11-30T10:00"})
+    await h.settle()
+    first, moved = [t for t in h.gateway.texts_to("6281200000101") if "Teknisi kami akan datang" in t or "diubah" in t]
+    assert "*Jadwal:* Sabtu, 28 November 2026, 08.00 WIB" in first
+    assert "*Jadwal baru:* Senin, 30 November 2026, 10.00 WIB" in moved and "~Jadwal lama: Sabtu, 28" in moved
+    await admin.post(f"/admin/tickets/{install.id}/status", {"status": "resolved"})
+    track = await (await h.client.get(f"/track/{registration.registration_number}")).text()
+    assert "sudah terpasang dan aktif" in track
+
+
+async def test_a_survey_tickets_time_is_set_on_its_registration(h: Harness, cs: Browser) -> None:
+    ticket = await survey_ticket(h, cs)
+    page = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert "Jadwal survey diatur dari" in page and 'name="scheduled_at"' not in page
+    refused = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/schedule", {"scheduled_at": "2026-11-26T10:00"}))
+    assert "dari halaman pendaftarannya" in refused
