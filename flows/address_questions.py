@@ -44,6 +44,10 @@ async def read_rt_rw(turn: Turn) -> Answer:
 # -- the three region levels share one shape ---------------------------------------------
 
 
+# Offered at once when that many regions fit the answer equally well (WhatsApp lists hold 10).
+MAX_TIED = 6
+
+
 async def _read_region(
     turn: Turn, *, state: str, field: str, matches: list[regions.Match], trigger: str, elsewhere: bool = False
 ) -> Answer:
@@ -76,7 +80,9 @@ async def _read_region(
         best = exact[0] if exact else matches[0]
         return _accept(turn, field, best.region, trigger)
     if matches and matches[0].score >= 75:
-        suggestions = (exact or matches)[:3]
+        pool = exact or matches
+        tied = [m for m in pool if m.score >= pool[0].score - 1]  # "jakarta": five cities alike
+        suggestions = tied[:MAX_TIED] if len(tied) > 3 else pool[:3]
         remember(turn, **{f"_{field}_offered": [m.region.code for m in suggestions]})
         turn.ask(
             "reg_region_did_you_mean",
@@ -121,7 +127,7 @@ async def ask_city(turn: Turn) -> None:
 
 
 async def read_city(turn: Turn) -> Answer:
-    matches = regions.find_city(turn.text, limit=3) if turn.message.kind is InboundKind.TEXT else []
+    matches = regions.find_city(turn.text, limit=MAX_TIED) if turn.message.kind is InboundKind.TEXT else []
     return await _read_region(turn, state="ASK_CITY", field="city", matches=matches, trigger="city_given")
 
 

@@ -45,6 +45,7 @@ from ispbot.providers.errors import (
     WebhookUnauthorized,
 )
 from ispbot.providers.messages import (
+    Choice,
     Contact,
     DeliveryState,
     DeliveryStatus,
@@ -425,23 +426,47 @@ def _truncate(text: str, limit: int) -> str:
 
 def _outbound(message: OutboundMessage) -> Json:
     """Reply buttons (≤ 3 choices without descriptions: a button shows only its title), a
-    list (≤ 10), else numbered text; or an attachment."""
+    list (≤ 10), else numbered text; or an attachment. Titles cut to the same words
+    ("Kota Administrasi J…" three times) are told apart by their ends instead, and in a
+    list the whole title is the row's description."""
     count = len(message.choices) if message.kind is OutboundKind.CHOICES else 0
     plain = all(not c.description for c in message.choices)
-    if 0 < count <= MAX_BUTTONS and plain:
+    if 0 < count <= MAX_BUTTONS and plain and _distinct(message.choices, BUTTON_TITLE_LIMIT):
         buttons = [
             {"type": "reply", "reply": _row(c.id, c.title, BUTTON_TITLE_LIMIT)}
             for c in message.choices
         ]
         return _interactive("button", message, {"buttons": buttons})
     if 0 < count <= MAX_ROWS:
-        rows = [_row(c.id, c.title, ROW_TITLE_LIMIT, c.description) for c in message.choices]
+        if _distinct(message.choices, ROW_TITLE_LIMIT):
+            rows = [_row(c.id, c.title, ROW_TITLE_LIMIT, c.description) for c in message.choices]
+        else:
+            rows = [_row(c.id, _ending(c.title, ROW_TITLE_LIMIT), ROW_TITLE_LIMIT, c.description or c.title)
+                    for c in message.choices]
         button = _truncate(message.button or "Pilih", LIST_BUTTON_LIMIT)
         return _interactive("list", message, {"button": button, "sections": [{"rows": rows}]})
     if message.kind in (OutboundKind.DOCUMENT, OutboundKind.IMAGE):
         return _attachment(message)
     text = {"body": _truncate(numbered_text(message), TEXT_LIMIT), "preview_url": True}
     return {"type": "text", "text": text}
+
+
+def _distinct(choices: tuple[Choice, ...], limit: int) -> bool:
+    """Whether the titles, cut to `limit`, still tell the choices apart."""
+    titles = [_truncate(c.title, limit) for c in choices]
+    return len(set(titles)) == len(titles)
+
+
+def _ending(title: str, limit: int) -> str:
+    """The last words of a title that fit in `limit` after "…" ("…Jakarta Selatan")."""
+    if len(title) <= limit:
+        return title
+    words: list[str] = []
+    for word in reversed(title.split()):
+        if len(" ".join([word, *words])) > limit - 1:
+            break
+        words.insert(0, word)
+    return "…" + " ".join(words) if words else _truncate(title, limit)
 
 
 def _row(choice_id: str, title: str, limit: int, description: str | None = None) -> Json:

@@ -59,6 +59,18 @@ _CITY_ALIASES = {
     "jaktim": "jakarta timur",
     "jakut": "jakarta utara",
     "jakpus": "jakarta pusat",
+    # what people call the city, not its name in the list ("solo" was taken as Solok)
+    "solo": "surakarta",
+    "jogja": "yogyakarta",
+    "jogjakarta": "yogyakarta",
+    "yogya": "yogyakarta",
+    "djogja": "yogyakarta",
+    "jkt": "jakarta",
+    "bdg": "bandung",
+    "sby": "surabaya",
+    "smg": "semarang",
+    "mks": "makassar",
+    "plg": "palembang",
 }
 
 

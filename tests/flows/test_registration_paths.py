@@ -451,3 +451,16 @@ async def test_the_funnel_counts_a_finished_registration_and_a_step_back_as_no_d
         photo, confirm = await chat_funnel.question_funnel(s, window, "registration", ["ASK_KTP_PHOTO", "CONFIRM"])
     assert (photo.reached, photo.answered, photo.dropped) == (2, 2, 0)  # asked again after kembali: once
     assert (confirm.reached, confirm.answered, confirm.in_progress, confirm.dropped) == (2, 1, 1, 0)
+
+
+async def test_jakarta_offers_all_five_cities_and_solo_is_surakarta(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "kota/kabupaten")
+    [offered] = await chat.send("jakarta")
+    assert all(f"Jakarta {part}" in offered for part in ("Pusat", "Utara", "Barat", "Timur", "Selatan"))
+    [district] = await chat.send("5")
+    assert "Kecamatan" in district
+    other = Chat(fonnte, phone="6281200000108")
+    await to_question(other, "kota/kabupaten")
+    [district] = await other.send("solo")
+    assert "Kota Surakarta" in district  # not Solok, in West Sumatra

@@ -594,6 +594,21 @@ async def test_send_list_limits_and_empty_body() -> None:
     assert row == {"id": "x" * 50, "title": "T" * 23 + "…", "description": "D" * 71 + "…"}
 
 
+async def test_titles_cut_alike_are_told_apart_by_their_ends() -> None:
+    """Three buttons all read "Kota Administrasi J…": the customer could not pick Jakarta
+    Selatan from Jakarta Utara."""
+    cities = tuple(Choice(f"31.7{n}", f"Kota Administrasi Jakarta {name}")
+                   for n, name in enumerate(("Pusat", "Utara", "Selatan")))
+    interactive = (await sent(OutboundMessage(CUSTOMER, OutboundKind.CHOICES, "Maksud Anda?", cities)))["interactive"]
+    assert interactive["type"] == "list"
+    rows = interactive["action"]["sections"][0]["rows"]
+    assert [r["title"] for r in rows] == ["…Jakarta Pusat", "…Jakarta Utara", "…Jakarta Selatan"]
+    assert rows[2]["description"] == "Kota Administrasi Jakarta Selatan"
+    distinct = (Choice("a", "Kabupaten Bandung Barat"), Choice("b", "Kota Bandung"))
+    buttons = (await sent(OutboundMessage(CUSTOMER, OutboundKind.CHOICES, "Maksud Anda?", distinct)))["interactive"]
+    assert buttons["type"] == "button"  # cut, but still apart: buttons as before
+
+
 async def test_send_twelve_choices_as_numbered_text() -> None:
     message = OutboundMessage(CUSTOMER, OutboundKind.CHOICES, "Pilih kecamatan:", choices(12))
     lines = "\n".join(f"{n}. Pilihan {n}" for n in range(1, 13))

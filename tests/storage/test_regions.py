@@ -68,6 +68,9 @@ def test_postcodes() -> None:
         ("jakarta selatan", "Kota Administrasi Jakarta Selatan"),
         ("Kota Adm. Jakarta Utara", "Kota Administrasi Jakarta Utara"),
         ("jaksel", "Kota Administrasi Jakarta Selatan"),
+        ("solo", "Kota Surakarta"),  # was Kabupaten Solok Selatan, in West Sumatra
+        ("kota solo", "Kota Surakarta"),
+        ("jogja", "Kota Yogyakarta"),
         ("kota baru", "Kabupaten Kotabaru"),
     ],
 )
