@@ -92,7 +92,13 @@ async def hand_back(
         target_type="conversation", target_id=conversation.id,
         detail={"from_mode": before[0], "from_agent": before[1]},
     )
-    await _send(services, session, conversation, "handoff_returned", purpose="handoff:returned", sent_by=agent)
+    await _send(services, session, conversation, "handoff_returned", purpose="handoff:returned", sent_by=agent,
+                draft_kept=_has_draft(conversation))
+
+
+def _has_draft(conversation: Conversation) -> bool:
+    """A registration left half-way is kept when the bot takes the chat back: say how to go on."""
+    return bool((conversation.data or {}).get("registration"))
 
 
 async def return_quiet_handoffs(services: Services) -> int:
@@ -115,7 +121,8 @@ async def return_quiet_handoffs(services: Services) -> int:
                 target_type="conversation", target_id=convo.id,
             )
             if inside_service_window(services, convo):
-                await _send(services, session, convo, "handoff_timeout", purpose="handoff:timeout", sent_by=None)
+                await _send(services, session, convo, "handoff_timeout", purpose="handoff:timeout", sent_by=None,
+                            draft_kept=_has_draft(convo))
             returned += 1
     return returned
 

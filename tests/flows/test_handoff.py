@@ -196,6 +196,7 @@ async def test_two_unreadable_answers_in_a_flow_hand_over_and_the_draft_survives
     await fonnte.settle()
     _hello, back = chat.replies()
     assert "kembali dilayani bot" in back and "*menu*" in back
+    assert "pendaftaran Anda tersimpan: ketik *daftar* untuk melanjutkan" in back  # not left guessing
     resume, question = await chat.send("daftar")
     assert "lanjutkan pendaftaran" in resume
     assert "Nomor *WhatsApp* mana" in question
