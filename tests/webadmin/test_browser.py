@@ -200,6 +200,13 @@ async def test_staff_take_a_registration_from_pending_to_customer(live: LiveApp,
     await shot(page, "registrations-list-after")
     await page.set_viewport_size({"width": 390, "height": 844})
     await expect(page.locator(".kpis")).to_be_visible()
+    # On a phone each registration is a card: its status in sight, nothing off to the side.
+    first = page.locator("#registrations tbody tr").first
+    status = first.locator('td[data-label="Status"] .badge')
+    await expect(status).to_be_visible()
+    box = await status.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await shot(page, "registrations-list-mobile")
     await context.close()
 
