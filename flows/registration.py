@@ -318,6 +318,13 @@ async def ask_slot(turn: Turn) -> None:
 
 
 async def read_slot(turn: Turn) -> Answer:
+    hour = said_hour(turn.text) if turn.message.kind is InboundKind.TEXT else None
+    if hour is not None:  # "jam 10 pagi", "pukul 14.00", "jam 4 sore"
+        slot = next((key for key, (start, end) in SLOT_HOURS.items() if start <= hour < end), None)
+        if slot is None:
+            return Retry("reg_slot_outside", {"hour": hour})
+        remember(turn, slot=SLOTS[slot][0])
+        return Next("slot_chosen")
     try:
         picked = _picked(turn, "ASK_SLOT", _slot_choices(turn))
     except StaleChoice:
@@ -326,6 +333,28 @@ async def read_slot(turn: Turn) -> Answer:
         return Retry("choose_one", unreadable=True)
     remember(turn, slot=SLOTS[value_of(picked)][0])
     return Next("slot_chosen")
+
+
+SLOT_HOURS = {"pagi": (8, 12), "siang": (12, 15), "sore": (15, 18)}
+_SAID_TIME = re.compile(
+    r"(?:\b(?:jam|jm|pukul|pkl)\.?\s*(\d{1,2})(?:[.:]\d{2})?|\b(\d{1,2})[.:]\d{2})\s*(pagi|siang|sore|malam)?\b")
+
+
+def said_hour(text: str) -> int | None:
+    """The hour of a time said in words ("jam 10 pagi" → 10, "jam 1 siang" → 13, "pukul
+    14.00" → 14, "jam 4" → 16: nobody books an installation at four in the morning)."""
+    found = _SAID_TIME.search(text.lower())
+    if found is None:
+        return None
+    hour = int(found.group(1) or found.group(2))
+    part = found.group(3)
+    if hour > 23:
+        return None
+    if part in ("siang", "sore", "malam") and hour < 12 and not (part == "siang" and hour >= 10):
+        hour += 12  # "jam 1 siang", "jam 4 sore"; but "jam 11 siang" is 11
+    elif part is None and 1 <= hour <= 6:
+        hour += 12
+    return hour
 
 
 async def ask_notes(turn: Turn) -> None:

@@ -464,3 +464,14 @@ async def test_jakarta_offers_all_five_cities_and_solo_is_surakarta(fonnte: Harn
     await to_question(other, "kota/kabupaten")
     [district] = await other.send("solo")
     assert "Kota Surakarta" in district  # not Solok, in West Sumatra
+
+
+async def test_the_time_slot_is_read_from_a_time_said_in_words(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Jam berapa")
+    refused, again = await chat.send("jam 7 malam")
+    assert "08.00–18.00" in refused and "Jam berapa" in again
+    [notes] = await chat.send("jam 10 pagi aja kak")
+    assert "catatan" in notes
+    [summary] = await chat.send("lewati")
+    assert "Pagi (08.00–12.00)" in summary
