@@ -19,7 +19,7 @@ from ispbot.flows import address_questions as address
 from ispbot.flows import email_answer, otp_step
 from ispbot.flows.answers import HONORIFICS, is_skip, parse_date
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
-from ispbot.flows.engine import Answer, EditGroup, Flow, Next, Question, Retry, Stay
+from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, remember
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
@@ -356,7 +356,7 @@ def _edit_choices(turn: Turn) -> list[Any]:
     ]
 
 
-EDIT_LIST_SHOWN = "_edit_list"  # in the draft: the last list shown at the summary was the fields'
+EDIT_LIST_SHOWN = EDIT_LIST  # in the draft: the last list shown at the summary was the fields'
 
 
 async def ask_confirm(turn: Turn) -> None:

@@ -1,0 +1,57 @@
+"""The registration summary: changing one answer from it, giving the change up, and what is
+checked again when "kirim" is typed (a number never verified)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from ispbot.storage.models import Conversation, Registration
+from tests.conftest import Harness
+from tests.flows.chat import Chat
+from tests.flows.test_registration_paths import to_question
+
+
+async def registrations_of(h: Harness) -> list[Registration]:
+    async with h.services.db.sessions() as s:
+        return list((await s.execute(select(Registration))).scalars())
+
+
+async def test_backing_out_of_a_new_number_keeps_the_verified_one(fonnte: Harness) -> None:
+    """"kembali" three times from the OTP question left 0857… unverified in the summary,
+    and "kirim" registered it: staff updates went to a number nobody had confirmed."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    await chat.send("ubah data")
+    await chat.send("3")  # Nomor WhatsApp
+    await chat.send("2")  # Nomor lain
+    [ask_otp] = await chat.send("085712340000")
+    assert "0857****000" in ask_otp
+    assert "Ketik nomor *WhatsApp* lain" in (await chat.send("kembali"))[0]
+    assert "Nomor *WhatsApp* mana" in (await chat.send("kembali"))[0]
+    undone, summary = await chat.send("kembali")
+    assert "tidak jadi diubah" in undone
+    assert "Langkah 4/4" in summary and "0812****101 ✔️" in summary and "0857" not in summary
+    [confirmation] = await chat.send("kirim")
+    assert "REG-" in confirmation
+    [registration] = await registrations_of(fonnte)
+    assert (registration.phone, registration.whatsapp_verified) == ("6281200000101", True)
+
+
+async def test_an_unverified_number_is_not_submitted(fonnte: Harness) -> None:
+    """A draft kept from before the fix above can still hold an unverified number."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    async with fonnte.services.db.transaction() as s:
+        convo = (await s.execute(select(Conversation))).scalar_one()
+        data = dict(convo.data)
+        data["registration"] = {**data["registration"], "phone": "6285712340000", "whatsapp_verified": False}
+        await s.execute(update(Conversation).values(data=data))
+    told, phone_question = await chat.send("kirim")
+    assert "0857****000" in told and "belum diverifikasi" in told
+    assert "Nomor *WhatsApp* mana" in phone_question
+    assert await registrations_of(fonnte) == []
+    [summary] = await chat.send("1")  # this chat's own number
+    assert "0812****101 ✔️" in summary and "Budi Santoso" in summary
+    await chat.send("kirim")
+    [registration] = await registrations_of(fonnte)
+    assert (registration.phone, registration.whatsapp_verified) == ("6281200000101", True)
