@@ -45,10 +45,13 @@ async def handle(turn: Turn) -> None:
     if command == "menu":
         await menu.show(turn)  # a registration draft is kept: "daftar" offers to resume it
     elif command == "cancel":
-        if flow is not None:
-            flow.drop(turn)
-            turn.say("cancelled")
-        await menu.show(turn)
+        # While one answer is being changed from the summary, only that change is given up
+        # (the summary's own Batal still cancels the whole registration).
+        if flow is None or not await flow.cancel_edit(turn):
+            if flow is not None:
+                flow.drop(turn)
+                turn.say("cancelled")
+            await menu.show(turn)
     elif command == "back":
         if flow is None or not await flow.back(turn):
             await menu.show(turn)

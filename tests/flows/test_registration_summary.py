@@ -55,3 +55,40 @@ async def test_an_unverified_number_is_not_submitted(fonnte: Harness) -> None:
     await chat.send("kirim")
     [registration] = await registrations_of(fonnte)
     assert (registration.phone, registration.whatsapp_verified) == ("6281200000101", True)
+
+
+async def test_batal_while_changing_the_schedule_keeps_the_whole_form(fonnte: Harness) -> None:
+    """"batal" under the date list deleted the completed form ("Baik, dibatalkan." and the
+    menu); it now gives up only the change, here a new date already picked."""
+    chat = Chat(fonnte)
+    [summary] = await to_question(chat, "Langkah 4/4")
+    assert "Senin, 23 November 2026, Pagi" in summary
+    await chat.send("ubah")
+    [dates] = await chat.send("jadwal")
+    assert "tanggal instalasi" in dates
+    await chat.send("2")  # a new date …
+    undone, summary = await chat.send("batal")  # … given up at the time-slot question
+    assert "tidak jadi diubah" in undone and "dibatalkan" not in undone
+    assert "Langkah 4/4" in summary and "Senin, 23 November 2026, Pagi" in summary and "Budi Santoso" in summary
+    await chat.send("kirim")
+    [registration] = await registrations_of(fonnte)
+    assert str(registration.preferred_installation_date) == "2026-11-23"
+
+
+async def test_batal_at_the_list_of_fields_shows_the_summary_again(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    [which] = await chat.send("ubah data")
+    assert "Data mana" in which
+    undone, summary = await chat.send("batal")
+    assert "tidak jadi diubah" in undone and "Langkah 4/4" in summary
+
+
+async def test_batal_at_the_summary_itself_still_cancels_the_registration(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    cancelled, menu = await chat.send("batal")
+    assert "dibatalkan" in cancelled.lower() and "Silakan pilih layanan" in menu
+    [fresh] = await chat.send("daftar")
+    assert "nama lengkap" in fresh
+    assert await registrations_of(fonnte) == []
