@@ -93,6 +93,17 @@ async def _read_region(
     return Retry("reg_region_unknown", {"typed": text[:60]})
 
 
+_LEVEL_ASKED = {"ASK_CITY": regions.Level.REGENCY, "ASK_DISTRICT": regions.Level.DISTRICT,
+                "ASK_VILLAGE": regions.Level.VILLAGE}
+
+
+def names_a_place(turn: Turn) -> bool:
+    """The text is the exact name of a place of the level asked now (a kelurahan is called
+    Pasang, like the menu's "pasang"): an answer, whatever else it may mean."""
+    level = _LEVEL_ASKED.get(turn.conversation.state)
+    return level is not None and bool(regions.named(level, turn.text))
+
+
 def _with_parent(region: regions.Region) -> str:
     """`Coblong (Kota Bandung)`: a suggestion from outside the chosen parent says where it is."""
     parent = regions.get_region(region.parent) if region.parent else None

@@ -100,6 +100,7 @@ class Flow:
         summary_state: str | None = None,
         edit_groups: Mapping[str, EditGroup] | None = None,
         on_finish: Callable[[Turn], Awaitable[None]] | None = None,
+        aside: Callable[[Turn], Awaitable[bool]] | None = None,
     ) -> None:
         self.name = name
         self.states = list(states)
@@ -110,6 +111,9 @@ class Flow:
         self.questions = dict(questions)
         self.summary_state = summary_state
         self.edit_groups = dict(edit_groups or {})
+        # Text that answers no question of the flow (a menu word), dealt with before the
+        # question reads it: True when it was.
+        self.aside = aside
         missing = [s for s in states if s not in self.questions]
         if missing:
             raise ValueError(f"flow {name}: no question for {missing}")
@@ -189,6 +193,8 @@ class Flow:
             turn.say("flow_greeting")
             await question.ask(turn)
             return
+        elif message.kind is InboundKind.TEXT and self.aside is not None and await self.aside(turn):
+            return  # not an answer: nothing saved, nothing counted for the funnel
         else:
             answer = await question.read(turn)
         if isinstance(answer, Stay):

@@ -76,6 +76,31 @@ def _picked(turn: Turn, state: str, offered: list[Any]) -> Any:
     return pick(turn.message, offered, prefix=state)
 
 
+async def menu_word(turn: Turn) -> bool:
+    """"daftar" again (sent twice), "cek tagihan", "status" typed at a question are no answer
+    to it: "daftar" asks the question again; another menu word is done, as from any other
+    flow, and the answers so far are kept for "daftar" to resume. A place that happens to
+    be called like a menu word (the kelurahan Pasang) and the summary's own words are
+    answers."""
+    from ispbot.flows import menu
+
+    wanted = menu.intent(turn.text)
+    if wanted is None or address.names_a_place(turn) or _summary_word(turn):
+        return False
+    if wanted == "register":
+        await REGISTRATION.reask(turn)
+        return True
+    turn.say("reg_kept")
+    return await menu.leave_for_menu_word(turn, REGISTRATION, "register", keep_draft=True)
+
+
+def _summary_word(turn: Turn) -> bool:
+    """"ubah data" at the summary is its button, not the profile's keyword."""
+    if turn.conversation.state != "CONFIRM":
+        return False
+    return _picked(turn, "CONFIRM", _confirm_choices(turn) + _edit_choices(turn)) is not None
+
+
 # -- personal data -----------------------------------------------------------------------------
 
 
@@ -433,4 +458,5 @@ REGISTRATION = Flow(
     },
     summary_state="CONFIRM",
     edit_groups=EDIT_GROUPS,
+    aside=menu_word,
 )

@@ -1,0 +1,54 @@
+"""Words that are no answer to a registration question: the menu's words, a skip word at a
+question that needs an answer, and a bare "oke" in reply to a reminder. None is saved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ispbot.storage.models import Conversation
+from tests.conftest import Harness
+from tests.flows.chat import Chat
+from tests.flows.test_registration_paths import to_question
+
+
+async def draft_of(h: Harness) -> dict[str, Any]:
+    async with h.services.db.sessions() as s:
+        convo = (await s.execute(select(Conversation))).scalar_one()
+    return dict(convo.data.get("registration") or {})
+
+
+async def test_daftar_sent_twice_asks_the_name_again_instead_of_taking_it(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    [name_question] = await chat.send("daftar")
+    assert "nama lengkap" in name_question
+    [again] = await chat.send("daftar")  # "Terima kasih, *Daftar*. Apa alamat email Anda?"
+    assert "nama lengkap" in again and "Daftar*" not in again
+    assert "full_name" not in await draft_of(fonnte)
+    [email] = await chat.send("Budi Santoso")
+    assert "*Budi Santoso*" in email
+
+
+async def test_a_menu_word_at_a_question_is_done_and_the_draft_kept(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "alamat jalan")
+    replies = await chat.send("cek tagihan")
+    assert "tetap tersimpan" in replies[0] and "*daftar*" in replies[0]
+    assert "ID pelanggan" in replies[-1]  # the invoices ask who the customer is, as from the menu
+    draft = await draft_of(fonnte)
+    assert "street" not in draft and draft["full_name"] == "Budi Santoso"
+    welcome, street = await chat.send("daftar")
+    assert "Selamat datang kembali" in welcome and "alamat jalan" in street
+    assert "RT/RW" in (await chat.send("Jl. Sukajadi No. 10"))[0]
+
+
+async def test_a_village_that_shares_a_menu_word_is_still_an_answer(fonnte: Harness) -> None:
+    """Pasang, in Maiwa (Kabupaten Enrekang), is spelled like the menu's "pasang"."""
+    chat = Chat(fonnte)
+    await to_question(chat, "kota/kabupaten")
+    await chat.send("Kabupaten Enrekang")
+    await chat.send("Maiwa")
+    [postcode] = await chat.send("pasang")
+    assert "kode pos" in postcode.lower()
+    assert (await draft_of(fonnte))["village"] == "Pasang"
