@@ -22,6 +22,8 @@ async def ask_street(turn: Turn) -> None:
 
 async def read_street(turn: Turn) -> Answer:
     text = turn.text
+    if is_skip(text):  # "lewati" was saved as the street
+        return Retry("cannot_skip", {"typed_answer": True})
     if len(text) < 5 or len(text) > 200:
         return Retry("reg_bad_street")
     remember(turn, street=text)

@@ -120,6 +120,8 @@ def _name_as_said(text: str) -> str:
 
 
 async def read_name(turn: Turn) -> Answer:
+    if is_skip(turn.text):  # "lewati" was saved as the name
+        return Retry("cannot_skip", {"typed_answer": True})
     checked = validate_name(_name_as_said(turn.text))
     if not checked.ok:
         return Retry("reg_bad_name")

@@ -30,6 +30,20 @@ async def test_daftar_sent_twice_asks_the_name_again_instead_of_taking_it(fonnte
     assert "*Budi Santoso*" in email
 
 
+async def test_lewati_at_a_question_that_needs_an_answer_is_told_it_cannot_be_skipped(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "nama lengkap")
+    refused, again = await chat.send("lewati")
+    assert "tidak bisa dilewati" in refused and "ketik jawabannya" in refused and "nama lengkap" in again
+    assert "full_name" not in await draft_of(fonnte)
+    for answer in ["Budi Santoso", "budi@gmail.com", "1", "3273010101900001", "lewati"]:
+        replies = await chat.send(answer)
+    assert "alamat jalan" in replies[-1]
+    refused, again = await chat.send("tidak ada")
+    assert "tidak bisa dilewati" in refused and "alamat jalan" in again
+    assert "street" not in await draft_of(fonnte)
+
+
 async def test_a_menu_word_at_a_question_is_done_and_the_draft_kept(fonnte: Harness) -> None:
     chat = Chat(fonnte)
     await to_question(chat, "alamat jalan")
