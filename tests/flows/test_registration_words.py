@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ispbot.jobs import remind_quiet_registrations
 from ispbot.storage.models import Conversation
 from tests.conftest import Harness
 from tests.flows.chat import Chat
@@ -66,3 +67,40 @@ async def test_a_village_that_shares_a_menu_word_is_still_an_answer(fonnte: Harn
     [postcode] = await chat.send("pasang")
     assert "kode pos" in postcode.lower()
     assert (await draft_of(fonnte))["village"] == "Pasang"
+
+
+async def remind(h: Harness, chat: Chat) -> None:
+    h.clock.advance(minutes=61)
+    assert await remind_quiet_registrations(h.services) == 1
+    await h.settle()
+    [reminder] = chat.replies()
+    assert "Balas pesan ini" in reminder
+
+
+async def test_oke_in_reply_to_a_reminder_asks_the_question_again(fonnte: Harness) -> None:
+    """"oke kak" to "Balas pesan ini untuk melanjutkan…" was saved as the landmark."""
+    chat = Chat(fonnte)
+    await to_question(chat, "patokan")
+    await remind(fonnte, chat)
+    replies = await chat.send("oke kak")
+    assert "patokan" in replies[-1]
+    assert "landmark" not in await draft_of(fonnte)
+    [location] = await chat.send("depan masjid")
+    assert "lokasi" in location
+    assert (await draft_of(fonnte))["landmark"] == "depan masjid"
+
+
+async def test_ok_after_a_reminder_is_not_refused_as_a_short_street(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "alamat jalan")
+    await remind(fonnte, chat)
+    replies = await chat.send("ok")
+    assert "terlalu pendek" not in " ".join(replies) and "alamat jalan" in replies[-1]
+    assert "RT/RW" in (await chat.send("Jl. Sukajadi No. 10"))[0]
+
+
+async def test_ya_without_a_reminder_still_answers_the_question(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "40163")  # "Kode pos 40163, benar?"
+    [landmark] = await chat.send("ya")
+    assert "patokan" in landmark
