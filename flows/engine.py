@@ -73,7 +73,8 @@ class EditGroup:
 # In the draft: the answers as they were when a change from the summary began; the
 # bookkeeping of asking, which is not kept with them; the summary's list of fields is showing.
 _BEFORE_EDIT = "_before_edit"
-_ASKING = frozenset({"_state", "_asked_at", "_refused", "_edit", _BEFORE_EDIT})
+_REQUIRED = "_edit_required"  # the answer kept no longer stands: the change cannot be given up
+_ASKING = frozenset({"_state", "_asked_at", "_refused", "_edit", _BEFORE_EDIT, _REQUIRED})
 EDIT_LIST = "_edit_list"
 
 
@@ -232,6 +233,7 @@ class Flow:
             if target not in inside:  # the change is complete: kept
                 draft.pop("_edit", None)
                 draft.pop(_BEFORE_EDIT, None)
+                draft.pop(_REQUIRED, None)
                 target = self.summary_state
         history = list(draft.get("_history", []))
         history.append(state)
@@ -245,7 +247,8 @@ class Flow:
         draft = self.draft(turn)
         history = list(draft.get("_history", []))
         before = draft.get(_BEFORE_EDIT)
-        if self.editing(turn) and (before is None or len(history) <= len(before.get("_history", []))):
+        undoable = self.editing(turn) and not draft.get(_REQUIRED)
+        if undoable and (before is None or len(history) <= len(before.get("_history", []))):
             return await self.cancel_edit(turn)
         if not history:
             return False
@@ -255,13 +258,17 @@ class Flow:
         await self.enter(turn, previous)
         return True
 
-    async def edit(self, turn: Turn, group_key: str) -> None:
+    async def edit(self, turn: Turn, group_key: str, *, required: bool = False) -> None:
         """Change one group of answers from the summary. The answers as they were are kept
         aside until the change is complete, so that giving it up half-way (a new number
-        whose code never came) leaves them as they were."""
+        whose code never came) leaves them as they were. `required`: they no longer stand
+        (a date now past), so the change cannot be given up; "batal" then cancels."""
         group = self.edit_groups[group_key]
         draft = self.draft(turn)
         draft[_BEFORE_EDIT] = {k: v for k, v in draft.items() if k not in _ASKING}
+        draft.pop(_REQUIRED, None)
+        if required:
+            draft[_REQUIRED] = True
         draft["_edit"] = group_key
         self.save(turn, draft)
         await self.enter(turn, group.first)
@@ -275,9 +282,9 @@ class Flow:
     async def cancel_edit(self, turn: Turn) -> bool:
         """Give up the change under way ("batal", or "kembali" from its first question):
         the answers as they were before it, and the summary again. False when none is."""
-        if not self.editing(turn) or self.summary_state is None:
-            return False
         draft = self.draft(turn)
+        if not self.editing(turn) or draft.get(_REQUIRED) or self.summary_state is None:
+            return False
         before = draft.get(_BEFORE_EDIT)
         if before is not None:
             draft = dict(before)

@@ -324,6 +324,16 @@ async def read_date(turn: Turn) -> Answer:
     chosen = date.fromisoformat(value_of(picked)) if picked else parse_date(turn.text, today)
     if chosen is None:
         return Retry("reg_bad_date", {"typed": turn.text[:30]}, unreadable=True)
+    refused = _date_refused(turn, chosen)
+    if refused is not None:
+        return refused
+    remember(turn, install_date=chosen.isoformat())
+    return Next("date_given")
+
+
+def _date_refused(turn: Turn, chosen: date) -> Retry | None:
+    """Why `chosen` cannot be the installation date today; None when it can."""
+    today = turn.now.astimezone(turn.settings.tz).date()
     horizon = today + timedelta(days=turn.settings.installation_horizon_days)
     if chosen <= today:
         return Retry("reg_date_past", {"chosen": chosen})
@@ -331,8 +341,20 @@ async def read_date(turn: Turn) -> Answer:
         return Retry("reg_date_too_far", {"chosen": chosen, "days": turn.settings.installation_horizon_days})
     if chosen.weekday() == 6:  # the offered days skip Sundays; a typed one is told why
         return Retry("reg_date_sunday", {"chosen": chosen})
-    remember(turn, install_date=chosen.isoformat())
-    return Next("date_given")
+    return None
+
+
+async def ask_date_again_if_gone(turn: Turn) -> bool:
+    """A draft lives for days, so the date chosen ("besok", then) may be past by the time
+    the summary is shown again or sent: said so, and the schedule asked again, every other
+    answer kept. False when the date still stands."""
+    stored = answers(turn).get("install_date")
+    chosen = date.fromisoformat(stored) if stored else None
+    if chosen is None or _date_refused(turn, chosen) is None:
+        return False
+    turn.say("reg_date_gone", chosen=chosen)
+    await REGISTRATION.edit(turn, "schedule", required=True)
+    return True
 
 
 def _slot_choices(turn: Turn) -> list[Any]:
@@ -387,6 +409,8 @@ EDIT_LIST_SHOWN = EDIT_LIST  # in the draft: the last list shown at the summary 
 
 
 async def ask_confirm(turn: Turn) -> None:
+    if await ask_date_again_if_gone(turn):
+        return
     remember(turn, **{EDIT_LIST_SHOWN: False})
     draft = answers(turn)
     install = date.fromisoformat(draft["install_date"]) if draft.get("install_date") else None

@@ -16,8 +16,10 @@ from ispbot.storage.models import Package
 
 
 async def submit(turn: Turn) -> None:
-    from ispbot.flows.registration import REGISTRATION
+    from ispbot.flows.registration import REGISTRATION, ask_date_again_if_gone
 
+    if await ask_date_again_if_gone(turn):  # the summary was shown before it passed
+        return
     draft = answers(turn)
     if not draft.get("whatsapp_verified"):
         # Only a number confirmed by its code is registered (staff updates go there): the

@@ -92,3 +92,55 @@ async def test_batal_at_the_summary_itself_still_cancels_the_registration(fonnte
     [fresh] = await chat.send("daftar")
     assert "nama lengkap" in fresh
     assert await registrations_of(fonnte) == []
+
+
+async def test_a_date_passed_while_the_summary_waited_is_asked_again_on_kirim(fonnte: Harness) -> None:
+    """Drafts live 72 h: the Monday chosen on Saturday is today by Monday, and was accepted."""
+    chat = Chat(fonnte)
+    [summary] = await to_question(chat, "Langkah 4/4")
+    assert "Senin, 23 November 2026" in summary
+    fonnte.clock.advance(days=2)  # Monday 23 November, 10.00 in Jakarta: today is not allowed
+    told, dates = await chat.send("kirim")
+    assert "Senin, 23 November 2026" in told and "tidak tersedia lagi" in told and "data lain tetap" in told
+    assert "tanggal instalasi" in dates and "23 Nov" not in dates
+    assert await registrations_of(fonnte) == []
+    await chat.send("1")  # the first day offered now: Tuesday
+    [summary] = await chat.send("sore")
+    assert "Selasa, 24 November 2026, Sore" in summary and "Budi Santoso" in summary and "Sukagalih" in summary
+    await chat.send("kirim")
+    [registration] = await registrations_of(fonnte)
+    assert str(registration.preferred_installation_date) == "2026-11-24"
+    assert registration.full_name == "Budi Santoso" and registration.preferred_time_slot == "Sore (15.00–18.00)"
+
+
+async def test_a_date_passed_before_the_customer_came_back_is_asked_again_on_resume(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    await chat.send("menu")
+    fonnte.clock.advance(days=2, hours=20)  # Tuesday morning: Monday has passed
+    welcome, told, dates = await chat.send("daftar")
+    assert "Selamat datang kembali" in welcome
+    assert "Senin, 23 November 2026" in told and "tidak tersedia lagi" in told and "tanggal instalasi" in dates
+    await chat.send("1")
+    [summary] = await chat.send("1")
+    assert "Rabu, 25 November 2026, Pagi" in summary and "Langkah 4/4" in summary
+
+
+async def test_a_date_still_allowed_is_kept_on_resume(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    await chat.send("menu")
+    fonnte.clock.advance(hours=30)  # Sunday afternoon: Monday is tomorrow
+    _welcome, summary = await chat.send("daftar")
+    assert "Senin, 23 November 2026, Pagi" in summary and "Langkah 4/4" in summary
+
+
+async def test_batal_when_a_new_date_is_needed_cancels_as_anywhere_else(fonnte: Harness) -> None:
+    """The summary cannot come back with a date gone by: "batal" there is no loop."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    fonnte.clock.advance(days=2)
+    await chat.send("kirim")
+    cancelled, menu = await chat.send("batal")
+    assert "dibatalkan" in cancelled.lower() and "Silakan pilih layanan" in menu
+    assert await registrations_of(fonnte) == []
