@@ -22,6 +22,8 @@ async def ask_street(turn: Turn) -> None:
 
 async def read_street(turn: Turn) -> Answer:
     text = turn.text
+    if is_skip(text):  # "lewati" was saved as the street
+        return Retry("cannot_skip", {"typed_answer": True})
     if len(text) < 5 or len(text) > 200:
         return Retry("reg_bad_street")
     remember(turn, street=text)
@@ -97,6 +99,17 @@ async def _read_region(
         return Next(trigger)
     remember(turn, **{f"_{field}_unknown": text.lower()})
     return Retry("reg_region_unknown", {"typed": text[:60]})
+
+
+_LEVEL_ASKED = {"ASK_CITY": regions.Level.REGENCY, "ASK_DISTRICT": regions.Level.DISTRICT,
+                "ASK_VILLAGE": regions.Level.VILLAGE}
+
+
+def names_a_place(turn: Turn) -> bool:
+    """The text is the exact name of a place of the level asked now (a kelurahan is called
+    Pasang, like the menu's "pasang"): an answer, whatever else it may mean."""
+    level = _LEVEL_ASKED.get(turn.conversation.state)
+    return level is not None and bool(regions.named(level, turn.text))
 
 
 def _with_parent(region: regions.Region) -> str:

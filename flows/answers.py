@@ -8,6 +8,9 @@ from datetime import date, timedelta
 SKIP_WORDS = {"lewati", "skip", "tidak ada", "tidak", "ga ada", "gak ada", "nggak", "-", "tidak punya", "no", "none"}
 YES_WORDS = {"ya", "iya", "y", "yes", "ok", "oke", "okay", "benar", "betul", "setuju", "sip", "yup", "yoi", "boleh",
              "👍", "👌"}
+# "oke kak", "siap", "iya lanjut": a reply to a reminder, which is no answer to the question.
+ACK_WORDS = {"ok", "oke", "okay", "okey", "siap", "iya", "ya", "y", "baik", "sip", "lanjut", "lanjutkan", "yuk",
+             "ayo", "makasih", "thanks", "👍", "👌"}
 NO_WORDS = {"tidak", "bukan", "no", "n", "salah", "gak", "nggak"}
 
 MONTHS = {
@@ -50,6 +53,11 @@ def is_skip(text: str) -> bool:
 
 def is_yes(text: str) -> bool:
     return _plain(text) in YES_WORDS or short_answer(text) in YES_WORDS
+
+
+def is_acknowledgement(text: str) -> bool:
+    words = short_answer(text).split()
+    return bool(words) and all(word in ACK_WORDS for word in words)
 
 
 def is_no(text: str) -> bool:

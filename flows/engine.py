@@ -70,6 +70,14 @@ class EditGroup:
     last: str
 
 
+# In the draft: the answers as they were when a change from the summary began; the
+# bookkeeping of asking, which is not kept with them; the summary's list of fields is showing.
+_BEFORE_EDIT = "_before_edit"
+_REQUIRED = "_edit_required"  # the answer kept no longer stands: the change cannot be given up
+_ASKING = frozenset({"_state", "_asked_at", "_refused", "_edit", _BEFORE_EDIT, _REQUIRED})
+EDIT_LIST = "_edit_list"
+
+
 # A greeting inside a flow: not "pagi" (a time slot), "p" or "mulai", which answer questions.
 _GREETINGS = frozenset({"halo", "hallo", "hai", "hi", "hello", "assalamualaikum", "selamat pagi", "selamat siang",
                         "selamat sore", "selamat malam"})
@@ -93,6 +101,7 @@ class Flow:
         summary_state: str | None = None,
         edit_groups: Mapping[str, EditGroup] | None = None,
         on_finish: Callable[[Turn], Awaitable[None]] | None = None,
+        aside: Callable[[Turn], Awaitable[bool]] | None = None,
     ) -> None:
         self.name = name
         self.states = list(states)
@@ -103,6 +112,9 @@ class Flow:
         self.questions = dict(questions)
         self.summary_state = summary_state
         self.edit_groups = dict(edit_groups or {})
+        # Text that answers no question of the flow (a menu word), dealt with before the
+        # question reads it: True when it was.
+        self.aside = aside
         missing = [s for s in states if s not in self.questions]
         if missing:
             raise ValueError(f"flow {name}: no question for {missing}")
@@ -182,6 +194,8 @@ class Flow:
             turn.say("flow_greeting")
             await question.ask(turn)
             return
+        elif message.kind is InboundKind.TEXT and self.aside is not None and await self.aside(turn):
+            return  # not an answer: nothing saved, nothing counted for the funnel
         else:
             answer = await question.read(turn)
         if isinstance(answer, Stay):
@@ -216,8 +230,10 @@ class Flow:
         if editing and self.summary_state:
             group = self.edit_groups[editing]
             inside = self.states[self.states.index(group.first) : self.states.index(group.last) + 1]
-            if target not in inside:
+            if target not in inside:  # the change is complete: kept
                 draft.pop("_edit", None)
+                draft.pop(_BEFORE_EDIT, None)
+                draft.pop(_REQUIRED, None)
                 target = self.summary_state
         history = list(draft.get("_history", []))
         history.append(state)
@@ -226,9 +242,14 @@ class Flow:
         await self.enter(turn, target)
 
     async def back(self, turn: Turn) -> bool:
-        """To the previous question, answers kept. False at the first question."""
+        """To the previous question, answers kept. False at the first question. Back from
+        the first question of a change made from the summary: the change is given up."""
         draft = self.draft(turn)
         history = list(draft.get("_history", []))
+        before = draft.get(_BEFORE_EDIT)
+        undoable = self.editing(turn) and not draft.get(_REQUIRED)
+        if undoable and (before is None or len(history) <= len(before.get("_history", []))):
+            return await self.cancel_edit(turn)
         if not history:
             return False
         previous = history.pop()
@@ -239,12 +260,41 @@ class Flow:
         await self.enter(turn, previous)
         return True
 
-    async def edit(self, turn: Turn, group_key: str) -> None:
+    async def edit(self, turn: Turn, group_key: str, *, required: bool = False) -> None:
+        """Change one group of answers from the summary. The answers as they were are kept
+        aside until the change is complete, so that giving it up half-way (a new number
+        whose code never came) leaves them as they were. `required`: they no longer stand
+        (a date now past), so the change cannot be given up; "batal" then cancels."""
         group = self.edit_groups[group_key]
         draft = self.draft(turn)
+        draft[_BEFORE_EDIT] = {k: v for k, v in draft.items() if k not in _ASKING}
+        draft.pop(_REQUIRED, None)
+        if required:
+            draft[_REQUIRED] = True
         draft["_edit"] = group_key
         self.save(turn, draft)
         await self.enter(turn, group.first)
+
+    def editing(self, turn: Turn) -> bool:
+        """An answer is being changed from the summary, or the list of them is showing."""
+        draft = self.draft(turn)
+        at_list = turn.conversation.state == self.summary_state and bool(draft.get(EDIT_LIST))
+        return self.summary_state is not None and (bool(draft.get("_edit")) or at_list)
+
+    async def cancel_edit(self, turn: Turn) -> bool:
+        """Give up the change under way ("batal", or "kembali" from its first question):
+        the answers as they were before it, and the summary again. False when none is."""
+        draft = self.draft(turn)
+        if not self.editing(turn) or draft.get(_REQUIRED) or self.summary_state is None:
+            return False
+        before = draft.get(_BEFORE_EDIT)
+        if before is not None:
+            draft = dict(before)
+        draft.pop("_edit", None)
+        self.save(turn, draft)
+        turn.say("edit_cancelled")
+        await self.enter(turn, self.summary_state)
+        return True
 
     async def help(self, turn: Turn) -> None:
         question = self.questions[turn.conversation.state]

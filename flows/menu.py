@@ -69,12 +69,14 @@ async def finish_flow(turn: Turn, flow: str) -> None:
     turn.conversation.flow, turn.conversation.state = "menu", "MENU"
 
 
-async def leave_for_menu_word(turn: Turn, flow: Flow, own: str) -> bool:
+async def leave_for_menu_word(turn: Turn, flow: Flow, own: str, *, keep_draft: bool = False) -> bool:
     """"daftar", "tagihan"… typed instead of an answer: the customer changed their mind, so
-    leave `flow` (whose own keyword is `own`) and do what they asked. False otherwise."""
+    leave `flow` (whose own keyword is `own`) and do what they asked. False otherwise.
+    `keep_draft`: the answers so far stay, to be resumed (a registration's, by "daftar")."""
     if turn.message.kind is not InboundKind.TEXT or intent(turn.text) in (None, own):
         return False
-    flow.drop(turn)
+    if not keep_draft:
+        flow.drop(turn)
     await finish_flow(turn, flow.name)
     await handle(turn)
     return True

@@ -19,7 +19,7 @@ from ispbot.flows import address_questions as address
 from ispbot.flows import email_answer, otp_step
 from ispbot.flows.answers import HONORIFICS, is_skip, parse_date
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
-from ispbot.flows.engine import Answer, EditGroup, Flow, Next, Question, Retry, Stay
+from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, remember
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
@@ -76,6 +76,31 @@ def _picked(turn: Turn, state: str, offered: list[Any]) -> Any:
     return pick(turn.message, offered, prefix=state)
 
 
+async def menu_word(turn: Turn) -> bool:
+    """"daftar" again (sent twice), "cek tagihan", "status" typed at a question are no answer
+    to it: "daftar" asks the question again; another menu word is done, as from any other
+    flow, and the answers so far are kept for "daftar" to resume. A place that happens to
+    be called like a menu word (the kelurahan Pasang) and the summary's own words are
+    answers."""
+    from ispbot.flows import menu
+
+    wanted = menu.intent(turn.text)
+    if wanted is None or address.names_a_place(turn) or _summary_word(turn):
+        return False
+    if wanted == "register":
+        await REGISTRATION.reask(turn)
+        return True
+    turn.say("reg_kept")
+    return await menu.leave_for_menu_word(turn, REGISTRATION, "register", keep_draft=True)
+
+
+def _summary_word(turn: Turn) -> bool:
+    """"ubah data" at the summary is its button, not the profile's keyword."""
+    if turn.conversation.state != "CONFIRM":
+        return False
+    return _picked(turn, "CONFIRM", _confirm_choices(turn) + _edit_choices(turn)) is not None
+
+
 # -- personal data -----------------------------------------------------------------------------
 
 
@@ -95,6 +120,8 @@ def _name_as_said(text: str) -> str:
 
 
 async def read_name(turn: Turn) -> Answer:
+    if is_skip(turn.text):  # "lewati" was saved as the name
+        return Retry("cannot_skip", {"typed_answer": True})
     checked = validate_name(_name_as_said(turn.text))
     if not checked.ok:
         return Retry("reg_bad_name")
@@ -297,6 +324,16 @@ async def read_date(turn: Turn) -> Answer:
     chosen = date.fromisoformat(value_of(picked)) if picked else parse_date(turn.text, today)
     if chosen is None:
         return Retry("reg_bad_date", {"typed": turn.text[:30]}, unreadable=True)
+    refused = _date_refused(turn, chosen)
+    if refused is not None:
+        return refused
+    remember(turn, install_date=chosen.isoformat())
+    return Next("date_given")
+
+
+def _date_refused(turn: Turn, chosen: date) -> Retry | None:
+    """Why `chosen` cannot be the installation date today; None when it can."""
+    today = turn.now.astimezone(turn.settings.tz).date()
     horizon = today + timedelta(days=turn.settings.installation_horizon_days)
     if chosen <= today:
         return Retry("reg_date_past", {"chosen": chosen})
@@ -304,8 +341,20 @@ async def read_date(turn: Turn) -> Answer:
         return Retry("reg_date_too_far", {"chosen": chosen, "days": turn.settings.installation_horizon_days})
     if chosen.weekday() == 6:  # the offered days skip Sundays; a typed one is told why
         return Retry("reg_date_sunday", {"chosen": chosen})
-    remember(turn, install_date=chosen.isoformat())
-    return Next("date_given")
+    return None
+
+
+async def ask_date_again_if_gone(turn: Turn) -> bool:
+    """A draft lives for days, so the date chosen ("besok", then) may be past by the time
+    the summary is shown again or sent: said so, and the schedule asked again, every other
+    answer kept. False when the date still stands."""
+    stored = answers(turn).get("install_date")
+    chosen = date.fromisoformat(stored) if stored else None
+    if chosen is None or _date_refused(turn, chosen) is None:
+        return False
+    turn.say("reg_date_gone", chosen=chosen)
+    await REGISTRATION.edit(turn, "schedule", required=True)
+    return True
 
 
 def _slot_choices(turn: Turn) -> list[Any]:
@@ -385,10 +434,12 @@ def _edit_choices(turn: Turn) -> list[Any]:
     ]
 
 
-EDIT_LIST_SHOWN = "_edit_list"  # in the draft: the last list shown at the summary was the fields'
+EDIT_LIST_SHOWN = EDIT_LIST  # in the draft: the last list shown at the summary was the fields'
 
 
 async def ask_confirm(turn: Turn) -> None:
+    if await ask_date_again_if_gone(turn):
+        return
     remember(turn, **{EDIT_LIST_SHOWN: False})
     draft = answers(turn)
     install = date.fromisoformat(draft["install_date"]) if draft.get("install_date") else None
@@ -462,4 +513,5 @@ REGISTRATION = Flow(
     },
     summary_state="CONFIRM",
     edit_groups=EDIT_GROUPS,
+    aside=menu_word,
 )

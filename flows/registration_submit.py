@@ -10,14 +10,23 @@ from ispbot.flows.address_questions import region_code
 from ispbot.flows.registration_draft import answers
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
+from ispbot.providers.phone import masked
 from ispbot.storage import registrations
 from ispbot.storage.models import Package
 
 
 async def submit(turn: Turn) -> None:
-    from ispbot.flows.registration import REGISTRATION
+    from ispbot.flows.registration import REGISTRATION, ask_date_again_if_gone
 
+    if await ask_date_again_if_gone(turn):  # the summary was shown before it passed
+        return
     draft = answers(turn)
+    if not draft.get("whatsapp_verified"):
+        # Only a number confirmed by its code is registered (staff updates go there): the
+        # number question again, the other answers kept.
+        turn.say("reg_phone_unverified", phone=masked(draft.get("phone", "")))
+        await REGISTRATION.edit(turn, "phone")
+        return
     duplicate = await registrations.find_duplicate(turn.session, email=draft["email"], phone=draft["phone"])
     if duplicate is not None and not duplicate.belongs_to(turn.contact.key, turn.contact.phone):
         # Taken since it was given (someone else registered with it meanwhile): the draft

@@ -4,6 +4,7 @@ English), then the contact's current flow. Foreign numbers get a polite answer."
 from __future__ import annotations
 
 from ispbot.flows import account, faq, handoff, invoices, menu, profile, support_tickets, tracking
+from ispbot.flows.answers import is_acknowledgement
 from ispbot.flows.data_deletion import DATA_DELETION
 from ispbot.flows.engine import Flow
 from ispbot.flows.registration import REGISTRATION
@@ -32,10 +33,15 @@ def command_of(turn: Turn) -> str | None:
     return COMMANDS.get(" ".join(turn.message.text.lower().split()).strip(".!"))
 
 
+def _acknowledges(turn: Turn) -> bool:
+    return turn.message.kind is InboundKind.TEXT and is_acknowledgement(turn.text)
+
+
 async def handle(turn: Turn) -> None:
     if not turn.contact.is_indonesian:
         turn.say("foreign_number")
         return
+    reminded = turn.conversation.reminders_sent > 0  # since the customer last wrote
     turn.conversation.reminders_sent = 0
     flow = FLOWS.get(turn.conversation.flow)
     command = command_of(turn)
@@ -45,10 +51,13 @@ async def handle(turn: Turn) -> None:
     if command == "menu":
         await menu.show(turn)  # a registration draft is kept: "daftar" offers to resume it
     elif command == "cancel":
-        if flow is not None:
-            flow.drop(turn)
-            turn.say("cancelled")
-        await menu.show(turn)
+        # While one answer is being changed from the summary, only that change is given up
+        # (the summary's own Batal still cancels the whole registration).
+        if flow is None or not await flow.cancel_edit(turn):
+            if flow is not None:
+                flow.drop(turn)
+                turn.say("cancelled")
+            await menu.show(turn)
     elif command == "back":
         if flow is None or not await flow.back(turn):
             await menu.show(turn)
@@ -74,6 +83,11 @@ async def handle(turn: Turn) -> None:
             await flow.reask(turn)
         else:
             await menu.show(turn)
+    elif flow is not None and reminded and _acknowledges(turn):
+        # "oke kak" to the reminder's "Balas pesan ini untuk melanjutkan": no answer to the
+        # question, which is asked again.
+        turn.say("reminder_acknowledged")
+        await flow.reask(turn)
     elif flow is not None:
         await flow.handle(turn)
     else:
