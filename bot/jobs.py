@@ -78,7 +78,32 @@ async def remind_quiet_registrations(services: Services) -> int:
                 )
                 message = OutboundMessage(to=Contact(phone=convo.phone, user_id=convo.user_id), kind=OutboundKind.TEXT, text=text)
                 await outbox.enqueue(session, provider=convo.provider, message=message, now=now, purpose=template)
-    return touched
+    return touched + await _drop_parked_drafts(services, now, expiry)
+
+
+async def _drop_parked_drafts(services: Services, now: datetime, expiry: timedelta) -> int:
+    """A draft kept while the customer went to the menu (to check a bill, say) expires as
+    one left in the registration does: it holds a NIK, kept no longer than it is useful."""
+    async with services.db.sessions() as session:
+        candidates = list((await session.execute(
+            select(Conversation.contact_key).where(
+                Conversation.flow != "registration",
+                Conversation.updated_at <= now - expiry,
+                Conversation.data["registration"].as_string().is_not(None),  # the key is there
+            )
+        )).scalars())
+    dropped = 0
+    for contact_key in candidates:
+        async with services.db.transaction() as session:
+            convo = await conversations.get(session, contact_key, for_update=True)
+            if convo is None or convo.flow == "registration" or now - convo.updated_at < expiry:
+                continue  # back at it meanwhile
+            data = dict(convo.data or {})
+            if data.pop("registration", None) is None:
+                continue
+            convo.data = data
+            dropped += 1
+    return dropped
 
 
 async def purge_expired_otps(services: Services) -> int:

@@ -475,3 +475,23 @@ async def test_the_time_slot_is_read_from_a_time_said_in_words(fonnte: Harness) 
     assert "catatan" in notes
     [summary] = await chat.send("lewati")
     assert "Pagi (08.00–12.00)" in summary
+
+
+async def test_a_draft_kept_while_the_customer_went_to_the_menu_expires_too(fonnte: Harness) -> None:
+    """It holds the NIK; parked at the menu it was kept for ever."""
+    chat = Chat(fonnte)
+    await to_question(chat, "alamat jalan")  # the NIK given
+    replies = await chat.send("menu")
+    assert any("Silakan pilih layanan" in r for r in replies)
+
+    async def draft() -> object:
+        async with fonnte.services.db.sessions() as s:
+            return (await s.execute(select(Conversation))).scalar_one().data.get("registration")
+
+    assert draft is not None and await draft() is not None
+    fonnte.clock.advance(hours=71)
+    await remind_quiet_registrations(fonnte.services)
+    assert await draft() is not None  # still wanted: "daftar" resumes it
+    fonnte.clock.advance(hours=2)
+    assert await remind_quiet_registrations(fonnte.services) == 1
+    assert await draft() is None
