@@ -9,7 +9,7 @@ SKIP_WORDS = {"lewati", "skip", "tidak ada", "tidak", "ga ada", "gak ada", "ngga
 YES_WORDS = {"ya", "iya", "y", "yes", "ok", "oke", "okay", "benar", "betul", "setuju", "sip", "yup", "yoi", "boleh",
              "👍", "👌"}
 # "oke kak", "siap", "iya lanjut": a reply to a reminder, which is no answer to the question.
-ACK_WORDS = {"ok", "oke", "okay", "okey", "siap", "iya", "ya", "y", "baik", "sip", "lanjut", "lanjutkan", "yuk",
+ACK_WORDS = {"ok", "oke", "okay", "okey", "siap", "iya", "ya", "y", "baik", "sip", "lanjut", "lanjutkan", "continue", "yuk",
              "ayo", "makasih", "thanks", "👍", "👌"}
 NO_WORDS = {"tidak", "bukan", "no", "n", "salah", "gak", "nggak"}
 
