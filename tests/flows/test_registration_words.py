@@ -74,7 +74,7 @@ async def remind(h: Harness, chat: Chat) -> None:
     assert await remind_quiet_registrations(h.services) == 1
     await h.settle()
     [reminder] = chat.replies()
-    assert "Balas pesan ini" in reminder
+    assert "Ketik *lanjut*" in reminder
 
 
 async def test_oke_in_reply_to_a_reminder_asks_the_question_again(fonnte: Harness) -> None:
