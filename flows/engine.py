@@ -8,7 +8,8 @@ contact's place and answers live in the conversation row:
 
 An answer handler returns `Next(trigger)` (the machine says where that leads) or
 `Retry(template)` (say what is wrong, ask again; earlier answers are kept; two unreadable
-answers in a row hand the chat to CS).
+answers in a row hand the chat to CS) or `Stay()` (the handler answered itself: a read
+answer, so the count of unreadable ones starts again).
 """
 
 from __future__ import annotations
@@ -189,6 +190,7 @@ class Flow:
                 self._refused(turn, state)
             else:
                 self._answered(turn, state, asked)
+            handoff.understood(turn)  # the handler read the message and answered it
             return
         if isinstance(answer, Retry):
             self._refused(turn, state)

@@ -260,3 +260,19 @@ async def test_no_apology_outside_whatsapps_24_hour_window(fonnte: Harness) -> N
     await fonnte.settle()
     assert chat.replies() == []
     assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_a_thank_you_after_a_finished_registration_is_not_a_second_unreadable_message(fonnte: Harness) -> None:
+    """"oke" at the summary was unreadable; the registration then went through, and the
+    customer's "makasih" counted as the second unreadable message: CS queue."""
+    from tests.flows.test_registration_paths import to_question
+
+    chat = Chat(fonnte, phone=PHONE)
+    await to_question(chat, "Langkah 4/4")
+    choose, _summary = await chat.send("oke")
+    assert "Mohon pilih" in choose
+    [confirmation] = await chat.send("kirim")
+    assert "REG-" in confirmation
+    replies = await chat.send("makasih")
+    assert not any("sambungkan dengan *CS" in r for r in replies)
+    assert (await conversation_of(fonnte)).mode == "bot"
