@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import OSA
 
 from ispbot.flows import handoff
-from ispbot.flows.answers import short_answer
+from ispbot.flows.answers import acknowledgement, short_answer
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
@@ -160,6 +160,10 @@ async def handle(turn: Turn) -> None:
         return
     if key == "cs":
         await handoff.start(turn)
+        return
+    if key is None and (said := acknowledgement(text)) is not None:
+        handoff.understood(turn)  # "makasih kak", "ok": the customer is done, not lost
+        turn.say("menu_thanks", thanks=said == "thanks")
         return
     if key is None and text and not is_greeting(text) and turn.message.kind is InboundKind.TEXT:
         found = await faq.matches(turn, text)

@@ -82,3 +82,22 @@ def test_a_pick_as_it_is_chatted(typed: str, slot: str) -> None:
     message = InboundMessage(provider="fonnte", contact=Contact(phone="6281200000101"), kind=InboundKind.TEXT, text=typed)
     picked = pick(message, offered, prefix="ASK_SLOT")
     assert picked is not None and value_of(picked) == slot
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("makasih", "thanks"), ("Makasih kak!", "thanks"), ("terima kasih banyak ya min 🙏", "thanks"),
+    ("trims", "thanks"), ("thx", "thanks"), ("ok makasih", "thanks"), ("makasihh", "thanks"),
+    ("ya makasih kak", "thanks"), ("ok", "ok"), ("oke siap", "ok"), ("sipp", "ok"), ("mantap", "ok"), ("👍", "ok"), ("🙏", "ok"),
+])
+def test_thanks_and_acknowledgements_as_they_are_chatted(typed: str, meant: str) -> None:
+    from ispbot.flows.answers import acknowledgement
+
+    assert acknowledgement(typed) == meant
+
+
+@pytest.mark.parametrize("typed", ["ok tapi internet saya mati", "makasih, tagihan saya berapa?", "kak", "daftar",
+                                   "Oktaviani"])
+def test_a_message_with_more_than_thanks_in_it_is_not_just_thanks(typed: str) -> None:
+    from ispbot.flows.answers import acknowledgement
+
+    assert acknowledgement(typed) is None

@@ -276,3 +276,19 @@ async def test_a_thank_you_after_a_finished_registration_is_not_a_second_unreada
     replies = await chat.send("makasih")
     assert not any("sambungkan dengan *CS" in r for r in replies)
     assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_thanks_and_ok_at_the_menu_get_a_friendly_word_not_a_handoff(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("halo")
+    [welcome] = await chat.send("makasih kak")
+    assert welcome == "Sama-sama! 😊 Ketik *menu* bila perlu bantuan lagi."
+    [ok] = await chat.send("ok")
+    assert "Ketik *menu*" in ok and "belum mengerti" not in ok
+    for said in ("terima kasih banyak ya min 🙏", "siap, mantap", "👍", "thx"):
+        [reply] = await chat.send(said)
+        assert "Ketik *menu*" in reply, said
+    assert (await conversation_of(fonnte)).mode == "bot"
+    sorry, _menu = await chat.send("asdf qwerty")  # the count starts from nothing: one, not two
+    assert "belum mengerti" in sorry
+    assert (await conversation_of(fonnte)).mode == "bot"
