@@ -161,6 +161,10 @@ async def handle(turn: Turn) -> None:
     if key == "cs":
         await handoff.start(turn)
         return
+    if key is None and turn.message.kind in (InboundKind.IMAGE, InboundKind.DOCUMENT):
+        handoff.understood(turn)  # most often a transfer receipt: say how it gets checked
+        turn.say("menu_photo")
+        return
     if key is None and (said := acknowledgement(text)) is not None:
         handoff.understood(turn)  # "makasih kak", "ok": the customer is done, not lost
         turn.say("menu_thanks", thanks=said == "thanks")

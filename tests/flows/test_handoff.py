@@ -292,3 +292,16 @@ async def test_thanks_and_ok_at_the_menu_get_a_friendly_word_not_a_handoff(fonnt
     sorry, _menu = await chat.send("asdf qwerty")  # the count starts from nothing: one, not two
     assert "belum mengerti" in sorry
     assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_a_photo_at_the_menu_is_answered_as_a_possible_payment_proof(fonnte: Harness) -> None:
+    """A transfer receipt sent at the menu counted as unreadable, and the next message
+    handed the chat to CS unasked; the customer is told how to get it checked instead."""
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("halo")
+    await chat.send("asdf qwerty")
+    for caption in ("bukti transfer kak", ""):  # Fonnte carries a photo's caption as its text
+        [told] = await chat.send(caption, image_url="https://example.invalid/transfer.jpg")
+        assert "bukti pembayaran" in told and "*cs*" in told and "*tagihan*" in told
+        assert "belum mengerti" not in told
+    assert (await conversation_of(fonnte)).mode == "bot"
