@@ -426,3 +426,45 @@ async def test_a_greeting_is_greeted_back_and_a_name_said_in_chat_is_just_the_na
     assert "Kita lanjutkan" in hello and "nama lengkap" in again
     [email] = await chat.send("nama saya budi santoso kak")
     assert "*Budi Santoso*" in email
+
+
+async def test_a_new_code_asked_for_in_everyday_words_is_sent_and_words_use_no_attempt(fonnte: Harness) -> None:
+    """"kirim ulang kak" and "kodenya blm masuk min" were checked as codes: "Kode salah",
+    two of the three attempts gone."""
+    chat = Chat(fonnte)
+    await to_question(chat, "WhatsApp")
+    await chat.send("2")
+    await chat.send("0812-0000-0150")
+    fonnte.clock.advance(seconds=61)
+    [resent] = await chat.send("kirim ulang kak")
+    assert "Kode baru sudah dikirim" in resent
+    [too_soon] = await chat.send("kodenya blm masuk min")  # the resend limits still hold
+    assert "detik" in too_soon and "salah" not in too_soon.lower()
+    fonnte.clock.advance(seconds=61)
+    [resent] = await chat.send("ga dapet kode nya")
+    assert "Kode baru sudah dikirim" in resent
+    assert len(fonnte.gateway.texts_to("6281200000150")) == 3
+    [hint] = await chat.send("gimana ini kak")
+    assert "6 angka" in hint and "*kirim ulang*" in hint and "salah" not in hint.lower()
+    code = re.search(r"\*(\d{6})\*", fonnte.gateway.texts_to("6281200000150")[-1])
+    assert code
+    wrong = "000000" if code.group(1) != "000000" else "111111"
+    assert "Sisa percobaan: *2*" in (await chat.send(wrong))[0]  # the words used none of the three
+    [nik] = await chat.send(code.group(1))
+    assert "NIK" in nik
+
+
+@pytest.mark.parametrize("typed", ["kirim ulang", "kirim lagi dong", "belum masuk kak", "blm masuk", "gak masuk min",
+                                   "tidak masuk", "belum dapat", "ga dapet kode", "kodenya ga ada", "resend",
+                                   "minta kode baru"])
+def test_asking_for_a_new_code_as_it_is_chatted(typed: str) -> None:
+    from ispbot.flows.otp_step import asks_for_a_new_code
+
+    assert asks_for_a_new_code(typed)
+
+
+@pytest.mark.parametrize("typed", ["123456", "kode 123456", "sudah masuk", "ok", "gimana ini"])
+def test_a_code_or_other_words_are_not_a_resend(typed: str) -> None:
+    from ispbot.flows.otp_step import asks_for_a_new_code
+
+    assert not asks_for_a_new_code(typed)
