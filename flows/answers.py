@@ -6,9 +6,16 @@ import re
 from datetime import date, timedelta
 
 SKIP_WORDS = {"lewati", "skip", "tidak ada", "tidak", "ga ada", "gak ada", "nggak", "-", "tidak punya", "no", "none"}
-YES_WORDS = {"ya", "iya", "y", "yes", "ok", "oke", "okay", "benar", "betul", "setuju", "sip", "yup", "yoi", "boleh",
-             "👍", "👌"}
-NO_WORDS = {"tidak", "bukan", "no", "n", "salah", "gak", "nggak"}
+# Yes and no, word by word: "iya bener", "sudah benar", "gak jadi" (see is_yes, is_no).
+YES_WORDS = {"ya", "iya", "iy", "y", "yes", "yup", "yap", "yoi", "ok", "oke", "okay", "okey", "benar", "betul", "bener",
+             "setuju", "sip", "siap", "baik", "boleh", "👍", "👌"}
+NO_WORDS = {"tidak", "tdk", "gak", "ga", "gk", "nggak", "ngga", "nggk", "enggak", "engga", "ndak", "kagak", "no", "nope",
+            "n", "bukan", "jangan", "salah", "batal"}
+_ALREADY = {"sudah", "udah", "udh", "sdh", "dah"}  # "sudah benar"
+_VERY = {"sekali", "banget", "bgt"}  # "benar sekali"
+_NOT_ANY_MORE = {"jadi", "usah", "perlu", "mau", "dulu"}  # "gak jadi", "ga usah (dihapus)", "jangan dulu"
+# Said at the end of a short answer: "oke deh", "boleh dong", "iya kak".
+PARTICLES = {"deh", "dong", "sih", "ya", "yah", "nih", "kok", "lah", "aja", "saja", "kan"}
 
 MONTHS = {
     "jan": 1, "januari": 1, "january": 1, "feb": 2, "februari": 2, "february": 2, "mar": 3, "maret": 3,
@@ -51,9 +58,9 @@ THANKS_WORDS = {"makasih", "makasi", "maksih", "mksh", "mks", "terima kasih", "t
 ACK_WORDS = {"ok", "oke", "okay", "okey", "oce", "siap", "sip", "mantap", "mantab", "baik", "noted", "good", "👍",
              "👌", "🙏", "😊", "🙂", "😁", "🤝"}
 # Words said around them: "terima kasih banyak ya kak", "makasih atas infonya".
-_AROUND_THANKS = {"banyak", "banget", "bgt", "sekali", "atas", "infonya", "info", "bantuannya", "ya", "deh", "dong",
-                  "sih", "nih", "kok", "lah", "yah"}
+_AROUND_THANKS = {"banyak", "banget", "bgt", "sekali", "atas", "infonya", "info", "bantuannya"} | PARTICLES
 _WORD_OR_EMOJI = re.compile(r"[a-z0-9']+|[👍👌🙏😊🙂😁🤝]")
+_POLITE = {"🙏", "😊", "🙂", "😁", "🤝"}  # no word of an answer: "iya kak 🙏"
 
 
 def _words(text: str) -> list[str]:
@@ -86,12 +93,29 @@ def is_skip(text: str) -> bool:
     return _plain(text) in SKIP_WORDS or short_answer(text) in SKIP_WORDS
 
 
+def _answer_words(text: str) -> list[str]:
+    """A short answer's own words: "Kak, iya bener ya 🙏" → ["iya", "bener"]."""
+    words = [word for word in _words(text) if word not in _POLITE]
+    while len(words) > 1 and (words[-1] in PARTICLES or words[-1] in HONORIFICS):
+        words.pop()
+    while len(words) > 1 and words[0] in HONORIFICS:
+        words.pop(0)
+    return words
+
+
 def is_yes(text: str) -> bool:
-    return _plain(text) in YES_WORDS or short_answer(text) in YES_WORDS
+    """"ya", "iya bener", "sudah benar", "oke deh", "betul sekali kak", "👍"."""
+    words = _answer_words(text)
+    said = [w for i, w in enumerate(words) if not (w in _ALREADY and i + 1 < len(words)) and not (w in _VERY and i)]
+    return bool(said) and all(word in YES_WORDS for word in said)
 
 
 def is_no(text: str) -> bool:
-    return _plain(text) in NO_WORDS or short_answer(text) in NO_WORDS
+    """"tidak", "ga", "gak jadi deh", "ga usah dihapus", "bukan, salah"."""
+    words = _answer_words(text)
+    if len(words) > 2 and words[-2] in _NOT_ANY_MORE:
+        words.pop()  # "gak jadi hapus": what is not to be done
+    return bool(words) and words[0] in NO_WORDS and all(w in NO_WORDS or w in _NOT_ANY_MORE for w in words)
 
 
 def parse_date(text: str, today: date) -> date | None:

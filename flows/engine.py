@@ -24,7 +24,7 @@ from transitions import Machine
 from ispbot.flows import handoff
 from ispbot.flows.answers import is_skip
 from ispbot.flows.turn import Turn
-from ispbot.providers.messages import InboundKind
+from ispbot.providers.messages import Choice, InboundKind
 from ispbot.storage import conversations
 
 
@@ -41,6 +41,9 @@ class Retry:
     # The answer could not be read at all (not one of the choices, not a date), as opposed
     # to read but wrong (a bad NIK): two in a row hand the chat to CS (flows/handoff.py).
     unreadable: bool = False
+    # Offered with the message (a short "yes or no?" with the question's buttons), for a
+    # question whose full text is too long to send again.
+    choices: tuple[Choice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,10 @@ class Flow:
                 handoff.understood(turn)
             elif await handoff.misunderstood(turn):
                 return
-            turn.say(answer.template, **answer.context)
+            if answer.choices:
+                turn.ask(answer.template, list(answer.choices), **answer.context)
+            else:
+                turn.say(answer.template, **answer.context)
             if answer.ask_again:
                 await question.ask(turn)
             return

@@ -54,14 +54,24 @@ async def test_a_sunday_typed_is_told_no_installations_then(fonnte: Harness) -> 
     assert "Jam berapa" in slot
 
 
-@pytest.mark.parametrize("typed", ["ya", "Iyaa kak!", "okee", "betul min", "ok min 🙏", "👍", "yaa", "sipp", "boleh"])
+@pytest.mark.parametrize("typed", ["ya", "Iyaa kak!", "okee", "betul min", "ok min 🙏", "👍", "yaa", "sipp", "boleh",
+                                   "iya bener", "ya betul", "sudah benar", "iy", "y", "yes", "yup", "bener",
+                                   "Iya bener kak 🙏", "ya, betul!", "udah bener kok", "oke deh", "boleh dong",
+                                   "setuju", "benar sekali", "kak, iya benar"])
 def test_yes_as_it_is_chatted(typed: str) -> None:
     assert is_yes(typed) and not is_no(typed)
 
 
-@pytest.mark.parametrize("typed", ["tidak kak", "gak kak", "bukan min", "nggak"])
+@pytest.mark.parametrize("typed", ["tidak kak", "gak kak", "bukan min", "nggak", "tdk", "ga", "enggak", "engga", "no",
+                                   "jangan", "gak jadi deh", "ga jadi", "batal", "tidak jadi kak", "ga usah",
+                                   "gak jadi hapus", "bukan, salah"])
 def test_no_as_it_is_chatted(typed: str) -> None:
     assert is_no(typed) and not is_yes(typed)
+
+
+@pytest.mark.parametrize("typed", ["ya tidak", "bener ga?", "sudah", "jadi", "Yanti", "Benny Setiawan", "iya tapi nanti"])
+def test_neither_yes_nor_no(typed: str) -> None:
+    assert not is_yes(typed) and not is_no(typed)
 
 
 def test_skip_with_a_kak_and_a_name_is_not_a_yes() -> None:

@@ -468,3 +468,45 @@ def test_a_code_or_other_words_are_not_a_resend(typed: str) -> None:
     from ispbot.flows.otp_step import asks_for_a_new_code
 
     assert not asks_for_a_new_code(typed)
+
+
+@pytest.mark.parametrize("yes", ["iya bener", "ya betul kak", "sudah benar"])
+async def test_a_suggested_email_is_taken_with_yes_as_it_is_chatted(fonnte: Harness, yes: str) -> None:
+    """"iya bener" under "Apakah maksud Anda siti@gmail.com?" was told it looked like a name."""
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    await chat.send("siti.aminah@gmial.com")
+    [next_question] = await chat.send(yes)
+    assert "WhatsApp" in next_question
+    async with fonnte.services.db.sessions() as s:
+        conversation = (await s.execute(select(Conversation))).scalar_one()
+    assert conversation.data["registration"]["email"] == "siti.aminah@gmail.com"
+
+
+async def test_a_suggested_email_declined_asks_for_the_right_one(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    await chat.send("siti.aminah@gmial.com")
+    told, again = await chat.send("bukan kak")
+    assert "sepertinya nama" not in told and "bukan alamat email" not in told and "email" in again
+    [next_question] = await chat.send("siti@example.com")
+    assert "WhatsApp" in next_question
+
+
+async def test_the_known_postcode_is_confirmed_with_yes_as_it_is_chatted(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "40163")
+    [landmark] = await chat.send("iya bener")
+    assert "patokan" in landmark
+    async with fonnte.services.db.sessions() as s:
+        conversation = (await s.execute(select(Conversation))).scalar_one()
+    assert conversation.data["registration"]["postcode"] == "40163"
+
+
+async def test_the_known_postcode_declined_asks_for_the_right_one(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "40163")
+    [told, _again] = await chat.send("bukan")
+    assert "kode pos yang benar" in told
+    noted, landmark = await chat.send("40164")  # not the official one: kept as typed, noted for staff
+    assert "40164" in noted and "patokan" in landmark
