@@ -510,3 +510,26 @@ async def test_the_known_postcode_declined_asks_for_the_right_one(fonnte: Harnes
     assert "kode pos yang benar" in told
     noted, landmark = await chat.send("40164")  # not the official one: kept as typed, noted for staff
     assert "40164" in noted and "patokan" in landmark
+
+
+@pytest.mark.parametrize(("typed", "package"), [
+    ("40", "Home Silver 40M"), ("yg 20", "Home Bronze 20M"), ("20 aja", "Home Bronze 20M"),
+    ("yang 100 kak", "Home Platinum 100M"), ("300", "Home Titanium 300M"),
+    ("2", "Home Silver 40M"), ("no 6", "Home Titanium 300M"),  # a row number is still a row number
+])
+async def test_a_package_named_by_its_speed_alone(fonnte: Harness, typed: str, package: str) -> None:
+    """"40" at the package question was "Paket "40" tidak ada. Pilih nomor 1 sampai 6"."""
+    chat = Chat(fonnte)
+    await to_question(chat, "paket")
+    [when] = await chat.send(typed)
+    assert "tanggal instalasi" in when
+    async with fonnte.services.db.sessions() as s:
+        convo = (await s.execute(select(Conversation))).scalar_one()
+    assert convo.data["registration"]["package_name"] == package
+
+
+async def test_a_speed_no_package_has_is_refused(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "paket")
+    bad, _again = await chat.send("50")
+    assert "Pilih nomor 1 sampai 6" in bad
