@@ -422,3 +422,15 @@ async def test_a_new_address_is_saved_with_yes_as_it_is_chatted(portal: Harness)
     async with portal.services.db.sessions() as s:
         customer = await customers.by_phone(s, DEMO_CUSTOMER_PHONE)
     assert customer is not None and customer.address == "Jl. Braga No. 5"
+
+
+@pytest.mark.parametrize(("word", "expected"), [("status", "nomor registrasi"), ("daftar", "sudah terdaftar"),
+                                                ("tagihan", "Tagihan Anda")])
+async def test_a_menu_word_under_faq_suggestions_runs_the_command(portal: Harness, word: str, expected: str) -> None:
+    """"status" under "Ada beberapa jawaban…" was fuzzy-matched to "Bagaimana cara cek
+    status pendaftaran?" and answered with how to type status."""
+    chat = customer_chat(portal)
+    [offered] = await chat.send("cara daftar gimana")
+    assert "beberapa jawaban" in offered
+    [done] = await chat.send(word)
+    assert expected in done and "❓" not in done
