@@ -63,7 +63,7 @@ _WORD_OR_EMOJI = re.compile(r"[a-z0-9']+|[👍👌🙏😊🙂😁🤝]")
 _POLITE = {"🙏", "😊", "🙂", "😁", "🤝"}  # no word of an answer: "iya kak 🙏"
 
 
-def _words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
     """The words of a chatted answer, held last letters let go ("iyaa" → "iya"); the
     thumbs-up kinds of emoji count as words, other signs and emoji are dropped."""
     return [_LETTER_HELD.sub(r"\1", word) for word in _WORD_OR_EMOJI.findall(text.lower())]
@@ -72,7 +72,7 @@ def _words(text: str) -> list[str]:
 def acknowledgement(text: str) -> str | None:
     """"thanks" for a thank-you ("makasih kak 🙏"), "ok" for an acknowledgement ("oke siap"),
     None when the message says anything more."""
-    words, said = _words(text), set()
+    words, said = words_of(text), set()
     while words:
         two = " ".join(words[:2])
         if len(words) > 1 and two in THANKS_WORDS | ACK_WORDS:
@@ -95,7 +95,7 @@ def is_skip(text: str) -> bool:
 
 def _answer_words(text: str) -> list[str]:
     """A short answer's own words: "Kak, iya bener ya 🙏" → ["iya", "bener"]."""
-    words = [word for word in _words(text) if word not in _POLITE]
+    words = [word for word in words_of(text) if word not in _POLITE]
     while len(words) > 1 and (words[-1] in PARTICLES or words[-1] in HONORIFICS):
         words.pop()
     while len(words) > 1 and words[0] in HONORIFICS:
