@@ -6,7 +6,7 @@ name the list does not know is accepted when the customer types it again (the li
 
 from __future__ import annotations
 
-from ispbot.flows.answers import is_skip, is_yes
+from ispbot.flows.answers import is_no, is_skip, is_yes
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, forget, remember
@@ -196,9 +196,11 @@ async def read_postcode(turn: Turn) -> Answer:
     if known and is_yes(text):
         remember(turn, postcode=known[0], postcode_warning=False)
         return Next("postcode_given")
+    if known and is_no(text):  # "Kode pos … adalah 40163. Ketik ya jika benar" — "bukan"
+        return Retry("reg_bad_postcode", {"typed": text[:20], "declined": True})
     checked = validate_postcode(text)
     if not checked.ok or checked.value is None:
-        return Retry("reg_bad_postcode", {"typed": text[:20]})
+        return Retry("reg_bad_postcode", {"typed": text[:20], "declined": False})
     mismatch = bool(known) and checked.value not in known
     remember(turn, postcode=checked.value, postcode_warning=mismatch)
     if mismatch:

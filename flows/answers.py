@@ -1,4 +1,4 @@
-"""Reading everyday answers: skip words, yes/no, and dates the way Indonesians type them."""
+"""Reading everyday answers: skip words, yes/no, thanks, and dates the way Indonesians type them."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ import re
 from datetime import date, timedelta
 
 SKIP_WORDS = {"lewati", "skip", "tidak ada", "tidak", "ga ada", "gak ada", "nggak", "-", "tidak punya", "no", "none"}
-YES_WORDS = {"ya", "iya", "y", "yes", "ok", "oke", "okay", "benar", "betul", "setuju", "sip", "yup", "yoi", "boleh",
-             "👍", "👌"}
+# Yes and no, word by word: "iya bener", "sudah benar", "gak jadi" (see is_yes, is_no).
+YES_WORDS = {"ya", "iya", "iy", "y", "yes", "yup", "yap", "yoi", "ok", "oke", "okay", "okey", "benar", "betul", "bener",
+             "setuju", "sip", "siap", "baik", "boleh", "👍", "👌"}
+NO_WORDS = {"tidak", "tdk", "gak", "ga", "gk", "nggak", "ngga", "nggk", "enggak", "engga", "ndak", "kagak", "no", "nope",
+            "n", "bukan", "jangan", "salah", "batal"}
+_ALREADY = {"sudah", "udah", "udh", "sdh", "dah"}  # "sudah benar"
+_VERY = {"sekali", "banget", "bgt"}  # "benar sekali"
+_NOT_ANY_MORE = {"jadi", "usah", "perlu", "mau", "dulu"}  # "gak jadi", "ga usah (dihapus)", "jangan dulu"
+# Said at the end of a short answer: "oke deh", "boleh dong", "iya kak".
+PARTICLES = {"deh", "dong", "sih", "ya", "yah", "nih", "kok", "lah", "aja", "saja", "kan"}
 # "oke kak", "siap", "iya lanjut": a reply to a reminder, which is no answer to the question.
-ACK_WORDS = {"ok", "oke", "okay", "okey", "siap", "iya", "ya", "y", "baik", "sip", "lanjut", "lanjutkan", "continue", "yuk",
-             "ayo", "makasih", "thanks", "👍", "👌"}
-NO_WORDS = {"tidak", "bukan", "no", "n", "salah", "gak", "nggak"}
+CARRY_ON_WORDS = {"ok", "oke", "okay", "okey", "siap", "iya", "ya", "y", "baik", "sip", "lanjut", "lanjutkan", "continue",
+                  "yuk", "ayo", "makasih", "thanks", "👍", "👌"}
 
 MONTHS = {
     "jan": 1, "januari": 1, "january": 1, "feb": 2, "februari": 2, "february": 2, "mar": 3, "maret": 3,
@@ -47,21 +54,77 @@ def short_answer(text: str) -> str:
     return _LETTER_HELD.sub(r"\1", " ".join(words))
 
 
+# Thanks and "noted" as chatted, answered with a friendly word (never "not understood").
+THANKS_WORDS = {"makasih", "makasi", "maksih", "mksh", "mks", "terima kasih", "terimakasih", "trima kasih",
+                "trimakasih", "trims", "tks", "thx", "thanks", "thank you", "tq", "ty", "tengkyu", "suwun",
+                "matur nuwun", "hatur nuhun", "nuhun"}
+ACK_WORDS = {"ok", "oke", "okay", "okey", "oce", "siap", "sip", "mantap", "mantab", "baik", "noted", "good", "👍",
+             "👌", "🙏", "😊", "🙂", "😁", "🤝"}
+# Words said around them: "terima kasih banyak ya kak", "makasih atas infonya".
+_AROUND_THANKS = {"banyak", "banget", "bgt", "sekali", "atas", "infonya", "info", "bantuannya"} | PARTICLES
+_WORD_OR_EMOJI = re.compile(r"[a-z0-9']+|[👍👌🙏😊🙂😁🤝]")
+_POLITE = {"🙏", "😊", "🙂", "😁", "🤝"}  # no word of an answer: "iya kak 🙏"
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a chatted answer, held last letters let go ("iyaa" → "iya"); the
+    thumbs-up kinds of emoji count as words, other signs and emoji are dropped."""
+    return [_LETTER_HELD.sub(r"\1", word) for word in _WORD_OR_EMOJI.findall(text.lower())]
+
+
+def acknowledgement(text: str) -> str | None:
+    """"thanks" for a thank-you ("makasih kak 🙏"), "ok" for an acknowledgement ("oke siap"),
+    None when the message says anything more."""
+    words, said = words_of(text), set()
+    while words:
+        two = " ".join(words[:2])
+        if len(words) > 1 and two in THANKS_WORDS | ACK_WORDS:
+            said.add(two)
+            words = words[2:]
+        elif words[0] in THANKS_WORDS | ACK_WORDS:
+            said.add(words.pop(0))
+        elif words[0] in _AROUND_THANKS | HONORIFICS:
+            words.pop(0)
+        else:
+            return None
+    if not said:
+        return None
+    return "thanks" if said & THANKS_WORDS else "ok"
+
+
 def is_skip(text: str) -> bool:
     return _plain(text) in SKIP_WORDS or short_answer(text) in SKIP_WORDS
 
 
+def _answer_words(text: str) -> list[str]:
+    """A short answer's own words: "Kak, iya bener ya 🙏" → ["iya", "bener"]."""
+    words = [word for word in words_of(text) if word not in _POLITE]
+    while len(words) > 1 and (words[-1] in PARTICLES or words[-1] in HONORIFICS):
+        words.pop()
+    while len(words) > 1 and words[0] in HONORIFICS:
+        words.pop(0)
+    return words
+
+
 def is_yes(text: str) -> bool:
-    return _plain(text) in YES_WORDS or short_answer(text) in YES_WORDS
+    """"ya", "iya bener", "sudah benar", "oke deh", "betul sekali kak", "👍"."""
+    words = _answer_words(text)
+    said = [w for i, w in enumerate(words) if not (w in _ALREADY and i + 1 < len(words)) and not (w in _VERY and i)]
+    return bool(said) and all(word in YES_WORDS for word in said)
 
 
 def is_acknowledgement(text: str) -> bool:
+    """A reply that only says "carry on" ("oke kak", "siap lanjut")."""
     words = short_answer(text).split()
-    return bool(words) and all(word in ACK_WORDS for word in words)
+    return bool(words) and all(word in CARRY_ON_WORDS for word in words)
 
 
 def is_no(text: str) -> bool:
-    return _plain(text) in NO_WORDS or short_answer(text) in NO_WORDS
+    """"tidak", "ga", "gak jadi deh", "ga usah dihapus", "bukan, salah"."""
+    words = _answer_words(text)
+    if len(words) > 2 and words[-2] in _NOT_ANY_MORE:
+        words.pop()  # "gak jadi hapus": what is not to be done
+    return bool(words) and words[0] in NO_WORDS and all(w in NO_WORDS or w in _NOT_ANY_MORE for w in words)
 
 
 def parse_date(text: str, today: date) -> date | None:

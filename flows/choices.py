@@ -47,6 +47,12 @@ def pick(message: InboundMessage, choices: Sequence[Choice], *, prefix: str) -> 
     return _by_label(_normal(text), choices) or _by_label(_bare(text), choices)
 
 
+def number_said(text: str) -> int | None:
+    """The number a reply is, with the words said around a pick: "40", "yg 20", "100 aja kak"."""
+    bare = _bare(text)
+    return int(bare) if re.fullmatch(r"\d{1,4}", bare) else None
+
+
 def _bare(text: str) -> str:
     """The pick without the words said around it."""
     words = _normal(text).split()

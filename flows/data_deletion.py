@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ispbot.flows import menu
+from ispbot.flows.answers import is_no, is_yes
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry
 from ispbot.flows.turn import Turn
@@ -48,10 +49,9 @@ async def read_confirm(turn: Turn) -> Answer:
         picked = pick(turn.message, _choices(turn), prefix="CONFIRM_DELETION")
     except StaleChoice:
         return Retry("stale_choice")
-    words = turn.text.lower()
-    answer = value_of(picked) if picked else ("yes" if words in ("ya", "yes") else "no" if words in ("tidak", "no") else None)
-    if answer is None:
-        return Retry("choose_one")
+    answer = value_of(picked) if picked else ("yes" if is_yes(turn.text) else "no" if is_no(turn.text) else None)
+    if answer is None:  # the notice is long: not sent again, only the question
+        return Retry("choose_yes_or_no", choices=tuple(_choices(turn)), ask_again=False, unreadable=True)
     if answer == "yes":
         request = await data_requests.open_request(
             turn.session, contact_key=turn.contact.key, phone=turn.contact.phone, now=turn.now

@@ -8,7 +8,8 @@ contact's place and answers live in the conversation row:
 
 An answer handler returns `Next(trigger)` (the machine says where that leads) or
 `Retry(template)` (say what is wrong, ask again; earlier answers are kept; two unreadable
-answers in a row hand the chat to CS).
+answers in a row hand the chat to CS) or `Stay()` (the handler answered itself: a read
+answer, so the count of unreadable ones starts again).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from transitions import Machine
 from ispbot.flows import handoff
 from ispbot.flows.answers import is_skip
 from ispbot.flows.turn import Turn
-from ispbot.providers.messages import InboundKind
+from ispbot.providers.messages import Choice, InboundKind
 from ispbot.storage import conversations
 
 
@@ -40,6 +41,9 @@ class Retry:
     # The answer could not be read at all (not one of the choices, not a date), as opposed
     # to read but wrong (a bad NIK): two in a row hand the chat to CS (flows/handoff.py).
     unreadable: bool = False
+    # Offered with the message (a short "yes or no?" with the question's buttons), for a
+    # question whose full text is too long to send again.
+    choices: tuple[Choice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,7 @@ class Flow:
                 self._refused(turn, state)
             else:
                 self._answered(turn, state, asked)
+            handoff.understood(turn)  # the handler read the message and answered it
             return
         if isinstance(answer, Retry):
             self._refused(turn, state)
@@ -213,7 +218,10 @@ class Flow:
                 handoff.understood(turn)
             elif await handoff.misunderstood(turn):
                 return
-            turn.say(answer.template, **answer.context)
+            if answer.choices:
+                turn.ask(answer.template, list(answer.choices), **answer.context)
+            else:
+                turn.say(answer.template, **answer.context)
             if answer.ask_again:
                 await question.ask(turn)
             return

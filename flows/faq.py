@@ -93,6 +93,8 @@ async def ask_category(turn: Turn) -> None:
 
 
 async def read_category(turn: Turn) -> Answer:
+    if await menu.leave_for_menu_word(turn, FAQ, "faq"):  # before the fuzzy pick: "tagihan" is the command
+        return Stay()
     try:
         picked = pick(turn.message, await _category_choices(turn), prefix="FAQ_CATEGORY")
     except StaleChoice:
@@ -112,8 +114,6 @@ async def read_category(turn: Turn) -> Answer:
 async def _typed(turn: Turn) -> Answer:
     if turn.message.kind is not InboundKind.TEXT or len(turn.text) < 3:
         return Retry("faq_type_question", unreadable=True)
-    if await menu.leave_for_menu_word(turn, FAQ, "faq"):
-        return Stay()
     await answer_question(turn, turn.text)
     return Stay()
 
@@ -144,6 +144,8 @@ async def ask_question(turn: Turn) -> None:
 
 
 async def read_question(turn: Turn) -> Answer:
+    if await menu.leave_for_menu_word(turn, FAQ, "faq"):  # "status" is the command, not "how to check status?"
+        return Stay()
     entries = await _offered(turn)
     try:
         picked = pick(turn.message, _entry_choices(entries), prefix="FAQ_QUESTION")

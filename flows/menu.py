@@ -1,6 +1,7 @@
 """The main menu: where every chat starts and returns. Registration and status check for
 everyone; the account summary, invoices, tickets and profile for a known customer (see
-flows.account); the FAQ for everyone, also for questions typed at the menu."""
+flows.account); the FAQ for everyone, also for questions typed at the menu. A request in
+everyday words ("saya mau daftar", "mau bicara dgn admin") starts what it names."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import OSA
 
 from ispbot.flows import handoff
-from ispbot.flows.answers import short_answer
+from ispbot.flows.answers import HONORIFICS, acknowledgement, short_answer, words_of
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
@@ -49,6 +50,25 @@ TYPO_WORDS = {
     "tagihan": "invoices", "invoice": "invoices", "gangguan": "ticket", "komplain": "ticket",
     "profil": "profile", "dashboard": "account",
 }
+# A request said in everyday words ("saya mau daftar", "bisa ngobrol sama CS aja ga?"):
+# words naming one item, and otherwise only the words said around a request. Any other
+# word ("cara", "biaya", "tidak", "berhenti") leaves the message to the FAQ.
+SAID_WORDS = {
+    "register": {"daftar", "mendaftar", "registrasi", "langganan", "berlangganan", "pasang", "register"},
+    "cs": {"cs", "admin", "operator", "petugas", "orang", "manusia", "customer", "service", "human", "agent"},
+    "invoices": {"tagihan", "tagihannya", "invoice", "billing"},
+    "status": {"status"},
+}
+_AROUND_A_REQUEST = {
+    "saya", "sy", "aku", "aq", "gue", "gw", "kami", "mau", "ingin", "pengen", "pingin", "pgn", "mo", "minta", "mohon",
+    "tolong", "bisa", "bisakah", "boleh", "dong", "deh", "sih", "nih", "ya", "yah", "aja", "saja", "sama", "dengan",
+    "dgn", "ama", "sm", "yang", "yg", "ke", "di", "untuk", "utk", "buat", "gimana", "gmn", "bagaimana", "ada", "dulu",
+    "langsung", "sekarang", "halo", "hallo", "hai", "selamat", "pagi", "siang", "sore", "malam", "assalamualaikum",
+    "permisi", "ok", "oke", "cek", "lihat", "liat", "bicara", "berbicara", "ngobrol", "ngomong", "chat", "hubungi",
+    "menghubungi", "kontak", "telpon", "telepon", "sambungkan", "hubungkan", "wifi", "internet", "baru", "rumah",
+    "pendaftaran", "bulan", "ini", "i", "want", "to", "talk", "speak", "with", "a", "please", "my", "check",
+}
+_ASKING_TAGS = {"ga", "gak", "nggak", "ngga", "gk", "tidak", "kah"}  # "bisa … ga?": the question, not a no
 GREETINGS = {"halo", "hallo", "hai", "hi", "hello", "p", "assalamualaikum", "selamat pagi", "selamat siang",
              "selamat sore", "selamat malam", "pagi", "siang", "sore", "malam", "start", "mulai"}
 REG_NUMBER = re.compile(r"\bREG-\d{8}-\d{4}\b", re.IGNORECASE)
@@ -106,6 +126,25 @@ def intent(text: str) -> str | None:
     return None
 
 
+def said_intent(text: str) -> str | None:
+    """The menu item a request in everyday words names, None when it says anything more."""
+    if any(ch.isdigit() or ch == "@" for ch in text):
+        return None
+    words = words_of(text)
+    while len(words) > 1 and words[-1] in _ASKING_TAGS:
+        words.pop()
+    named = set()
+    for word in words:
+        keys = [key for key, said in SAID_WORDS.items() if word in said]
+        if keys:
+            named.update(keys)
+        elif word not in _AROUND_A_REQUEST and word not in HONORIFICS:
+            return None
+    if named == {"status", "register"}:  # "status daftar saya": the registration's status
+        return "status"
+    return named.pop() if len(named) == 1 else None
+
+
 def is_greeting(text: str) -> bool:
     return text.lower() in GREETINGS or short_answer(text) in GREETINGS
 
@@ -129,6 +168,8 @@ async def handle(turn: Turn) -> None:
     except StaleChoice:
         picked = None
     key = value_of(picked) if picked else intent(text) or typo_intent(text)
+    if key is None and turn.message.kind is InboundKind.TEXT:
+        key = said_intent(text)  # "saya mau daftar": the registration, not a FAQ on how to start it
     if key is None and (identifier := tracking_identifier(text)):
         key, text = "status", identifier
     if key == "register":
@@ -162,6 +203,14 @@ async def handle(turn: Turn) -> None:
         return
     if key == "cs":
         await handoff.start(turn)
+        return
+    if key is None and turn.message.kind in (InboundKind.IMAGE, InboundKind.DOCUMENT):
+        handoff.understood(turn)  # most often a transfer receipt: say how it gets checked
+        turn.say("menu_photo")
+        return
+    if key is None and (said := acknowledgement(text)) is not None:
+        handoff.understood(turn)  # "makasih kak", "ok": the customer is done, not lost
+        turn.say("menu_thanks", thanks=said == "thanks")
         return
     if key is None and text and not is_greeting(text) and turn.message.kind is InboundKind.TEXT:
         found = await faq.matches(turn, text)

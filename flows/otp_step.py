@@ -4,6 +4,7 @@ the number on file share: send a code, or say why not yet; read the code typed b
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from ispbot.flows.engine import Answer, Retry
@@ -11,11 +12,28 @@ from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Contact
 from ispbot.storage import otp
 
-RESEND_WORDS = frozenset({"kirim ulang", "ulang", "resend", "kirim lagi"})
+# A new code asked for as it is chatted: "kirim ulang kak", "kirimin lagi", "minta kode baru" …
+_RESEND = re.compile(r"\b(?:kirim\w*(?: \w+)? (?:ulang|lagi|baru)|ulang\w*|resend|send again|kode baru|"
+                     r"minta (?:kode|otp))\b")
+# … or "it did not come": "blm masuk", "ga dapet kode", "kodenya gak ada".
+_NOT = frozenset({"belum", "blm", "blum", "blom", "gak", "ga", "gk", "g", "nggak", "ngga", "enggak", "engga", "tidak",
+                  "tdk", "tak", "ndak"})
+_ARRIVED = frozenset({"masuk", "dapat", "dapet", "terima", "nerima", "diterima", "sampai", "sampe", "nyampe",
+                      "muncul", "ada", "datang", "dateng"})
+
+
+def asks_for_a_new_code(text: str) -> bool:
+    """Whether a reply without a code in it asks for a new one."""
+    if any(ch.isdigit() for ch in text):
+        return False  # a code, right or wrong
+    words = re.findall(r"[a-z]+", text.lower())
+    if _RESEND.search(" ".join(words)) or "gada" in words:
+        return True
+    return any(word in _NOT and _ARRIVED & set(words[i + 1 : i + 3]) for i, word in enumerate(words))
 
 
 def wants_resend(turn: Turn) -> bool:
-    return turn.text.lower() in RESEND_WORDS
+    return asks_for_a_new_code(turn.text)
 
 
 async def send_code(turn: Turn, *, phone: str, purpose: str, template: str, then: Answer, **context: Any) -> Answer:
@@ -42,4 +60,6 @@ async def check_code(turn: Turn, *, phone: str, purpose: str) -> Retry | None:
         return None
     if check.result is otp.OtpResult.WRONG:
         return Retry("otp_wrong", {"left": check.attempts_left}, ask_again=False)
+    if check.result is otp.OtpResult.NOT_A_CODE:  # words, not a code: a hint, no attempt used
+        return Retry("otp_not_a_code", ask_again=False, unreadable=True)
     return Retry(f"otp_{check.result.value}", ask_again=False)

@@ -123,8 +123,8 @@ async def read_confirm_address(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     answer = value_of(picked) if picked else ("yes" if is_yes(turn.text) else "no" if is_no(turn.text) else None)
-    if answer is None:
-        return Retry("choose_one", unreadable=True)
+    if answer is None:  # the address is on screen just above: only the question again
+        return Retry("choose_yes_or_no", choices=tuple(_yes_no(turn)), ask_again=False, unreadable=True)
     if answer == "no":
         turn.say("profile_unchanged")
         await _finish(turn)

@@ -18,7 +18,7 @@ from typing import Any
 from ispbot.flows import address_questions as address
 from ispbot.flows import email_answer, otp_step
 from ispbot.flows.answers import HONORIFICS, is_skip, parse_date
-from ispbot.flows.choices import StaleChoice, choice, pick, value_of
+from ispbot.flows.choices import StaleChoice, choice, number_said, pick, value_of
 from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, remember
 from ispbot.flows.status_words import status_words
@@ -280,8 +280,8 @@ async def read_package(turn: Turn) -> Answer:
         picked = _picked(turn, "ASK_PACKAGE", offered)
     except StaleChoice:
         return Retry("stale_choice")
-    if picked is None:
-        picked = _by_speed(turn.text, offered)  # "yg 40mb", "100 mbps"
+    if picked is None:  # not a row number (those come first): a speed, "yg 40mb", "100 mbps", "40"
+        picked = _by_speed(turn.text, offered)
     if picked is None:
         return Retry("reg_bad_package", {"count": len(offered), "typed": turn.text[:30]}, unreadable=True)
     price = picked.description or ""
@@ -293,11 +293,12 @@ _SPEED = re.compile(r"(\d{1,4})\s*(?:m|mb|mbps|mega|megabit)\b", re.IGNORECASE)
 
 
 def _by_speed(text: str, offered: list[Any]) -> Any:
-    """The one package of the speed the customer named."""
+    """The one package of the speed the customer named, with its unit or as a bare number."""
     said = _SPEED.search(text)
-    if said is None:
+    speed = int(said.group(1)) if said else number_said(text)
+    if speed is None:
         return None
-    fits = [c for c in offered if (c.description or "").startswith(f"{int(said.group(1))} Mbps")]
+    fits = [c for c in offered if (c.description or "").startswith(f"{speed} Mbps")]
     return fits[0] if len(fits) == 1 else None
 
 

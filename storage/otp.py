@@ -2,7 +2,7 @@
 compared in constant time, never logged.
 
 Rules (the seed's): valid 5 minutes for registration (10 for portal login), 3 wrong
-attempts burn the code, a new code only 60 s after the last one, at most 5 codes per
+attempts burn the code (a reply without a single digit is no attempt), a new code only 60 s after the last one, at most 5 codes per
 number per hour, each counted per purpose (codes requested for a registration through the
 public API cannot use up a customer's portal logins).
 
@@ -43,6 +43,7 @@ class OtpResult(StrEnum):
     BURNED = "burned"  # too many wrong attempts: request a new code
     EXPIRED = "expired"
     NONE = "none"  # no code was requested
+    NOT_A_CODE = "not_a_code"  # no digits at all ("belum masuk"): not an attempt
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,8 @@ async def verify(
     if now >= row.expires_at:
         return Check(OtpResult.EXPIRED)
     given = "".join(ch for ch in code if ch.isdigit())
+    if not given:
+        return Check(OtpResult.NOT_A_CODE, attempts_left=MAX_ATTEMPTS - row.attempts)
     expected = row.code_hash
     if len(given) == 6 and hmac.compare_digest(_hash(secret_key, phone, purpose, given), expected):
         row.used_at = now

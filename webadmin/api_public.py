@@ -40,6 +40,7 @@ OTP_RESULTS = {
     otp.OtpResult.BURNED: "Kode OTP salah 3 kali dan sudah tidak berlaku. Minta kode baru.",
     otp.OtpResult.EXPIRED: "Kode OTP sudah kedaluwarsa. Minta kode baru.",
     otp.OtpResult.NONE: "Belum ada kode OTP untuk nomor ini. Minta kode dulu.",
+    otp.OtpResult.NOT_A_CODE: "Kode OTP terdiri dari 6 angka.",
 }
 
 

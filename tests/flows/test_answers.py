@@ -54,14 +54,24 @@ async def test_a_sunday_typed_is_told_no_installations_then(fonnte: Harness) -> 
     assert "Jam berapa" in slot
 
 
-@pytest.mark.parametrize("typed", ["ya", "Iyaa kak!", "okee", "betul min", "ok min 🙏", "👍", "yaa", "sipp", "boleh"])
+@pytest.mark.parametrize("typed", ["ya", "Iyaa kak!", "okee", "betul min", "ok min 🙏", "👍", "yaa", "sipp", "boleh",
+                                   "iya bener", "ya betul", "sudah benar", "iy", "y", "yes", "yup", "bener",
+                                   "Iya bener kak 🙏", "ya, betul!", "udah bener kok", "oke deh", "boleh dong",
+                                   "setuju", "benar sekali", "kak, iya benar"])
 def test_yes_as_it_is_chatted(typed: str) -> None:
     assert is_yes(typed) and not is_no(typed)
 
 
-@pytest.mark.parametrize("typed", ["tidak kak", "gak kak", "bukan min", "nggak"])
+@pytest.mark.parametrize("typed", ["tidak kak", "gak kak", "bukan min", "nggak", "tdk", "ga", "enggak", "engga", "no",
+                                   "jangan", "gak jadi deh", "ga jadi", "batal", "tidak jadi kak", "ga usah",
+                                   "gak jadi hapus", "bukan, salah"])
 def test_no_as_it_is_chatted(typed: str) -> None:
     assert is_no(typed) and not is_yes(typed)
+
+
+@pytest.mark.parametrize("typed", ["ya tidak", "bener ga?", "sudah", "jadi", "Yanti", "Benny Setiawan", "iya tapi nanti"])
+def test_neither_yes_nor_no(typed: str) -> None:
+    assert not is_yes(typed) and not is_no(typed)
 
 
 def test_skip_with_a_kak_and_a_name_is_not_a_yes() -> None:
@@ -82,3 +92,22 @@ def test_a_pick_as_it_is_chatted(typed: str, slot: str) -> None:
     message = InboundMessage(provider="fonnte", contact=Contact(phone="6281200000101"), kind=InboundKind.TEXT, text=typed)
     picked = pick(message, offered, prefix="ASK_SLOT")
     assert picked is not None and value_of(picked) == slot
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("makasih", "thanks"), ("Makasih kak!", "thanks"), ("terima kasih banyak ya min 🙏", "thanks"),
+    ("trims", "thanks"), ("thx", "thanks"), ("ok makasih", "thanks"), ("makasihh", "thanks"),
+    ("ya makasih kak", "thanks"), ("ok", "ok"), ("oke siap", "ok"), ("sipp", "ok"), ("mantap", "ok"), ("👍", "ok"), ("🙏", "ok"),
+])
+def test_thanks_and_acknowledgements_as_they_are_chatted(typed: str, meant: str) -> None:
+    from ispbot.flows.answers import acknowledgement
+
+    assert acknowledgement(typed) == meant
+
+
+@pytest.mark.parametrize("typed", ["ok tapi internet saya mati", "makasih, tagihan saya berapa?", "kak", "daftar",
+                                   "Oktaviani"])
+def test_a_message_with_more_than_thanks_in_it_is_not_just_thanks(typed: str) -> None:
+    from ispbot.flows.answers import acknowledgement
+
+    assert acknowledgement(typed) is None

@@ -261,3 +261,48 @@ async def test_no_apology_outside_whatsapps_24_hour_window(fonnte: Harness) -> N
     await fonnte.settle()
     assert chat.replies() == []
     assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_a_thank_you_after_a_finished_registration_is_not_a_second_unreadable_message(fonnte: Harness) -> None:
+    """"oke" at the summary was unreadable; the registration then went through, and the
+    customer's "makasih" counted as the second unreadable message: CS queue."""
+    from tests.flows.test_registration_paths import to_question
+
+    chat = Chat(fonnte, phone=PHONE)
+    await to_question(chat, "Langkah 4/4")
+    choose, _summary = await chat.send("oke")
+    assert "Mohon pilih" in choose
+    [confirmation] = await chat.send("kirim")
+    assert "REG-" in confirmation
+    replies = await chat.send("makasih")
+    assert not any("sambungkan dengan *CS" in r for r in replies)
+    assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_thanks_and_ok_at_the_menu_get_a_friendly_word_not_a_handoff(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("halo")
+    [welcome] = await chat.send("makasih kak")
+    assert welcome == "Sama-sama! 😊 Ketik *menu* bila perlu bantuan lagi."
+    [ok] = await chat.send("ok")
+    assert "Ketik *menu*" in ok and "belum mengerti" not in ok
+    for said in ("terima kasih banyak ya min 🙏", "siap, mantap", "👍", "thx"):
+        [reply] = await chat.send(said)
+        assert "Ketik *menu*" in reply, said
+    assert (await conversation_of(fonnte)).mode == "bot"
+    sorry, _menu = await chat.send("asdf qwerty")  # the count starts from nothing: one, not two
+    assert "belum mengerti" in sorry
+    assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_a_photo_at_the_menu_is_answered_as_a_possible_payment_proof(fonnte: Harness) -> None:
+    """A transfer receipt sent at the menu counted as unreadable, and the next message
+    handed the chat to CS unasked; the customer is told how to get it checked instead."""
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("halo")
+    await chat.send("asdf qwerty")
+    for caption in ("bukti transfer kak", ""):  # Fonnte carries a photo's caption as its text
+        [told] = await chat.send(caption, image_url="https://example.invalid/transfer.jpg")
+        assert "bukti pembayaran" in told and "*cs*" in told and "*tagihan*" in told
+        assert "belum mengerti" not in told
+    assert (await conversation_of(fonnte)).mode == "bot"

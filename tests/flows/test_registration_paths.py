@@ -495,3 +495,110 @@ async def test_a_draft_kept_while_the_customer_went_to_the_menu_expires_too(fonn
     fonnte.clock.advance(hours=2)
     assert await remind_quiet_registrations(fonnte.services) == 1
     assert await draft() is None
+
+
+async def test_a_new_code_asked_for_in_everyday_words_is_sent_and_words_use_no_attempt(fonnte: Harness) -> None:
+    """"kirim ulang kak" and "kodenya blm masuk min" were checked as codes: "Kode salah",
+    two of the three attempts gone."""
+    chat = Chat(fonnte)
+    await to_question(chat, "WhatsApp")
+    await chat.send("2")
+    await chat.send("0812-0000-0150")
+    fonnte.clock.advance(seconds=61)
+    [resent] = await chat.send("kirim ulang kak")
+    assert "Kode baru sudah dikirim" in resent
+    [too_soon] = await chat.send("kodenya blm masuk min")  # the resend limits still hold
+    assert "detik" in too_soon and "salah" not in too_soon.lower()
+    fonnte.clock.advance(seconds=61)
+    [resent] = await chat.send("ga dapet kode nya")
+    assert "Kode baru sudah dikirim" in resent
+    assert len(fonnte.gateway.texts_to("6281200000150")) == 3
+    [hint] = await chat.send("gimana ini kak")
+    assert "6 angka" in hint and "*kirim ulang*" in hint and "salah" not in hint.lower()
+    code = re.search(r"\*(\d{6})\*", fonnte.gateway.texts_to("6281200000150")[-1])
+    assert code
+    wrong = "000000" if code.group(1) != "000000" else "111111"
+    assert "Sisa percobaan: *2*" in (await chat.send(wrong))[0]  # the words used none of the three
+    [nik] = await chat.send(code.group(1))
+    assert "NIK" in nik
+
+
+@pytest.mark.parametrize("typed", ["kirim ulang", "kirim lagi dong", "belum masuk kak", "blm masuk", "gak masuk min",
+                                   "tidak masuk", "belum dapat", "ga dapet kode", "kodenya ga ada", "resend",
+                                   "minta kode baru"])
+def test_asking_for_a_new_code_as_it_is_chatted(typed: str) -> None:
+    from ispbot.flows.otp_step import asks_for_a_new_code
+
+    assert asks_for_a_new_code(typed)
+
+
+@pytest.mark.parametrize("typed", ["123456", "kode 123456", "sudah masuk", "ok", "gimana ini"])
+def test_a_code_or_other_words_are_not_a_resend(typed: str) -> None:
+    from ispbot.flows.otp_step import asks_for_a_new_code
+
+    assert not asks_for_a_new_code(typed)
+
+
+@pytest.mark.parametrize("yes", ["iya bener", "ya betul kak", "sudah benar"])
+async def test_a_suggested_email_is_taken_with_yes_as_it_is_chatted(fonnte: Harness, yes: str) -> None:
+    """"iya bener" under "Apakah maksud Anda siti@gmail.com?" was told it looked like a name."""
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    await chat.send("siti.aminah@gmial.com")
+    [next_question] = await chat.send(yes)
+    assert "WhatsApp" in next_question
+    async with fonnte.services.db.sessions() as s:
+        conversation = (await s.execute(select(Conversation))).scalar_one()
+    assert conversation.data["registration"]["email"] == "siti.aminah@gmail.com"
+
+
+async def test_a_suggested_email_declined_asks_for_the_right_one(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    await chat.send("siti.aminah@gmial.com")
+    told, again = await chat.send("bukan kak")
+    assert "sepertinya nama" not in told and "bukan alamat email" not in told and "email" in again
+    [next_question] = await chat.send("siti@example.com")
+    assert "WhatsApp" in next_question
+
+
+async def test_the_known_postcode_is_confirmed_with_yes_as_it_is_chatted(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "40163")
+    [landmark] = await chat.send("iya bener")
+    assert "patokan" in landmark
+    async with fonnte.services.db.sessions() as s:
+        conversation = (await s.execute(select(Conversation))).scalar_one()
+    assert conversation.data["registration"]["postcode"] == "40163"
+
+
+async def test_the_known_postcode_declined_asks_for_the_right_one(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "40163")
+    [told, _again] = await chat.send("bukan")
+    assert "kode pos yang benar" in told
+    noted, landmark = await chat.send("40164")  # not the official one: kept as typed, noted for staff
+    assert "40164" in noted and "patokan" in landmark
+
+
+@pytest.mark.parametrize(("typed", "package"), [
+    ("40", "Home Silver 40M"), ("yg 20", "Home Bronze 20M"), ("20 aja", "Home Bronze 20M"),
+    ("yang 100 kak", "Home Platinum 100M"), ("300", "Home Titanium 300M"),
+    ("2", "Home Silver 40M"), ("no 6", "Home Titanium 300M"),  # a row number is still a row number
+])
+async def test_a_package_named_by_its_speed_alone(fonnte: Harness, typed: str, package: str) -> None:
+    """"40" at the package question was "Paket "40" tidak ada. Pilih nomor 1 sampai 6"."""
+    chat = Chat(fonnte)
+    await to_question(chat, "paket")
+    [when] = await chat.send(typed)
+    assert "tanggal instalasi" in when
+    async with fonnte.services.db.sessions() as s:
+        convo = (await s.execute(select(Conversation))).scalar_one()
+    assert convo.data["registration"]["package_name"] == package
+
+
+async def test_a_speed_no_package_has_is_refused(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "paket")
+    bad, _again = await chat.send("50")
+    assert "Pilih nomor 1 sampai 6" in bad

@@ -400,3 +400,37 @@ async def test_the_price_question_lists_todays_packages_without_registering(fonn
     replies = await chat.send("paket internet apa saja yang tersedia?")
     answer = " ".join(replies)
     assert "Home Silver 40M — 40 Mbps · Rp 199.900/bulan" in answer and "[daftar paket]" not in answer
+
+
+async def test_a_new_address_is_saved_with_yes_as_it_is_chatted(portal: Harness) -> None:
+    """"iya bener" under "Simpan alamat ini?" was "Mohon pilih salah satu pilihan" and the
+    whole address again."""
+    chat = customer_chat(portal)
+    await chat.send("profil")
+    await chat.tap("Ubah alamat")
+    await chat.send("Jl. Braga No. 5")
+    await chat.send("RT 1 RW 2")
+    await chat.send("Kota Bandung")
+    await chat.send("sumur bandung")
+    await chat.send("braga")
+    [confirm] = await chat.send("ya")
+    assert "Simpan alamat ini?" in confirm
+    [again] = await chat.send("hmm")
+    assert "*ya* atau *tidak*" in again and "Jl. Braga No. 5" not in again
+    [done] = await chat.send("iya bener")
+    assert "Alamat berhasil diubah" in done
+    async with portal.services.db.sessions() as s:
+        customer = await customers.by_phone(s, DEMO_CUSTOMER_PHONE)
+    assert customer is not None and customer.address == "Jl. Braga No. 5"
+
+
+@pytest.mark.parametrize(("word", "expected"), [("status", "nomor registrasi"), ("daftar", "sudah terdaftar"),
+                                                ("tagihan", "Tagihan Anda")])
+async def test_a_menu_word_under_faq_suggestions_runs_the_command(portal: Harness, word: str, expected: str) -> None:
+    """"status" under "Ada beberapa jawaban…" was fuzzy-matched to "Bagaimana cara cek
+    status pendaftaran?" and answered with how to type status."""
+    chat = customer_chat(portal)
+    [offered] = await chat.send("cara daftar gimana")
+    assert "beberapa jawaban" in offered
+    [done] = await chat.send(word)
+    assert expected in done and "❓" not in done

@@ -143,3 +143,15 @@ async def test_the_hourly_limit_is_per_purpose(db_url: str, clock: FakeClock) ->
     assert isinstance(await issue(db, clock, "registration"), otp.Refusal)
     assert isinstance(await issue(db, clock, "portal"), otp.IssuedCode)
     await db.dispose()
+
+
+async def test_a_reply_without_digits_is_not_an_attempt(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+    issued = await issue(db, clock)
+    assert isinstance(issued, otp.IssuedCode)
+    for words in ("kodenya belum masuk", "", "??"):
+        assert (await check(db, clock, words)).result is otp.OtpResult.NOT_A_CODE
+    wrong = "000000" if issued.code != "000000" else "111111"
+    assert await check(db, clock, wrong) == otp.Check(otp.OtpResult.WRONG, attempts_left=2)
+    assert (await check(db, clock, issued.code)).result is otp.OtpResult.OK
+    await db.dispose()

@@ -89,6 +89,14 @@ async def test_wrong_otp_counts_down_and_burns(h: Harness) -> None:
     assert again.status == 429 and (await again.json())["data"]["retry_after"] > 0
 
 
+async def test_an_otp_without_digits_is_refused_without_using_an_attempt(h: Harness) -> None:
+    await h.client.post("/api/registrations/public/request-otp", json={"phone": "081200000111"})
+    words = await h.client.post("/api/registrations/public/verify-otp", json={"phone": "081200000111", "otp": "abcdef"})
+    assert words.status == 422 and (await words.json())["data"]["reason"] == "not_a_code"
+    wrong = await h.client.post("/api/registrations/public/verify-otp", json={"phone": "081200000111", "otp": "000000"})
+    assert (await wrong.json())["data"]["attempts_left"] == 2
+
+
 async def test_invalid_fields_are_named(h: Harness) -> None:
     await verified_phone(h)
     pid = await package_id(h)

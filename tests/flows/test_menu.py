@@ -1,0 +1,51 @@
+"""The main menu read as customers write a first message: a clear request in everyday
+words starts what it names; a question about it is still the FAQ's."""
+
+from __future__ import annotations
+
+import pytest
+
+from ispbot.flows.menu import said_intent
+from ispbot.storage.demo import seed_faq
+from tests.conftest import Harness
+from tests.flows.chat import Chat
+
+
+@pytest.fixture
+async def with_faq(fonnte: Harness) -> Harness:
+    async with fonnte.services.db.transaction() as s:
+        await seed_faq(s, fonnte.clock.now())
+    return fonnte
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("saya mau daftar", "nama lengkap"),
+    ("mau pasang wifi dong", "nama lengkap"),
+    ("Halo kak, mau langganan internet", "nama lengkap"),
+    ("bisa ngobrol sama CS aja ga?", "sambungkan dengan *CS"),
+    ("mau bicara dgn admin", "sambungkan dengan *CS"),
+    ("saya mau bicara dengan orang", "sambungkan dengan *CS"),
+    ("mau cek tagihan dong", "ID pelanggan"),
+    ("gimana status pendaftaran saya?", "nomor registrasi"),
+])
+async def test_a_request_in_everyday_words_starts_what_it_asks_for(with_faq: Harness, typed: str,
+                                                                    expected: str) -> None:
+    """"saya mau daftar" got a FAQ text saying to type *daftar*; "mau bicara dgn admin" one
+    saying to type *cs*."""
+    replies = await Chat(with_faq).send(typed)
+    assert expected in "\n".join(replies) and "❓" not in "\n".join(replies)
+
+
+@pytest.mark.parametrize("typed", ["bagaimana cara daftar pasang internet baru?", "berapa biaya pasang baru?",
+                                   "apa saja syarat untuk mendaftar?"])
+async def test_a_question_about_a_menu_item_is_still_answered_by_the_faq(with_faq: Harness, typed: str) -> None:
+    replies = await Chat(with_faq).send(typed)
+    assert "❓" in replies[0] or "beberapa jawaban" in replies[0]
+    assert "nama lengkap" not in "\n".join(replies)
+
+
+@pytest.mark.parametrize("typed", ["saya tidak mau langganan lagi", "berhenti langganan", "ga bisa daftar",
+                                   "mau daftar lewat cs", "internet saya mati", "status tagihan", "daftar 2 rumah",
+                                   "kenapa status saya belum berubah"])
+def test_a_message_that_says_more_is_not_taken_for_a_request(typed: str) -> None:
+    assert said_intent(typed) is None
