@@ -127,3 +127,14 @@ async def status_of(h: Harness, registration_id: int) -> str:
         found = await session.get(Registration, registration_id)
         assert found is not None
         return found.status
+
+
+async def to_customer(browser: Browser, registration: Registration) -> None:
+    """Take a registration (the clock's day: Saturday 21 November 2026) through every step
+    to a customer, the survey later the same day."""
+    base = f"/admin/registrations/{registration.id}"
+    await browser.post(f"{base}/actions/verify")
+    await browser.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-21T15:00"})
+    await browser.post(f"{base}/actions/complete_survey")
+    await browser.post(f"{base}/actions/approve")
+    await browser.post(f"{base}/actions/create_customer")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ispbot.storage.models import AuditEntry, Customer, OutboxMessage, Registration, Ticket
 from tests.conftest import Harness
-from tests.webadmin.support import Browser, make_registration, status_of
+from tests.webadmin.support import Browser, make_registration, status_of, to_customer
 
 
 async def test_list_shows_kpis_and_masks_the_nik(h: Harness, cs: Browser) -> None:
@@ -348,12 +348,7 @@ async def test_a_new_customer_is_billed_from_the_month_after_installation(h: Har
     from ispbot.storage import invoices
 
     registration = await make_registration(h)  # the clock: Saturday 21 November 2026
-    base = f"/admin/registrations/{registration.id}"
-    await admin.post(f"{base}/actions/verify")
-    await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-21T15:00"})  # later today
-    await admin.post(f"{base}/actions/complete_survey")
-    await admin.post(f"{base}/actions/approve")
-    await admin.post(f"{base}/actions/create_customer")
+    await to_customer(admin, registration)
     tz = h.services.settings.tz
 
     async def bill() -> list[str]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ispbot.storage.models import AuditEntry, Registration, Ticket, User
 from tests.conftest import Harness
-from tests.webadmin.support import PASSWORD, Browser, make_registration
+from tests.webadmin.support import PASSWORD, Browser, make_registration, to_customer
 
 
 async def survey_ticket(h: Harness, browser: Browser) -> Ticket:
@@ -264,15 +264,9 @@ async def test_an_installation_is_scheduled_on_its_ticket_and_the_customer_is_to
     """The installation ticket had no way to get a date; the customer and the tracking page
     only ever said the technician would call."""
     registration = await make_registration(h)  # asked for Saturday 28 November, 08.00–12.00
-    base = f"/admin/registrations/{registration.id}"
-    await admin.post(f"{base}/actions/verify")
-    await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-21T15:00"})  # later today
-    await admin.post(f"{base}/actions/complete_survey")
-    await admin.post(f"{base}/actions/approve")
-    await admin.post(f"{base}/actions/create_customer")
+    await to_customer(admin, registration)
     async with h.services.db.sessions() as session:
-        survey, install = (await session.execute(select(Ticket).order_by(Ticket.id))).scalars().all()
-    assert "halaman pendaftaran" in await admin.page(f"/admin/tickets/{survey.id}") or survey.status == "resolved"
+        install = (await session.execute(select(Ticket).where(Ticket.kind == "installation"))).scalar_one()
     page = await admin.page(f"/admin/tickets/{install.id}")
     assert 'name="scheduled_at" value="2026-11-28T08:00"' in page  # the day and slot the customer asked for
     for bad, told in (("2026-11-29T09:00", "hari Minggu"), ("2026-11-20T09:00", "masa depan")):
