@@ -60,9 +60,8 @@ class Settings(BaseSettings):
     invoice_reminder_hour: int = Field(9, ge=0, le=20)  # reminders go out from this local hour to 21.00
     payment_methods: list[str] = [
         "Transfer bank BCA 1234567890 a.n. PT Contoh Net",
-        "Virtual account: lihat nomor di aplikasi bank Anda (kode 8808 + nomor pelanggan)",
-        "QRIS: pindai kode QR pada invoice ini",
-    ]
+        "Tunai di kantor kami: sebutkan nomor invoice",
+    ]  # set your own: a QRIS or virtual account line only where the ISP has one
     payment_url: str = ""  # where customers pay, shown as a QR code; empty = the invoice number
     document_link_days: int = Field(7, ge=1, le=90)  # signed invoice links expire after this
 

@@ -245,7 +245,9 @@ def _how_to_pay(
         pdf.image(qr_png(reference), x=155, y=top, w=40, h=40)
         pdf.set_xy(145, top + 40)
         pdf.set_font("helvetica", "", 8)
-        pdf.multi_cell(50, 4, "Pindai untuk membayar", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # Only a payment page is paid by scanning; the invoice number is not a QRIS code
+        label = "Pindai untuk membayar" if reference.startswith(("https://", "http://")) else "Nomor invoice"
+        pdf.multi_cell(50, 4, label, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_x(145)
         pdf.multi_cell(50, 4, pdf_text(reference), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(bottom, pdf.get_y()) + 4)

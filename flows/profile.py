@@ -10,6 +10,7 @@ goes to the new number first; the old number is told).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from ispbot.flows.registration_draft import answers, remember
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Contact
 from ispbot.providers.phone import InvalidPhone, local_format, masked, normalize_phone
-from ispbot.storage import audit, customers
+from ispbot.storage import audit, customers, tickets
 from ispbot.storage.models import Customer, Package
 
 STATES = [
@@ -107,6 +108,10 @@ async def read_email(turn: Turn) -> Answer:
 # -- address (the registration's questions) -------------------------------------------------
 
 
+async def ask_street(turn: Turn) -> None:
+    turn.say("profile_ask_street")
+
+
 def _yes_no(turn: Turn) -> list[Any]:
     en = turn.locale == "en"
     return [choice("CONFIRM_ADDRESS", "yes", "Yes, save" if en else "Ya, simpan"),
@@ -139,8 +144,25 @@ async def read_confirm_address(turn: Turn) -> Answer:
     customer.updated_at = turn.now
     _audit(turn, customer, "customer.address_changed", {"from": before})
     turn.say("profile_saved", what="address", value=f"{customer.address}, {customer.kelurahan}, {customer.city}")
+    ticket = await _tell_cs_of_the_move(turn, customer, before)
+    turn.say("profile_address_ticket", ticket=ticket)
     await _finish(turn)
     return Stay()
+
+
+async def _tell_cs_of_the_move(turn: Turn, customer: Customer, before: dict[str, Any]) -> str:
+    """A new service address may be a move: CS check the network reaches it and plan the
+    relocation (a technician, maybe a fee) — a ticket, so it is not lost in an audit log."""
+    was = ", ".join(str(before[k]) for k in ("address", "kelurahan", "kecamatan", "city") if before.get(k))
+    now = ", ".join(str(v) for v in (customer.address, customer.kelurahan, customer.kecamatan, customer.city) if v)
+    ticket = await tickets.open_ticket(
+        turn.session, kind="support", now=turn.now, timezone=turn.settings.tz, category="other",
+        subject=f"Perubahan alamat layanan {customer.customer_code}",
+        description=f"Diubah pelanggan lewat WhatsApp.\nDari: {was}\nMenjadi: {now}\n"
+                    "Periksa jangkauan; bila pindah rumah, jadwalkan relokasi.",
+        customer_id=customer.id, contact_phone=customer.phone, created_via="whatsapp",
+    )
+    return ticket.ticket_number
 
 
 # -- WhatsApp number -----------------------------------------------------------------------------
@@ -214,6 +236,8 @@ PROFILE = Flow(
         "ASK_NEW_PHONE": Question(ask_phone, read_phone, "help_phone"),
         "AWAIT_PHONE_OTP": Question(ask_phone_otp, read_phone_otp, "help_otp"),
         **address.QUESTIONS,
+        # a customer changing their address is past the registration's "Langkah 2/4"
+        "ASK_STREET": replace(address.QUESTIONS["ASK_STREET"], ask=ask_street),
         "CONFIRM_ADDRESS": Question(ask_confirm_address, read_confirm_address, "help_profile"),
     },
 )

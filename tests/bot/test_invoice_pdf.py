@@ -56,7 +56,8 @@ def make_invoice(**changes: Any) -> Invoice:
     return Invoice(**values)
 
 
-def render(invoice: Invoice | None = None, customer: Customer | None = None) -> bytes:
+def render(invoice: Invoice | None = None, customer: Customer | None = None,
+           reference: str = "https://isp.example/bayar/INV-202611-00001") -> bytes:
     return render_invoice_pdf(
         invoice or make_invoice(),
         customer or make_customer(),
@@ -64,7 +65,7 @@ def render(invoice: Invoice | None = None, customer: Customer | None = None) -> 
         isp_name="AGLIS Net",
         cs_phone="0812-0000-0800",
         payment_methods=METHODS,
-        payment_url_or_reference="https://isp.example/bayar/INV-202611-00001",
+        payment_url_or_reference=reference,
         timezone=JAKARTA,
     )
 
@@ -102,7 +103,14 @@ def test_an_unpaid_invoice_shows_what_the_customer_needs() -> None:
         "0812-0000-0800",
     ):
         assert expected in text, expected
-    assert images == 1  # the QR code of the payment link
+    assert images == 1 and "Pindai untuk membayar" in text  # the QR code of the payment link
+
+
+def test_without_a_payment_page_the_qr_code_is_not_offered_for_paying() -> None:
+    """It carried only the invoice number, under "Pindai untuk membayar": a bank app
+    scanning it found nothing to pay."""
+    text, images = read(render(reference="INV-202611-00001"))
+    assert images == 1 and "Nomor invoice" in text and "Pindai untuk membayar" not in text
 
 
 def test_a_paid_invoice_says_so_and_shows_no_payment_code() -> None:

@@ -313,7 +313,8 @@ async def test_profile_email_and_address_change_keep_earlier_answers_on_a_typo(p
     assert "ahmad.baru@example.com" in saved
 
     await chat.send("profil")
-    await chat.tap("Ubah alamat")
+    [street] = await chat.tap("Ubah alamat")
+    assert "Alamat layanan baru" in street and "Langkah 2/4" not in street  # no registration here
     await chat.send("Jl. Braga No. 5")
     await chat.send("RT 1 RW 2")
     await chat.tap(chat.last_choices[0]["title"]) if "Maksud" in (await chat.send("kota bandung"))[0] else None
@@ -321,11 +322,14 @@ async def test_profile_email_and_address_change_keep_earlier_answers_on_a_typo(p
     await chat.send("braga")
     [confirm] = await chat.send("ya")
     assert "Jl. Braga No. 5" in confirm and "Braga, Sumur Bandung, Kota Bandung" in confirm
-    [done] = await chat.tap("Ya, simpan")
-    assert "Alamat berhasil diubah" in done
+    done, move = await chat.tap("Ya, simpan")
+    assert "Alamat berhasil diubah" in done and "jadwal relokasi" in move
     async with portal.services.db.sessions() as s:
         customer = await customers.by_phone(s, DEMO_CUSTOMER_PHONE)
         audits = list((await s.execute(select(AuditEntry.action))).scalars())
+        moved = (await s.execute(select(Ticket).where(Ticket.subject.startswith("Perubahan alamat")))).scalar_one()
+    assert moved.ticket_number in move and "Jl. Sukajadi No. 10" in moved.description  # CS see from where to where
+    assert "Jl. Braga No. 5" in moved.description and moved.customer_id == customer.id
     assert customer is not None
     assert (customer.email, customer.address, customer.kelurahan, customer.kecamatan, customer.city) == (
         "ahmad.baru@example.com", "Jl. Braga No. 5", "Braga", "Sumur Bandung", "Kota Bandung")
@@ -407,7 +411,8 @@ async def test_a_new_address_is_saved_with_yes_as_it_is_chatted(portal: Harness)
     whole address again."""
     chat = customer_chat(portal)
     await chat.send("profil")
-    await chat.tap("Ubah alamat")
+    [street] = await chat.tap("Ubah alamat")
+    assert "Alamat layanan baru" in street and "Langkah 2/4" not in street  # no registration here
     await chat.send("Jl. Braga No. 5")
     await chat.send("RT 1 RW 2")
     await chat.send("Kota Bandung")
@@ -417,7 +422,7 @@ async def test_a_new_address_is_saved_with_yes_as_it_is_chatted(portal: Harness)
     assert "Simpan alamat ini?" in confirm
     [again] = await chat.send("hmm")
     assert "*ya* atau *tidak*" in again and "Jl. Braga No. 5" not in again
-    [done] = await chat.send("iya bener")
+    done, _move = await chat.send("iya bener")
     assert "Alamat berhasil diubah" in done
     async with portal.services.db.sessions() as s:
         customer = await customers.by_phone(s, DEMO_CUSTOMER_PHONE)
