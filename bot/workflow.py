@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ispbot import service_window
 from ispbot.providers.messages import Contact
 from ispbot.services import Services
+from ispbot.staff_whatsapp import tell_technician
 from ispbot.storage import audit, customers, registrations, tickets
 from ispbot.storage.lifecycle import Action
 from ispbot.storage.models import Customer, Registration, RegistrationEvent, User
@@ -105,6 +106,7 @@ async def act(
         await tickets.change_status(session, survey, status, now=now, actor_user_id=actor_id, note=why)
     if rescheduled and survey is not None:
         survey.scheduled_at, survey.updated_at = survey_date, now  # the technician's one ticket moves
+        await tell_technician(services, session, survey, previous=previous_survey)
     elif action is Action.SCHEDULE_SURVEY:
         await tickets.open_ticket(
             session, kind="survey", now=now, timezone=tz, registration_id=registration.id,

@@ -120,6 +120,12 @@ def _ticket_scheduled(c: Context, locale: str) -> tuple[Any, ...]:
     return _customer_name(c, locale), ticket.ticket_number, ticket.subject, c["datetime"](ticket.scheduled_at)
 
 
+def _staff_ticket(c: Context, locale: str) -> tuple[Any, ...]:
+    ticket = c["ticket"]
+    when = c["datetime"](ticket.scheduled_at) if ticket.scheduled_at else _said(locale, "belum dijadwalkan", "not scheduled")
+    return ticket.ticket_number, ticket.subject, when, f"{c['admin_url']}/tickets/{ticket.id}"
+
+
 def _sla_alert(c: Context, _: str) -> tuple[Any, ...]:
     return len(c["registrations"]), c["isp_name"], c["hours"], c["admin_url"]
 
@@ -274,6 +280,15 @@ CATALOGUE: dict[str, WhatsAppTemplate] = {
             "law requires us to keep (such as invoices). Questions? Contact CS at {{2}}, thank you.",
         },
         ("12", "0812-0000-0800"), lambda c, _: (c["request_id"], c["cs_phone"]),
+    ),
+    "staff_ticket_assigned": WhatsAppTemplate(
+        "ispbot_staff_ticket", UTILITY,
+        {
+            "id": "Tiket {{1}} ({{2}}) ditugaskan kepada Anda. Jadwal: {{3}}. Rincian: {{4}} Terima kasih.",
+            "en": "Ticket {{1}} ({{2}}) is assigned to you. Schedule: {{3}}. Details: {{4}} Thank you.",
+        },
+        ("TKT-20261201-0001", "Survey lokasi REG-20261201-0001", "Kamis, 3 Desember 2026, 10.00 WIB",
+         "https://isp.example.id/admin/tickets/1"), _staff_ticket,
     ),
     "sla_alert": WhatsAppTemplate(
         "ispbot_sla_alert", UTILITY,

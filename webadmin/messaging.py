@@ -141,3 +141,4 @@ async def notify_ticket_scheduled(
         purpose="ticket:scheduled", sent_by=actor, ticket=ticket, name=name, previous=previous,
     )
     return True
+

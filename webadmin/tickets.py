@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.services import Services
+from ispbot.staff_whatsapp import tell_technician
 from ispbot.storage import audit, customers, registrations, tickets
 from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
@@ -121,10 +122,15 @@ async def assign(request: web.Request) -> web.StreamResponse:
         audit.record(session, action="ticket.assign", now=services.clock.now(), actor=staff.user,
                      ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
                      detail={"assigned_to": technician.username if technician else None})
+        briefed = False
         if technician is not None:
             await messaging.notify_ticket_assigned(services, session, ticket, technician, actor=staff.user)
+            briefed = await tell_technician(services, session, ticket)
     who = (technician.full_name or technician.username) if technician else None
-    return redirect(request, back, f"Tiket ditugaskan ke {who}." if who else "Penugasan tiket dilepas.")
+    if not who:
+        return redirect(request, back, "Penugasan tiket dilepas.")
+    return redirect(request, back, f"Tiket ditugaskan ke {who}." + (
+        " Rinciannya dikirim ke WhatsApp-nya." if briefed else " (Tanpa nomor WhatsApp di akunnya: rincian tidak dikirim.)"))
 
 
 @staff_view(Permission.TICKETS)
@@ -203,6 +209,7 @@ async def schedule(request: web.Request) -> web.StreamResponse:
                      ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
                      detail={"from": previous.isoformat() if previous else None, "to": when.isoformat()})
         told = await messaging.notify_ticket_scheduled(services, session, ticket, previous=previous, actor=staff.user)
+        await tell_technician(services, session, ticket, previous=previous)
     return redirect(request, back, "Jadwal kunjungan disimpan." + (" Pelanggan diberi tahu lewat WhatsApp." if told else ""))
 
 

@@ -292,3 +292,21 @@ async def test_a_survey_tickets_time_is_set_on_its_registration(h: Harness, cs: 
     assert "Jadwal survey diatur dari" in page and 'name="scheduled_at"' not in page
     refused = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/schedule", {"scheduled_at": "2026-11-26T10:00"}))
     assert "dari halaman pendaftarannya" in refused
+
+
+async def test_the_technician_gets_the_job_on_whatsapp_and_hears_when_it_moves(h: Harness, cs: Browser) -> None:
+    ticket = await survey_ticket(h, cs)  # Budi Santoso's survey, Wednesday 25 November 09.00
+    async with h.services.db.transaction() as session:
+        tech = (await session.execute(select(User).where(User.username == "tech"))).scalar_one()
+        tech.phone = "6281200000555"
+    page = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)}))
+    assert "Rinciannya dikirim ke WhatsApp-nya" in page
+    await cs.post(f"/admin/registrations/{ticket.registration_id}/actions/schedule_survey",
+                  {"survey_date": "2026-11-26T13:00"})
+    await h.settle()
+    job, moved = h.gateway.texts_to("6281200000555")
+    assert ticket.ticket_number in job and "Rabu, 25 November 2026, 09.00 WIB" in job
+    assert "Budi Santoso, Jl. Sukajadi No. 10" in job and "081200000101" in job
+    assert f"/admin/tickets/{ticket.id}" in job
+    assert "Jadwal tiket diubah" in moved and "Kamis, 26 November 2026, 13.00 WIB" in moved
+    assert "sebelumnya Rabu, 25 November 2026, 09.00 WIB" in moved
