@@ -6,7 +6,7 @@ something with `@` → e-mail prefix, a number → what `search_terms` reads it 
 from its start or by its last digits, a KTP number, a registration number without
 `REG-`), anything else → part of the name or e-mail. Prefixes are range conditions on
 indexed columns; a phone's ending and the free-text case scan. Pages are keyset pages ordered newest
-first on (created_at, id), so page 2,000 costs what page 1 does.
+(or oldest) first on (created_at, id), so page 2,000 costs what page 1 does.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ _REG_NUMBER = re.compile(r"REG-[\d-]*")
 class RegistrationFilter:
     search: str = ""
     status: str | None = None
+    oldest_first: bool = False  # the queue as the SLA sees it: the longest waiting on top
 
     @property
     def active(self) -> bool:
@@ -64,8 +65,8 @@ class Cursor:
 @dataclass
 class Page:
     rows: list[Registration]
-    next_cursor: str | None = None  # older rows
-    prev_cursor: str | None = None  # newer rows
+    next_cursor: str | None = None  # the next page in the filter's order (older rows, newest first)
+    prev_cursor: str | None = None  # the page before
 
 
 @dataclass(frozen=True)
@@ -117,28 +118,37 @@ async def page(
     before: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> Page:
-    """One page, newest first: the rows older than `after`, or newer than `before`."""
+    """One page in the filter's order (newest first, or oldest first): the rows after the
+    cursor `after` (the next page), or before `before` (the previous one)."""
     key = tuple_(Registration.created_at, Registration.id)
     stmt = _filtered(select(Registration).options(selectinload(Registration.package)), flt)
-    older, newer = Cursor.decode(after), Cursor.decode(before)
-    if newer is not None:
-        stmt = stmt.where(key > tuple_(newer.created_at, newer.id))
-        stmt = stmt.order_by(Registration.created_at, Registration.id).limit(limit + 1)
+    forward = (Registration.created_at.asc(), Registration.id.asc()) if flt.oldest_first \
+        else (Registration.created_at.desc(), Registration.id.desc())
+    backward = (Registration.created_at.desc(), Registration.id.desc()) if flt.oldest_first \
+        else (Registration.created_at.asc(), Registration.id.asc())
+
+    def beyond(cursor: Cursor, *, going_back: bool) -> ColumnElement[bool]:
+        edge = tuple_(cursor.created_at, cursor.id)
+        return key > edge if flt.oldest_first != going_back else key < edge
+
+    next_from, previous_from = Cursor.decode(after), Cursor.decode(before)
+    if previous_from is not None:
+        stmt = stmt.where(beyond(previous_from, going_back=True)).order_by(*backward).limit(limit + 1)
         rows = list((await session.execute(stmt)).scalars())
-        more_newer = len(rows) > limit
+        more_before = len(rows) > limit
         rows = list(reversed(rows[:limit]))
         result = Page(rows)
-        result.prev_cursor = _cursor(rows[0]) if more_newer and rows else None
+        result.prev_cursor = _cursor(rows[0]) if more_before and rows else None
         result.next_cursor = _cursor(rows[-1]) if rows else None
         return result
-    if older is not None:
-        stmt = stmt.where(key < tuple_(older.created_at, older.id))
-    stmt = stmt.order_by(Registration.created_at.desc(), Registration.id.desc()).limit(limit + 1)
+    if next_from is not None:
+        stmt = stmt.where(beyond(next_from, going_back=False))
+    stmt = stmt.order_by(*forward).limit(limit + 1)
     rows = list((await session.execute(stmt)).scalars())
     result = Page(rows[:limit])
     if len(rows) > limit:
         result.next_cursor = _cursor(result.rows[-1])
-    if older is not None and result.rows:
+    if next_from is not None and result.rows:
         result.prev_cursor = _cursor(result.rows[0])
     return result
 

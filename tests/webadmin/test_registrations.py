@@ -408,3 +408,26 @@ async def test_the_timeline_marks_a_rejection_where_the_registration_stopped(h: 
     steps = page[page.index('<ol class="steps"'):page.index("</ol>", page.index('<ol class="steps"'))]
     classes = [item.split('"')[0].split() for item in steps.split('<li class="')[1:]]
     assert classes == [["done"], ["done"], ["done"], ["rejected"], []]
+
+
+async def test_the_list_can_show_the_longest_waiting_first_page_by_page(h: Harness, cs: Browser) -> None:
+    """Newest first, the registrations past their SLA sat on the last page."""
+    for n in range(55):
+        h.clock.advance(seconds=1)
+        await make_registration(h, full_name=f"Pelanggan Nomor {n:03d}", email=f"p{n}@example.com",
+                                phone=f"62812000{n:05d}")
+    seen: list[str] = []
+    path = "/admin/registrations?status=pending_verification&sort=oldest"
+    while True:
+        page = await cs.page(path)
+        seen += [part.split("<")[0] for part in page.split("Pelanggan Nomor ")[1:]]
+        if "Lebih baru ›" not in page:
+            break
+        path = "/admin/registrations?" + page.split('href="/admin/registrations?')[-1].split('"')[0].replace("&amp;", "&")
+    assert seen == [f"{n:03d}" for n in range(55)]
+    link = page[:page.index("‹ Lebih lama")]
+    previous = link[link.rindex('href="/admin/registrations?') + 27:].split('"')[0].replace("&amp;", "&")
+    assert "before=" in previous and "sort=oldest" in previous  # "‹ Lebih lama": back to the first page
+    back = await cs.page("/admin/registrations?" + previous)
+    names = [part.split("<")[0] for part in back.split("Pelanggan Nomor ")[1:]]
+    assert names == [f"{n:03d}" for n in range(50)]
