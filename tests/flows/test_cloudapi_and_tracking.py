@@ -157,3 +157,11 @@ async def test_a_reaction_to_our_message_gets_no_answer(cloudapi: Harness) -> No
     await chat.send("halo")
     await send_recorded(cloudapi, "reaction", chat.phone)
     assert chat.replies() == []  # the menu used to come again after every 👍
+
+
+async def test_the_menu_tells_an_english_speaker_how_to_switch(fonnte: Harness) -> None:
+    chat = Chat(fonnte, phone="6281200000125")
+    [menu] = await chat.send("hello")
+    assert "Type *english* for English" in menu
+    _changed, english_menu = await chat.send("english")
+    assert "Please choose a service" in english_menu and "Ketik bahasa untuk Bahasa Indonesia" in english_menu
