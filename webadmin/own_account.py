@@ -10,6 +10,7 @@ from ispbot.storage import audit, sessions
 from ispbot.storage.models import User
 from ispbot.storage.users import WeakPassword, check_password, hash_password, password_matches
 from ispbot.webadmin.auth import client_ip, current, staff_view
+from ispbot.webadmin.login import LOCKOUT, MAX_FAILURES
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.users import WEAK_PASSWORD
 from ispbot.webhooks import SERVICES
@@ -35,8 +36,18 @@ async def change_own_password(request: web.Request) -> web.StreamResponse:
         return redirect(request, PAGE, WEAK_PASSWORD, "error")
     async with services.db.transaction() as session:
         user = await session.get(User, current(request).user.id, with_for_update=True)
-        if user is None or not password_matches(user, old):
-            return redirect(request, PAGE, "Kata sandi saat ini salah.", "error")
+        if user is None:
+            return redirect(request, "/admin/login", "Silakan masuk lagi.")
+        if not password_matches(user, old):
+            # Guessing the password through a session left open counts as failed logins do.
+            user.failed_logins += 1
+            if user.failed_logins < MAX_FAILURES:
+                return redirect(request, PAGE, "Kata sandi saat ini salah.", "error")
+            user.locked_until, user.failed_logins = services.clock.now() + LOCKOUT, 0
+            await sessions.close_all_of(session, user.id)
+            audit.record(session, action="user.locked", now=services.clock.now(), actor=user,
+                         ip=client_ip(request), target_type="user", target_id=user.username)
+            return redirect(request, "/admin/login", "Terlalu banyak kata sandi salah: akun dikunci sementara.", "error")
         user.password_hash = hash_password(new)
         await sessions.close_all_of(session, user.id)
         audit.record(session, action="user.own_password", now=services.clock.now(), actor=user,

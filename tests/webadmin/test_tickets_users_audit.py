@@ -310,3 +310,13 @@ async def test_the_technician_gets_the_job_on_whatsapp_and_hears_when_it_moves(h
     assert f"/admin/tickets/{ticket.id}" in job
     assert "Jadwal tiket diubah" in moved and "Kamis, 26 November 2026, 13.00 WIB" in moved
     assert "sebelumnya Rabu, 25 November 2026, 09.00 WIB" in moved
+
+
+async def test_guessing_the_current_password_in_an_open_session_locks_the_account(h: Harness, cs: Browser) -> None:
+    form = {"current": "guess", "password": "my-own-password-1", "password_again": "my-own-password-1"}
+    for _ in range(4):
+        assert "Kata sandi saat ini salah" in await cs.follow(await cs.post("/admin/account/password", form))
+    locked = await cs.follow(await cs.post("/admin/account/password", form))
+    assert "akun dikunci sementara" in locked
+    assert (await cs.get("/admin/registrations")).status == 303  # signed out
+    assert (await cs.login("cs", PASSWORD)).status != 303  # locked, as after five wrong logins
