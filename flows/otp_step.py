@@ -45,9 +45,13 @@ async def send_code(turn: Turn, *, phone: str, purpose: str, template: str, then
     if isinstance(issued, otp.Refusal):
         seconds = math.ceil(issued.retry_after.total_seconds())
         return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60)})
-    minutes = int(otp.VALIDITY[purpose].total_seconds() // 60)
-    turn.say_to(Contact(phone=phone), template, sensitive=True, code=issued.code, minutes=minutes, **context)
+    turn.say_to(Contact(phone=phone), template, sensitive=True, code=issued.code, minutes=_minutes(purpose), **context)
     return then
+
+
+def _minutes(purpose: str) -> int:
+    """How long a code for `purpose` lasts, as the code message and the expiry message say."""
+    return int(otp.VALIDITY[purpose].total_seconds() // 60)
 
 
 async def check_code(turn: Turn, *, phone: str, purpose: str) -> Retry | None:
@@ -62,4 +66,4 @@ async def check_code(turn: Turn, *, phone: str, purpose: str) -> Retry | None:
         return Retry("otp_wrong", {"left": check.attempts_left}, ask_again=False)
     if check.result is otp.OtpResult.NOT_A_CODE:  # words, not a code: a hint, no attempt used
         return Retry("otp_not_a_code", ask_again=False, unreadable=True)
-    return Retry(f"otp_{check.result.value}", ask_again=False)
+    return Retry(f"otp_{check.result.value}", {"minutes": _minutes(purpose)}, ask_again=False)

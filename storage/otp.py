@@ -1,7 +1,7 @@
 """One-time codes: 6 digits, stored only as a keyed hash (HMAC-SHA256 with the secret key),
 compared in constant time, never logged.
 
-Rules (the seed's): valid 5 minutes for registration (10 for portal login), 3 wrong
+Rules (the seed's): valid 5 minutes for registration (10 for a portal login or a new number), 3 wrong
 attempts burn the code (a reply without a single digit is no attempt), a new code only 60 s after the last one, at most 5 codes per
 number per hour, each counted per purpose (codes requested for a registration through the
 public API cannot use up a customer's portal logins).
