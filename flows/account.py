@@ -28,7 +28,9 @@ MISSES_WINDOW = timedelta(hours=1)
 MISSES = "_account_id_misses"  # in the conversation's data, outside the flow's draft: starting
 # over ("akun" again) reset the count kept in the draft, so ids could be tried without end
 LOGOUT_WORDS = {"keluar", "logout", "keluar akun", "putuskan akun"}
-CUSTOMER_CODE = re.compile(r"\b[A-Z]{1,8}\d{6,}\b")
+# A customer id as typed: any case, spaces or dashes inside ("agls-2025 1015 0001"), alone
+# or in a sentence ("id pelanggan saya AGLS202612030001").
+CUSTOMER_CODE = re.compile(r"\b([A-Z]{1,8})[ -]*(\d(?:[ -]*\d){5,})\b", re.IGNORECASE)
 
 STATES = ["ASK_CUSTOMER_ID", "AWAIT_ACCOUNT_OTP"]
 TRANSITIONS: list[dict[str, Any]] = [
@@ -96,19 +98,27 @@ async def read_customer_id(turn: Turn) -> Answer:
     if len(misses) >= MAX_UNKNOWN_IDS:  # back within the hour: not one more try
         return await _too_many_tries(turn)
     draft = ACCOUNT.draft(turn)
-    typed = turn.text.upper().replace(" ", "")
-    match = CUSTOMER_CODE.search(typed)
-    customer = await customers.by_code(turn.session, match.group(0)) if match else None
+    code = customer_code_in(turn.text, prefix=turn.settings.customer_id_prefix)
+    customer = await customers.by_code(turn.session, code) if code else None
     if not usable(customer):
         misses.append(turn.now.isoformat())
         turn.conversation.data = {**(turn.conversation.data or {}), MISSES: misses}
         if len(misses) >= MAX_UNKNOWN_IDS:
             return await _too_many_tries(turn)
-        return Retry("account_unknown_id", {"typed": turn.text[:30]})
+        return Retry("account_unknown_id", {"typed": (code or turn.text)[:30]})
     assert customer is not None
     draft.update(customer_id=customer.id)
     ACCOUNT.save(turn, draft)
     return await _send_code(turn, customer, then=Next("code_sent"))
+
+
+def customer_code_in(text: str, *, prefix: str) -> str | None:
+    """The one customer id in what was typed, written as stored (`AGLS202510150001`): the
+    first with this ISP's prefix, else the first of any. Only one is ever looked up, so a
+    message full of ids is one guess, not many."""
+    found = [letters.upper() + re.sub(r"[ -]", "", digits) for letters, digits in CUSTOMER_CODE.findall(text)]
+    ours = [code for code in found if code.startswith(prefix.upper())]
+    return (ours or found or [None])[0]
 
 
 def _recent_misses(turn: Turn) -> list[str]:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from ispbot.flows.account import customer_code_in
 from ispbot.storage.demo import DEMO_CUSTOMER_CODE, DEMO_CUSTOMER_PHONE, seed_demo_customer
 from tests.conftest import Harness
 from tests.flows.chat import Chat
@@ -42,3 +43,29 @@ async def test_an_expired_login_code_says_how_long_it_lasted(portal: Harness) ->
     portal.clock.advance(minutes=11)
     [expired] = await chat.send(code)
     assert "kedaluwarsa (berlaku 10 menit)" in expired
+
+
+@pytest.mark.parametrize("typed", ["id pelanggan saya AGLS202510150001", "agls 2025 1015 0001", "AGLS-202510150001",
+                                   "ID: agls-2025-1015-0001 kak", "ini kak AGLS202510150001 🙏"])
+async def test_a_customer_id_is_read_inside_a_sentence_and_as_typed(portal: Harness, typed: str) -> None:
+    """"id pelanggan saya AGLS202612030001" was "ID pelanggan *id pelanggan saya
+    AGLS20261203* tidak ditemukan", and three of those closed the chat for an hour."""
+    chat = stranger_chat(portal)
+    await chat.send("akun")
+    [ask_code] = await chat.send(typed)
+    assert "0812****002" in ask_code and len(codes_sent(portal)) == 1
+
+
+def test_only_one_customer_id_is_read_from_a_message() -> None:
+    """A message listing many ids is one guess: the first with the ISP's prefix."""
+    assert customer_code_in("wa 081234567890, id AGLS202510150001", prefix="AGLS") == "AGLS202510150001"
+    assert customer_code_in("agls202510150002 agls202510150003", prefix="AGLS") == "AGLS202510150002"
+    assert customer_code_in("PLG 123456", prefix="AGLS") == "PLG123456"
+    assert customer_code_in("saya lupa id saya", prefix="AGLS") is None
+
+
+async def test_an_unknown_id_in_a_sentence_is_named_as_read(portal: Harness) -> None:
+    chat = stranger_chat(portal)
+    await chat.send("akun")
+    [unknown, _again] = await chat.send("id pelanggan saya AGLS 2026 1203 0001")
+    assert "*AGLS202612030001* tidak ditemukan" in unknown
