@@ -4,6 +4,11 @@ recognised at once. Anyone else links by customer id: a code goes to the number 
 
     ASK_CUSTOMER_ID ─known id→ code sent to the number on file → AWAIT_ACCOUNT_OTP
                                                      ─right code→ the feature asked for
+                    ─the code, or "kirim ulang", while one sent from here still works→ (as there)
+    AWAIT_ACCOUNT_OTP ─a customer id→ (as at ASK_CUSTOMER_ID: no code attempt used)
+
+A code still working is not sent again: the id typed a second time within the minute goes
+(back) to the code's prompt, saying the code sent before still works.
 
 A customer only ever sees their own data: every self-service flow gets the customer from
 `customer_of`, never from anything the customer typed.
@@ -19,7 +24,7 @@ from ispbot.flows import otp_step
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
 from ispbot.flows.turn import Turn
 from ispbot.providers.phone import masked
-from ispbot.storage import customers
+from ispbot.storage import customers, otp
 from ispbot.storage.models import Customer
 
 LINK_DAYS = 7
@@ -34,7 +39,7 @@ CUSTOMER_CODE = re.compile(r"\b([A-Z]{1,8})[ -]*(\d(?:[ -]*\d){5,})\b", re.IGNOR
 
 STATES = ["ASK_CUSTOMER_ID", "AWAIT_ACCOUNT_OTP"]
 TRANSITIONS: list[dict[str, Any]] = [
-    {"trigger": "code_sent", "source": "ASK_CUSTOMER_ID", "dest": "AWAIT_ACCOUNT_OTP"},
+    {"trigger": "code_sent", "source": ["ASK_CUSTOMER_ID", "AWAIT_ACCOUNT_OTP"], "dest": "AWAIT_ACCOUNT_OTP"},
 ]
 
 
@@ -75,7 +80,8 @@ async def require(turn: Turn, then: str) -> Customer | None:
     if on_file is not None:  # known, but the portal or the account is off
         turn.say("account_inactive")
         return None
-    ACCOUNT.save(turn, {"then": then, "_history": []})
+    earlier = ACCOUNT.draft(turn).get("customer_id")  # a code may be on its way to them
+    ACCOUNT.save(turn, {"then": then, "_history": [], **({"customer_id": earlier} if earlier else {})})
     turn.conversation.flow = ACCOUNT.name
     turn.say("account_not_linked")
     await ACCOUNT.enter(turn, "ASK_CUSTOMER_ID")
@@ -97,6 +103,9 @@ async def read_customer_id(turn: Turn) -> Answer:
     misses = _recent_misses(turn)
     if len(misses) >= MAX_UNKNOWN_IDS:  # back within the hour: not one more try
         return await _too_many_tries(turn)
+    waiting = await _code_on_its_way(turn)
+    if waiting is not None and (otp_step.is_code(turn.text) or otp_step.wants_resend(turn)):
+        return await _code_at_the_id_prompt(turn, waiting)
     draft = ACCOUNT.draft(turn)
     code = customer_code_in(turn.text, prefix=turn.settings.customer_id_prefix)
     customer = await customers.by_code(turn.session, code) if code else None
@@ -109,7 +118,7 @@ async def read_customer_id(turn: Turn) -> Answer:
     assert customer is not None
     draft.update(customer_id=customer.id)
     ACCOUNT.save(turn, draft)
-    return await _send_code(turn, customer, then=Next("code_sent"))
+    return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent"))
 
 
 def customer_code_in(text: str, *, prefix: str) -> str | None:
@@ -133,10 +142,33 @@ async def _too_many_tries(turn: Turn) -> Answer:
     return Stay()
 
 
-async def _send_code(turn: Turn, customer: Customer, *, then: Answer) -> Answer:
+async def _send_code(turn: Turn, customer: Customer, *, then: Answer, earlier: Answer | None = None) -> Answer:
     return await otp_step.send_code(
-        turn, phone=customer.phone, purpose="portal", template="otp_portal", then=then, name=customer.full_name
+        turn, phone=customer.phone, purpose="portal", template="otp_portal", then=then, earlier=earlier,
+        name=customer.full_name,
     )
+
+
+async def _code_on_its_way(turn: Turn) -> Customer | None:
+    """The customer a code was sent to from this chat, while that code still works."""
+    customer = await _linking(turn)
+    if not usable(customer):
+        return None
+    assert customer is not None
+    live = await otp.live_until(turn.session, phone=customer.phone, purpose="portal", now=turn.now)
+    return customer if live is not None else None
+
+
+async def _code_at_the_id_prompt(turn: Turn, customer: Customer) -> Answer:
+    """The code (or "kirim ulang") typed where the id is asked: read as at the code's own
+    prompt, which the chat then goes to unless the code was right."""
+    if otp_step.wants_resend(turn):
+        return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent"))
+    refused = await otp_step.check_code(turn, phone=customer.phone, purpose="portal")
+    if refused is not None:
+        turn.say(refused.template, **refused.context)  # "Kode salah. Sisa percobaan: 2"
+        return Next("code_sent")
+    return await _linked(turn, customer)
 
 
 async def _linking(turn: Turn) -> Customer | None:
@@ -157,6 +189,8 @@ async def read_otp(turn: Turn) -> Answer:
         turn.say("account_inactive")
         return Stay()
     assert customer is not None
+    if not otp_step.is_code(turn.text) and customer_code_in(turn.text, prefix=turn.settings.customer_id_prefix):
+        return await read_customer_id(turn)  # the id again, or another: not a wrong code
     if otp_step.wants_resend(turn):
         return await _send_code(
             turn, customer, then=Retry("account_otp_resent", {"phone": masked(customer.phone)}, ask_again=False)
@@ -164,6 +198,11 @@ async def read_otp(turn: Turn) -> Answer:
     refused = await otp_step.check_code(turn, phone=customer.phone, purpose="portal")
     if refused is not None:
         return refused
+    return await _linked(turn, customer)
+
+
+async def _linked(turn: Turn, customer: Customer) -> Answer:
+    """The right code: the chat is linked for LINK_DAYS and goes on to what was asked for."""
     then = ACCOUNT.draft(turn).get("then") or "account"
     ACCOUNT.drop(turn)
     data = dict(turn.conversation.data or {})

@@ -36,12 +36,26 @@ def wants_resend(turn: Turn) -> bool:
     return asks_for_a_new_code(turn.text)
 
 
-async def send_code(turn: Turn, *, phone: str, purpose: str, template: str, then: Answer, **context: Any) -> Answer:
-    """Send a code to `phone` with `template`, then answer `then`; a Retry saying how long
-    to wait when the resend or hourly limit refuses it."""
+def is_code(text: str) -> bool:
+    """Whether a reply reads as a code typed back: six digits, whatever is around them."""
+    return sum(ch.isdigit() for ch in text) == 6
+
+
+async def send_code(
+    turn: Turn, *, phone: str, purpose: str, template: str, then: Answer, earlier: Answer | None = None,
+    **context: Any,
+) -> Answer:
+    """Send a code to `phone` with `template`, then answer `then`. When the resend or hourly
+    limit refuses a new one: `earlier`, if given and the code sent before still works (the
+    customer is told to use that one); else a Retry saying how long to wait."""
     issued = await otp.issue(
         turn.session, phone=phone, purpose=purpose, now=turn.now, secret_key=turn.settings.secret_key or ""
     )
+    if isinstance(issued, otp.Refusal) and earlier is not None:
+        until = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now)
+        if until is not None:
+            turn.say("otp_still_valid", minutes=max(1, math.ceil((until - turn.now).total_seconds() / 60)))
+            return earlier
     if isinstance(issued, otp.Refusal):
         seconds = math.ceil(issued.retry_after.total_seconds())
         return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60)})

@@ -159,6 +159,22 @@ async def verify(
     return Check(OtpResult.WRONG, attempts_left=MAX_ATTEMPTS - row.attempts)
 
 
+async def live_until(session: AsyncSession, *, phone: str, purpose: str, now: datetime) -> datetime | None:
+    """When the code last sent to `phone` for `purpose` stops working; None when none works
+    now (used, burned, expired or never sent). The code `verify` would check."""
+    row = (
+        await session.execute(
+            select(OtpCode.expires_at, OtpCode.burned)
+            .where(OtpCode.phone == phone, OtpCode.purpose == purpose, OtpCode.used_at.is_(None))
+            .order_by(OtpCode.created_at.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    if row is None or row.burned or now >= row.expires_at:
+        return None
+    return row.expires_at
+
+
 async def purge_expired(session: AsyncSession, now: datetime, keep: timedelta = timedelta(days=1)) -> int:
     from sqlalchemy import delete
 

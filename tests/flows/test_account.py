@@ -69,3 +69,74 @@ async def test_an_unknown_id_in_a_sentence_is_named_as_read(portal: Harness) -> 
     await chat.send("akun")
     [unknown, _again] = await chat.send("id pelanggan saya AGLS 2026 1203 0001")
     assert "*AGLS202612030001* tidak ditemukan" in unknown
+
+
+async def test_asking_again_within_the_minute_goes_back_to_the_code_that_still_works(portal: Harness) -> None:
+    """The id typed again 5 s after a code was sent got "⏳ Kode baru bisa dikirim lagi
+    dalam 55 detik" and the id question again, where "kirim ulang" and then the code itself
+    were counted as wrong ids until the chat was closed for an hour."""
+    chat = stranger_chat(portal)
+    await chat.send("tagihan")
+    await chat.send(DEMO_CUSTOMER_CODE)
+    await chat.send("menu")
+    await chat.send("akun")
+    portal.clock.advance(seconds=5)
+    still_valid, ask_code = await chat.send(DEMO_CUSTOMER_CODE)
+    assert "masih berlaku" in still_valid and "⏳" not in still_valid
+    assert "0812****002" in ask_code
+    [code] = codes_sent(portal)  # no second code
+    linked, summary = await chat.send(code)
+    assert "Login berhasil" in linked and "Tiket aktif" in summary  # "akun", the last thing asked for
+
+
+async def test_the_code_typed_at_the_id_prompt_is_taken_as_the_code(portal: Harness) -> None:
+    chat = stranger_chat(portal)
+    await chat.send("tagihan")
+    await chat.send(DEMO_CUSTOMER_CODE)
+    await chat.send("menu")
+    await chat.send("akun")
+    [code] = codes_sent(portal)
+    linked, summary = await chat.send(code)
+    assert "Login berhasil" in linked and "Tiket aktif" in summary
+
+
+async def test_a_wrong_code_at_the_id_prompt_leads_to_the_code_prompt(portal: Harness) -> None:
+    chat = stranger_chat(portal)
+    await chat.send("profil")
+    await chat.send(DEMO_CUSTOMER_CODE)
+    await chat.send("menu")
+    await chat.send("akun")
+    [code] = codes_sent(portal)
+    wrong, ask_code = await chat.send("000000" if code != "000000" else "111111")
+    assert "Sisa percobaan: *2*" in wrong and "0812****002" in ask_code
+    [resend_too_soon] = (await chat.send("kirim ulang"))[:1]
+    assert "detik" in resend_too_soon  # at the code's own prompt now
+    linked, _summary = await chat.send(code)
+    assert "Login berhasil" in linked
+
+
+async def test_kirim_ulang_at_the_id_prompt_is_about_the_code(portal: Harness) -> None:
+    chat = stranger_chat(portal)
+    await chat.send("tagihan")
+    await chat.send(DEMO_CUSTOMER_CODE)
+    await chat.send("menu")
+    await chat.send("akun")
+    still_valid, ask_code = await chat.send("kirim ulang")
+    assert "masih berlaku" in still_valid and "0812****002" in ask_code
+    assert "tidak ditemukan" not in still_valid + ask_code
+
+
+async def test_the_id_typed_again_at_the_code_prompt_uses_no_attempt(portal: Harness) -> None:
+    chat = stranger_chat(portal)
+    await chat.send("akun")
+    await chat.send(DEMO_CUSTOMER_CODE)
+    still_valid, ask_code = await chat.send(f"id saya {DEMO_CUSTOMER_CODE}")
+    assert "masih berlaku" in still_valid and "0812****002" in ask_code
+    [code] = codes_sent(portal)
+    [wrong] = await chat.send("000000" if code != "000000" else "111111")
+    assert "Sisa percobaan: *2*" in wrong  # the id was no attempt
+    portal.clock.advance(minutes=2)
+    [_ask_code] = await chat.send(DEMO_CUSTOMER_CODE)  # over a minute later: a new code
+    assert len(codes_sent(portal)) == 2
+    linked, _summary = await chat.send(codes_sent(portal)[-1])
+    assert "Login berhasil" in linked
