@@ -11,7 +11,8 @@ A code still working is not sent again: the id typed a second time within the mi
 (back) to the code's prompt, saying the code sent before still works.
 
 A customer only ever sees their own data: every self-service flow gets the customer from
-`customer_of`, never from anything the customer typed.
+`customer_of`, never from anything the customer typed, and checks again before each of
+its steps (`still_acting_for`): a link that lapsed mid-flow changes nothing.
 """
 
 from __future__ import annotations
@@ -49,16 +50,25 @@ def usable(customer: Customer | None) -> bool:
 
 async def customer_of(turn: Turn) -> Customer | None:
     """The customer this chat may see: the one whose number it is, or the one linked here."""
-    phone = turn.contact.phone or ""
-    on_file = await customers.by_phone(turn.session, phone) if phone else None
+    on_file = await _on_file(turn)
     if usable(on_file):
         return on_file
+    linked_id = _linked_id(turn)
+    linked = await turn.session.get(Customer, linked_id) if linked_id is not None else None
+    return linked if usable(linked) else None
+
+
+async def _on_file(turn: Turn) -> Customer | None:
+    phone = turn.contact.phone or ""
+    return await customers.by_phone(turn.session, phone) if phone else None
+
+
+def _linked_id(turn: Turn) -> int | None:
+    """The customer this chat is linked to, while the link lasts."""
     link = (turn.conversation.data or {}).get("account") or {}
     until = link.get("until")
     if link.get("customer_id") and until and datetime.fromisoformat(until) > turn.now:
-        linked = await turn.session.get(Customer, int(link["customer_id"]))
-        if usable(linked):
-            return linked
+        return int(link["customer_id"])
     return None
 
 
@@ -75,17 +85,43 @@ async def require(turn: Turn, then: str) -> Customer | None:
     customer = await customer_of(turn)
     if customer is not None:
         return customer
-    phone = turn.contact.phone or ""
-    on_file = await customers.by_phone(turn.session, phone) if phone else None
-    if on_file is not None:  # known, but the portal or the account is off
+    if await _on_file(turn) is not None:  # known, but the portal or the account is off
         turn.say("account_inactive")
         return None
+    turn.say("account_not_linked")
+    await _ask_for_the_id(turn, then)
+    return None
+
+
+async def still_acting_for(turn: Turn, flow: Flow, then: str) -> bool:
+    """Before each step of `flow` (the feature `then`): whether this chat may still see the
+    customer the flow's draft was started for (`customer_of`: the number on file, or a link
+    not yet lapsed, the account and its portal still on). When not, the draft is dropped
+    with nothing changed, and the customer is told why: asked to log in again when the
+    link lapsed (`then` opens afresh once linked)."""
+    drafted = flow.draft(turn).get("customer_id")
+    customer = await customer_of(turn)
+    if customer is not None and drafted is not None and customer.id == int(drafted):
+        return True
+    flow.drop(turn)
+    await _to_menu(turn)
+    if customer is not None:  # another account than the draft's (the number's own came on)
+        from ispbot.flows import self_service
+
+        await self_service.open_feature(turn, then)
+    elif await _on_file(turn) is None and _linked_id(turn) is None:
+        turn.say("account_link_expired", days=LINK_DAYS)
+        await _ask_for_the_id(turn, then)
+    else:
+        turn.say("account_inactive")
+    return False
+
+
+async def _ask_for_the_id(turn: Turn, then: str) -> None:
     earlier = ACCOUNT.draft(turn).get("customer_id")  # a code may be on its way to them
     ACCOUNT.save(turn, {"then": then, "_history": [], **({"customer_id": earlier} if earlier else {})})
     turn.conversation.flow = ACCOUNT.name
-    turn.say("account_not_linked")
     await ACCOUNT.enter(turn, "ASK_CUSTOMER_ID")
-    return None
 
 
 # -- the questions -----------------------------------------------------------------------

@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from ispbot.flows import account, email_answer, menu, otp_step
 from ispbot.flows import address_questions as address
-from ispbot.flows import email_answer, menu, otp_step
 from ispbot.flows.account import LINK_DAYS
 from ispbot.flows.answers import is_no, is_yes
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
@@ -216,4 +216,6 @@ PROFILE = Flow(
         **address.QUESTIONS,
         "CONFIRM_ADDRESS": Question(ask_confirm_address, read_confirm_address, "help_profile"),
     },
+    # every step for the customer this chat may still see (a lapsed link changes nothing)
+    guard=lambda turn: account.still_acting_for(turn, PROFILE, then="profile"),
 )

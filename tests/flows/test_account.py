@@ -4,11 +4,15 @@ to the number on file, and what happens when a code is asked for twice or is typ
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from ispbot.flows.account import customer_code_in
+from ispbot.storage import customers
 from ispbot.storage.demo import DEMO_CUSTOMER_CODE, DEMO_CUSTOMER_PHONE, seed_demo_customer
+from ispbot.storage.models import Conversation, Customer, Ticket
 from tests.conftest import Harness
 from tests.flows.chat import Chat
 
@@ -140,3 +144,125 @@ async def test_the_id_typed_again_at_the_code_prompt_uses_no_attempt(portal: Har
     assert len(codes_sent(portal)) == 2
     linked, _summary = await chat.send(codes_sent(portal)[-1])
     assert "Login berhasil" in linked
+
+
+# -- the link lapses while a flow is open -------------------------------------------------
+
+
+async def log_in(h: Harness, chat: Chat, feature: str) -> list[str]:
+    """`feature` asked for from a number not on file, the id, then the code: the replies to it."""
+    await chat.send(feature)
+    await chat.send(DEMO_CUSTOMER_CODE)
+    linked, *opened = await chat.send(codes_sent(h)[-1])
+    assert "Login berhasil" in linked
+    return opened
+
+
+async def link_until(h: Harness) -> datetime:
+    async with h.services.db.sessions() as s:
+        row = (await s.execute(select(Conversation).where(Conversation.phone == STRANGER))).scalar_one()
+    return datetime.fromisoformat(row.data["account"]["until"])
+
+
+async def the_customer(h: Harness) -> Customer:
+    async with h.services.db.sessions() as s:
+        customer = await customers.by_code(s, DEMO_CUSTOMER_CODE)
+    assert customer is not None
+    return customer
+
+
+def told_to_log_in_again(replies: list[str]) -> bool:
+    said = "\n".join(replies)
+    return "sudah berakhir" in said and "ID pelanggan" in said
+
+
+@pytest.mark.parametrize(("option", "value"), [("1", "orang.lain@example.com"), ("2", "Jl. Orang Lain No. 9"),
+                                               ("3", "081299998888")])
+async def test_a_lapsed_link_changes_nothing_from_the_profile_menu(portal: Harness, option: str, value: str) -> None:
+    """Seven days after logging in, "1" and another email at the open profile menu were
+    "✅ Email berhasil diubah", and "3" changed the number on file: the account taken over."""
+    chat = stranger_chat(portal)
+    [profile] = await log_in(portal, chat, "profil")
+    assert "ahmad.test@example.com" in profile
+    before = await the_customer(portal)
+    portal.clock.set(await link_until(portal) + timedelta(seconds=1))
+    lapsed = await chat.send(option)
+    assert told_to_log_in_again(lapsed)
+    after = await chat.send(value)
+    assert not any("berhasil diubah" in r for r in after)
+    now = await the_customer(portal)
+    assert (now.email, now.address, now.phone) == (before.email, before.address, before.phone)
+    assert portal.gateway.texts_to("6281299998888") == []
+
+
+async def test_a_lapsed_link_is_noticed_at_any_question_and_the_login_opens_it_afresh(portal: Harness) -> None:
+    chat = stranger_chat(portal)
+    await log_in(portal, chat, "profil")
+    await chat.tap("Ubah email")
+    portal.clock.set(await link_until(portal) + timedelta(seconds=1))
+    assert told_to_log_in_again(await chat.send("orang.lain@example.com"))
+    assert (await the_customer(portal)).email == "ahmad.test@example.com"
+    await chat.send(DEMO_CUSTOMER_CODE)
+    linked, profile = await chat.send(codes_sent(portal)[-1])
+    assert "Login berhasil" in linked and "ahmad.test@example.com" in profile  # the profile again, from its menu
+
+
+async def test_a_lapsed_link_shows_no_details_when_the_question_is_asked_again(portal: Harness) -> None:
+    chat = stranger_chat(portal)
+    await log_in(portal, chat, "profil")
+    portal.clock.set(await link_until(portal) + timedelta(seconds=1))
+    replies = await chat.send("bantuan")
+    assert told_to_log_in_again(replies) and "ahmad.test@example.com" not in "\n".join(replies)
+
+
+async def test_a_code_sent_to_a_new_number_before_the_link_lapsed_does_not_change_it_after(portal: Harness) -> None:
+    new_phone = "6281299998888"
+    chat = stranger_chat(portal)
+    await log_in(portal, chat, "profil")
+    until = await link_until(portal)
+    portal.clock.set(until - timedelta(minutes=3))
+    await chat.send("profil")
+    await chat.tap("Ganti nomor")
+    [ask_code] = await chat.send("0812-9999-8888")
+    assert "0812****888" in ask_code
+    code = re.search(r"\*(\d{6})\*", portal.gateway.texts_to(new_phone)[0])
+    assert code
+    portal.clock.set(until + timedelta(seconds=1))  # the code would still work for 7 minutes
+    assert told_to_log_in_again(await chat.send(code.group(1)))
+    assert (await the_customer(portal)).phone == DEMO_CUSTOMER_PHONE
+    assert not any("diganti" in text for text in portal.gateway.texts_to(DEMO_CUSTOMER_PHONE))
+
+
+async def test_a_lapsed_link_sends_no_invoice(portal: Harness) -> None:
+    chat = stranger_chat(portal)
+    [listing] = await log_in(portal, chat, "tagihan")
+    assert "Tagihan Anda" in listing
+    portal.clock.set(await link_until(portal) + timedelta(seconds=1))
+    assert told_to_log_in_again(await chat.tap(chat.last_choices[0]["title"]))
+    assert not [r for r in portal.gateway.requests if r.json.get("type") == "document"]
+
+
+async def test_a_lapsed_link_opens_no_ticket(portal: Harness) -> None:
+    chat = stranger_chat(portal)
+    await log_in(portal, chat, "lapor")
+    await chat.tap("baru")
+    [ask_photo] = await chat.send("internet mati sejak pagi, lampu LOS merah")
+    assert "foto" in ask_photo
+    portal.clock.set(await link_until(portal) + timedelta(seconds=1))
+    assert told_to_log_in_again(await chat.send("lewati"))
+    async with portal.services.db.sessions() as s:
+        assert (await s.execute(select(Ticket).where(Ticket.description.contains("LOS merah")))).first() is None
+
+
+async def test_an_account_switched_off_mid_flow_changes_nothing(portal: Harness) -> None:
+    """The customer's own number: no link to lapse, but the portal can be switched off."""
+    chat = Chat(portal, phone=DEMO_CUSTOMER_PHONE, gateway="cloudapi")
+    await chat.send("profil")
+    await chat.tap("Ubah email")
+    async with portal.services.db.transaction() as s:
+        customer = await customers.by_phone(s, DEMO_CUSTOMER_PHONE)
+        assert customer is not None
+        customer.portal_active = False
+    [refused] = await chat.send("orang.lain@example.com")
+    assert "tidak aktif" in refused
+    assert (await the_customer(portal)).email == "ahmad.test@example.com"
