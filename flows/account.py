@@ -4,9 +4,15 @@ recognised at once. Anyone else links by customer id: a code goes to the number 
 
     ASK_CUSTOMER_ID ─known id→ code sent to the number on file → AWAIT_ACCOUNT_OTP
                                                      ─right code→ the feature asked for
+                    ─the code, or "kirim ulang", while one sent from here still works→ (as there)
+    AWAIT_ACCOUNT_OTP ─a customer id→ (as at ASK_CUSTOMER_ID: no code attempt used)
+
+A code still working is not sent again: the id typed a second time within the minute goes
+(back) to the code's prompt, saying the code sent before still works.
 
 A customer only ever sees their own data: every self-service flow gets the customer from
-`customer_of`, never from anything the customer typed.
+`customer_of`, never from anything the customer typed, and checks again before each of
+its steps (`still_acting_for`): a link that lapsed mid-flow changes nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from ispbot.flows import otp_step
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
 from ispbot.flows.turn import Turn
 from ispbot.providers.phone import masked
-from ispbot.storage import customers
+from ispbot.storage import customers, otp
 from ispbot.storage.models import Customer
 
 LINK_DAYS = 7
@@ -28,11 +34,13 @@ MISSES_WINDOW = timedelta(hours=1)
 MISSES = "_account_id_misses"  # in the conversation's data, outside the flow's draft: starting
 # over ("akun" again) reset the count kept in the draft, so ids could be tried without end
 LOGOUT_WORDS = {"keluar", "logout", "keluar akun", "putuskan akun"}
-CUSTOMER_CODE = re.compile(r"\b[A-Z]{1,8}\d{6,}\b")
+# A customer id as typed: any case, spaces or dashes inside ("agls-2025 1015 0001"), alone
+# or in a sentence ("id pelanggan saya AGLS202612030001").
+CUSTOMER_CODE = re.compile(r"\b([A-Z]{1,8})[ -]*(\d(?:[ -]*\d){5,})\b", re.IGNORECASE)
 
 STATES = ["ASK_CUSTOMER_ID", "AWAIT_ACCOUNT_OTP"]
 TRANSITIONS: list[dict[str, Any]] = [
-    {"trigger": "code_sent", "source": "ASK_CUSTOMER_ID", "dest": "AWAIT_ACCOUNT_OTP"},
+    {"trigger": "code_sent", "source": ["ASK_CUSTOMER_ID", "AWAIT_ACCOUNT_OTP"], "dest": "AWAIT_ACCOUNT_OTP"},
 ]
 
 
@@ -42,16 +50,25 @@ def usable(customer: Customer | None) -> bool:
 
 async def customer_of(turn: Turn) -> Customer | None:
     """The customer this chat may see: the one whose number it is, or the one linked here."""
-    phone = turn.contact.phone or ""
-    on_file = await customers.by_phone(turn.session, phone) if phone else None
+    on_file = await _on_file(turn)
     if usable(on_file):
         return on_file
+    linked_id = _linked_id(turn)
+    linked = await turn.session.get(Customer, linked_id) if linked_id is not None else None
+    return linked if usable(linked) else None
+
+
+async def _on_file(turn: Turn) -> Customer | None:
+    phone = turn.contact.phone or ""
+    return await customers.by_phone(turn.session, phone) if phone else None
+
+
+def _linked_id(turn: Turn) -> int | None:
+    """The customer this chat is linked to, while the link lasts."""
     link = (turn.conversation.data or {}).get("account") or {}
     until = link.get("until")
     if link.get("customer_id") and until and datetime.fromisoformat(until) > turn.now:
-        linked = await turn.session.get(Customer, int(link["customer_id"]))
-        if usable(linked):
-            return linked
+        return int(link["customer_id"])
     return None
 
 
@@ -68,16 +85,43 @@ async def require(turn: Turn, then: str) -> Customer | None:
     customer = await customer_of(turn)
     if customer is not None:
         return customer
-    phone = turn.contact.phone or ""
-    on_file = await customers.by_phone(turn.session, phone) if phone else None
-    if on_file is not None:  # known, but the portal or the account is off
+    if await _on_file(turn) is not None:  # known, but the portal or the account is off
         turn.say("account_inactive")
         return None
-    ACCOUNT.save(turn, {"then": then, "_history": []})
-    turn.conversation.flow = ACCOUNT.name
     turn.say("account_not_linked")
-    await ACCOUNT.enter(turn, "ASK_CUSTOMER_ID")
+    await _ask_for_the_id(turn, then)
     return None
+
+
+async def still_acting_for(turn: Turn, flow: Flow, then: str) -> bool:
+    """Before each step of `flow` (the feature `then`): whether this chat may still see the
+    customer the flow's draft was started for (`customer_of`: the number on file, or a link
+    not yet lapsed, the account and its portal still on). When not, the draft is dropped
+    with nothing changed, and the customer is told why: asked to log in again when the
+    link lapsed (`then` opens afresh once linked)."""
+    drafted = flow.draft(turn).get("customer_id")
+    customer = await customer_of(turn)
+    if customer is not None and drafted is not None and customer.id == int(drafted):
+        return True
+    flow.drop(turn)
+    await _to_menu(turn)
+    if customer is not None:  # another account than the draft's (the number's own came on)
+        from ispbot.flows import self_service
+
+        await self_service.open_feature(turn, then)
+    elif await _on_file(turn) is None and _linked_id(turn) is None:
+        turn.say("account_link_expired", days=LINK_DAYS)
+        await _ask_for_the_id(turn, then)
+    else:
+        turn.say("account_inactive")
+    return False
+
+
+async def _ask_for_the_id(turn: Turn, then: str) -> None:
+    earlier = ACCOUNT.draft(turn).get("customer_id")  # a code may be on its way to them
+    ACCOUNT.save(turn, {"then": then, "_history": [], **({"customer_id": earlier} if earlier else {})})
+    turn.conversation.flow = ACCOUNT.name
+    await ACCOUNT.enter(turn, "ASK_CUSTOMER_ID")
 
 
 # -- the questions -----------------------------------------------------------------------
@@ -95,20 +139,31 @@ async def read_customer_id(turn: Turn) -> Answer:
     misses = _recent_misses(turn)
     if len(misses) >= MAX_UNKNOWN_IDS:  # back within the hour: not one more try
         return await _too_many_tries(turn)
+    waiting = await _code_on_its_way(turn)
+    if waiting is not None and (otp_step.is_code(turn.text) or otp_step.wants_resend(turn)):
+        return await _code_at_the_id_prompt(turn, waiting)
     draft = ACCOUNT.draft(turn)
-    typed = turn.text.upper().replace(" ", "")
-    match = CUSTOMER_CODE.search(typed)
-    customer = await customers.by_code(turn.session, match.group(0)) if match else None
+    code = customer_code_in(turn.text, prefix=turn.settings.customer_id_prefix)
+    customer = await customers.by_code(turn.session, code) if code else None
     if not usable(customer):
         misses.append(turn.now.isoformat())
         turn.conversation.data = {**(turn.conversation.data or {}), MISSES: misses}
         if len(misses) >= MAX_UNKNOWN_IDS:
             return await _too_many_tries(turn)
-        return Retry("account_unknown_id", {"typed": turn.text[:30]})
+        return Retry("account_unknown_id", {"typed": (code or turn.text)[:30]})
     assert customer is not None
     draft.update(customer_id=customer.id)
     ACCOUNT.save(turn, draft)
-    return await _send_code(turn, customer, then=Next("code_sent"))
+    return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent"))
+
+
+def customer_code_in(text: str, *, prefix: str) -> str | None:
+    """The one customer id in what was typed, written as stored (`AGLS202510150001`): the
+    first with this ISP's prefix, else the first of any. Only one is ever looked up, so a
+    message full of ids is one guess, not many."""
+    found = [letters.upper() + re.sub(r"[ -]", "", digits) for letters, digits in CUSTOMER_CODE.findall(text)]
+    ours = [code for code in found if code.startswith(prefix.upper())]
+    return (ours or found or [None])[0]
 
 
 def _recent_misses(turn: Turn) -> list[str]:
@@ -123,10 +178,33 @@ async def _too_many_tries(turn: Turn) -> Answer:
     return Stay()
 
 
-async def _send_code(turn: Turn, customer: Customer, *, then: Answer) -> Answer:
+async def _send_code(turn: Turn, customer: Customer, *, then: Answer, earlier: Answer | None = None) -> Answer:
     return await otp_step.send_code(
-        turn, phone=customer.phone, purpose="portal", template="otp_portal", then=then, name=customer.full_name
+        turn, phone=customer.phone, purpose="portal", template="otp_portal", then=then, earlier=earlier,
+        name=customer.full_name,
     )
+
+
+async def _code_on_its_way(turn: Turn) -> Customer | None:
+    """The customer a code was sent to from this chat, while that code still works."""
+    customer = await _linking(turn)
+    if not usable(customer):
+        return None
+    assert customer is not None
+    live = await otp.live_until(turn.session, phone=customer.phone, purpose="portal", now=turn.now)
+    return customer if live is not None else None
+
+
+async def _code_at_the_id_prompt(turn: Turn, customer: Customer) -> Answer:
+    """The code (or "kirim ulang") typed where the id is asked: read as at the code's own
+    prompt, which the chat then goes to unless the code was right."""
+    if otp_step.wants_resend(turn):
+        return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent"))
+    refused = await otp_step.check_code(turn, phone=customer.phone, purpose="portal")
+    if refused is not None:
+        turn.say(refused.template, **refused.context)  # "Kode salah. Sisa percobaan: 2"
+        return Next("code_sent")
+    return await _linked(turn, customer)
 
 
 async def _linking(turn: Turn) -> Customer | None:
@@ -147,6 +225,8 @@ async def read_otp(turn: Turn) -> Answer:
         turn.say("account_inactive")
         return Stay()
     assert customer is not None
+    if not otp_step.is_code(turn.text) and customer_code_in(turn.text, prefix=turn.settings.customer_id_prefix):
+        return await read_customer_id(turn)  # the id again, or another: not a wrong code
     if otp_step.wants_resend(turn):
         return await _send_code(
             turn, customer, then=Retry("account_otp_resent", {"phone": masked(customer.phone)}, ask_again=False)
@@ -154,6 +234,11 @@ async def read_otp(turn: Turn) -> Answer:
     refused = await otp_step.check_code(turn, phone=customer.phone, purpose="portal")
     if refused is not None:
         return refused
+    return await _linked(turn, customer)
+
+
+async def _linked(turn: Turn, customer: Customer) -> Answer:
+    """The right code: the chat is linked for LINK_DAYS and goes on to what was asked for."""
     then = ACCOUNT.draft(turn).get("then") or "account"
     ACCOUNT.drop(turn)
     data = dict(turn.conversation.data or {})

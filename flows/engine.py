@@ -10,6 +10,10 @@ An answer handler returns `Next(trigger)` (the machine says where that leads) or
 `Retry(template)` (say what is wrong, ask again; earlier answers are kept; two unreadable
 answers in a row hand the chat to CS) or `Stay()` (the handler answered itself: a read
 answer, so the count of unreadable ones starts again).
+
+A flow acting for someone (a portal flow, for the customer it was started for) has a
+`guard`, checked before every question is asked or answered: when it fails, the guard has
+dropped the draft and said why, and the flow goes no further.
 """
 
 from __future__ import annotations
@@ -106,6 +110,7 @@ class Flow:
         edit_groups: Mapping[str, EditGroup] | None = None,
         on_finish: Callable[[Turn], Awaitable[None]] | None = None,
         aside: Callable[[Turn], Awaitable[bool]] | None = None,
+        guard: Callable[[Turn], Awaitable[bool]] | None = None,
     ) -> None:
         self.name = name
         self.states = list(states)
@@ -119,6 +124,7 @@ class Flow:
         # Text that answers no question of the flow (a menu word), dealt with before the
         # question reads it: True when it was.
         self.aside = aside
+        self.guard = guard
         missing = [s for s in states if s not in self.questions]
         if missing:
             raise ValueError(f"flow {name}: no question for {missing}")
@@ -158,7 +164,13 @@ class Flow:
         self.save(turn, draft)
         await self.enter(turn, state)
 
+    async def may_go_on(self, turn: Turn) -> bool:
+        """The guard's word: False when the flow may not take another step (see above)."""
+        return self.guard is None or await self.guard(turn)
+
     async def enter(self, turn: Turn, state: str) -> None:
+        if not await self.may_go_on(turn):
+            return
         turn.conversation.state = state
         draft = self.draft(turn)
         draft["_state"] = state
@@ -183,6 +195,8 @@ class Flow:
                                    seconds=seconds, retries=asked.get("_refused"), flow=self.name)
 
     async def handle(self, turn: Turn) -> None:
+        if not await self.may_go_on(turn):
+            return
         state = turn.conversation.state
         question = self.questions.get(state)
         if question is None:  # a state this version no longer has: start over politely
@@ -305,9 +319,13 @@ class Flow:
         return True
 
     async def help(self, turn: Turn) -> None:
+        if not await self.may_go_on(turn):
+            return
         question = self.questions[turn.conversation.state]
         turn.say(question.help or "help_generic")
         await question.ask(turn)
 
     async def reask(self, turn: Turn) -> None:
+        if not await self.may_go_on(turn):
+            return
         await self.questions[turn.conversation.state].ask(turn)

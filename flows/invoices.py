@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from ispbot.billing import month_label
-from ispbot.flows import menu
+from ispbot.flows import account, menu
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, Flow, Question, Retry, Stay
 from ispbot.flows.turn import Turn
@@ -97,4 +97,6 @@ INVOICES = Flow(
     states=["PICK_INVOICE"],
     transitions=[],
     questions={"PICK_INVOICE": Question(ask_invoice, read_invoice, "help_invoices")},
+    # every step for the customer this chat may still see (a lapsed link changes nothing)
+    guard=lambda turn: account.still_acting_for(turn, INVOICES, then="invoices"),
 )

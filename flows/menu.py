@@ -34,10 +34,14 @@ ITEMS = [
 KEYWORDS = {
     "register": {"daftar", "register", "pasang", "pasang baru", "langganan", "registrasi"},
     "status": {"status", "cek", "cek status", "lacak", "track"},
-    "account": {"akun", "dashboard", "akun saya", "ringkasan", "ringkasan akun", "account", "saldo"},
-    "invoices": {"tagihan", "invoice", "invoices", "bayar", "billing", "tagihan saya", "cek tagihan"},
-    "ticket": {"tiket", "gangguan", "lapor", "ticket", "tickets", "komplain", "tiket saya", "lapor gangguan"},
-    "profile": {"profil", "profile", "profil saya", "data saya", "ubah data"},
+    "account": {"akun", "dashboard", "akun saya", "ringkasan", "ringkasan akun", "account", "saldo", "cek akun",
+                "info akun", "lihat akun", "my account"},
+    "invoices": {"tagihan", "invoice", "invoices", "bayar", "billing", "tagihan saya", "cek tagihan", "info tagihan",
+                 "lihat tagihan"},
+    "ticket": {"tiket", "gangguan", "lapor", "ticket", "tickets", "komplain", "tiket saya", "lapor gangguan",
+               "cek tiket", "info tiket", "lihat tiket", "my tickets"},
+    "profile": {"profil", "profile", "profil saya", "data saya", "ubah data", "cek profil", "info profil",
+                "lihat profil", "my profile"},
     "faq": {"faq", "tanya", "pertanyaan", "tanya jawab"},
     "logout": {"keluar", "logout", "keluar akun"},
     "delete_data": {"hapus data", "hapus data saya", "delete data", "delete my data"},
@@ -58,6 +62,9 @@ SAID_WORDS = {
     "cs": {"cs", "admin", "operator", "petugas", "orang", "manusia", "customer", "service", "human", "agent"},
     "invoices": {"tagihan", "tagihannya", "invoice", "billing"},
     "status": {"status"},
+    "account": {"akun", "akunnya", "account", "dashboard"},
+    "ticket": {"tiket", "tiketnya", "ticket", "tickets"},
+    "profile": {"profil", "profilnya", "profile"},
 }
 _AROUND_A_REQUEST = {
     "saya", "sy", "aku", "aq", "gue", "gw", "kami", "mau", "ingin", "pengen", "pingin", "pgn", "mo", "minta", "mohon",

@@ -36,18 +36,36 @@ def wants_resend(turn: Turn) -> bool:
     return asks_for_a_new_code(turn.text)
 
 
-async def send_code(turn: Turn, *, phone: str, purpose: str, template: str, then: Answer, **context: Any) -> Answer:
-    """Send a code to `phone` with `template`, then answer `then`; a Retry saying how long
-    to wait when the resend or hourly limit refuses it."""
+def is_code(text: str) -> bool:
+    """Whether a reply reads as a code typed back: six digits, whatever is around them."""
+    return sum(ch.isdigit() for ch in text) == 6
+
+
+async def send_code(
+    turn: Turn, *, phone: str, purpose: str, template: str, then: Answer, earlier: Answer | None = None,
+    **context: Any,
+) -> Answer:
+    """Send a code to `phone` with `template`, then answer `then`. When the resend or hourly
+    limit refuses a new one: `earlier`, if given and the code sent before still works (the
+    customer is told to use that one); else a Retry saying how long to wait."""
     issued = await otp.issue(
         turn.session, phone=phone, purpose=purpose, now=turn.now, secret_key=turn.settings.secret_key or ""
     )
+    if isinstance(issued, otp.Refusal) and earlier is not None:
+        until = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now)
+        if until is not None:
+            turn.say("otp_still_valid", minutes=max(1, math.ceil((until - turn.now).total_seconds() / 60)))
+            return earlier
     if isinstance(issued, otp.Refusal):
         seconds = math.ceil(issued.retry_after.total_seconds())
         return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60)})
-    minutes = int(otp.VALIDITY[purpose].total_seconds() // 60)
-    turn.say_to(Contact(phone=phone), template, sensitive=True, code=issued.code, minutes=minutes, **context)
+    turn.say_to(Contact(phone=phone), template, sensitive=True, code=issued.code, minutes=_minutes(purpose), **context)
     return then
+
+
+def _minutes(purpose: str) -> int:
+    """How long a code for `purpose` lasts, as the code message and the expiry message say."""
+    return int(otp.VALIDITY[purpose].total_seconds() // 60)
 
 
 async def check_code(turn: Turn, *, phone: str, purpose: str) -> Retry | None:
@@ -62,4 +80,4 @@ async def check_code(turn: Turn, *, phone: str, purpose: str) -> Retry | None:
         return Retry("otp_wrong", {"left": check.attempts_left}, ask_again=False)
     if check.result is otp.OtpResult.NOT_A_CODE:  # words, not a code: a hint, no attempt used
         return Retry("otp_not_a_code", ask_again=False, unreadable=True)
-    return Retry(f"otp_{check.result.value}", ask_again=False)
+    return Retry(f"otp_{check.result.value}", {"minutes": _minutes(purpose)}, ask_again=False)

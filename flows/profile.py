@@ -14,8 +14,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from ispbot.flows import account, email_answer, menu, otp_step
 from ispbot.flows import address_questions as address
-from ispbot.flows import email_answer, menu, otp_step
 from ispbot.flows.account import LINK_DAYS
 from ispbot.flows.answers import is_no, is_yes
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
@@ -240,4 +240,6 @@ PROFILE = Flow(
         "ASK_STREET": replace(address.QUESTIONS["ASK_STREET"], ask=ask_street),
         "CONFIRM_ADDRESS": Question(ask_confirm_address, read_confirm_address, "help_profile"),
     },
+    # every step for the customer this chat may still see (a lapsed link changes nothing)
+    guard=lambda turn: account.still_acting_for(turn, PROFILE, then="profile"),
 )

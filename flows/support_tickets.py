@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ispbot.flows import menu
+from ispbot.flows import account, menu
 from ispbot.flows.answers import is_skip
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
@@ -259,4 +259,6 @@ TICKETS = Flow(
         "ASK_DESCRIPTION": Question(ask_description, read_description, "help_ticket_description"),
         "ASK_PHOTO": Question(ask_photo, read_photo, "help_ticket_photo"),
     },
+    # every step for the customer this chat may still see (a lapsed link changes nothing)
+    guard=lambda turn: account.still_acting_for(turn, TICKETS, then="ticket"),
 )

@@ -1,7 +1,7 @@
 """One-time codes: 6 digits, stored only as a keyed hash (HMAC-SHA256 with the secret key),
 compared in constant time, never logged.
 
-Rules (the seed's): valid 5 minutes for registration (10 for portal login), 3 wrong
+Rules (the seed's): valid 5 minutes for registration (10 for a portal login or a new number), 3 wrong
 attempts burn the code (a reply without a single digit is no attempt), a new code only 60 s after the last one, at most 5 codes per
 number per hour, each counted per purpose (codes requested for a registration through the
 public API cannot use up a customer's portal logins).
@@ -157,6 +157,22 @@ async def verify(
         return Check(OtpResult.BURNED)
     await session.flush()
     return Check(OtpResult.WRONG, attempts_left=MAX_ATTEMPTS - row.attempts)
+
+
+async def live_until(session: AsyncSession, *, phone: str, purpose: str, now: datetime) -> datetime | None:
+    """When the code last sent to `phone` for `purpose` stops working; None when none works
+    now (used, burned, expired or never sent). The code `verify` would check."""
+    row = (
+        await session.execute(
+            select(OtpCode.expires_at, OtpCode.burned)
+            .where(OtpCode.phone == phone, OtpCode.purpose == purpose, OtpCode.used_at.is_(None))
+            .order_by(OtpCode.created_at.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    if row is None or row.burned or now >= row.expires_at:
+        return None
+    return row.expires_at
 
 
 async def purge_expired(session: AsyncSession, now: datetime, keep: timedelta = timedelta(days=1)) -> int:

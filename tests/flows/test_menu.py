@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ispbot.flows.menu import said_intent
-from ispbot.storage.demo import seed_faq
+from ispbot.storage.demo import DEMO_CUSTOMER_PHONE, seed_demo_customer, seed_faq
 from tests.conftest import Harness
 from tests.flows.chat import Chat
 
@@ -48,4 +48,25 @@ async def test_a_question_about_a_menu_item_is_still_answered_by_the_faq(with_fa
                                    "mau daftar lewat cs", "internet saya mati", "status tagihan", "daftar 2 rumah",
                                    "kenapa status saya belum berubah"])
 def test_a_message_that_says_more_is_not_taken_for_a_request(typed: str) -> None:
+    assert said_intent(typed) is None
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("cek akun", "Tiket aktif:"), ("cek akun dong", "Tiket aktif:"), ("info akun", "Tiket aktif:"),
+    ("Cek akun kak", "Tiket aktif:"), ("check my account", "Tiket aktif:"),
+    ("info tagihan", "jatuh tempo"), ("lihat tagihan", "jatuh tempo"),
+    ("cek tiket", "Tiket Anda"), ("lihat tiket saya dong", "Tiket Anda"),
+    ("cek profil", "ahmad.test@example.com"), ("mau lihat profil saya", "ahmad.test@example.com"),
+])
+async def test_a_portal_item_asked_for_as_chatted_opens_it(with_faq: Harness, typed: str, expected: str) -> None:
+    """"cek akun", "cek akun dong" and "info akun" got FAQ suggestions while "akun" and
+    "cek tagihan" worked."""
+    async with with_faq.services.db.transaction() as s:
+        await seed_demo_customer(s, with_faq.clock.now(), with_faq.clock.now().date())
+    replies = await Chat(with_faq, phone=DEMO_CUSTOMER_PHONE).send(typed)
+    assert expected in "\n".join(replies) and "❓" not in "\n".join(replies)
+
+
+@pytest.mark.parametrize("typed", ["bagaimana cara cek akun?", "akun saya diblokir", "hapus akun saya"])
+def test_a_question_about_the_account_is_not_taken_for_a_request(typed: str) -> None:
     assert said_intent(typed) is None

@@ -206,7 +206,7 @@ async def test_another_number_is_confirmed_by_otp_with_expiry_attempts_and_resen
     wrong = "000000" if code.group(1) != "000000" else "111111"
     assert "Sisa percobaan: *2*" in (await chat.send(wrong))[0]
     fonnte.clock.advance(minutes=6)
-    assert "kedaluwarsa" in (await chat.send(code.group(1)))[0]
+    assert "kedaluwarsa (berlaku 5 menit)" in (await chat.send(code.group(1)))[0]
     [resent] = await chat.send("kirim ulang")
     assert "Kode baru sudah dikirim" in resent
     new_code = re.search(r"\*(\d{6})\*", fonnte.gateway.texts_to("6281200000150")[-1])

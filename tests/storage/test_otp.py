@@ -155,3 +155,28 @@ async def test_a_reply_without_digits_is_not_an_attempt(db_url: str, clock: Fake
     assert await check(db, clock, wrong) == otp.Check(otp.OtpResult.WRONG, attempts_left=2)
     assert (await check(db, clock, issued.code)).result is otp.OtpResult.OK
     await db.dispose()
+
+
+async def test_a_code_still_working_is_known_until_it_is_used_burned_or_expired(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+
+    async def live_until() -> object:
+        async with db.sessions() as s:
+            return await otp.live_until(s, phone=PHONE, purpose="portal", now=clock.now())
+
+    assert await live_until() is None  # none sent
+    issued = await issue(db, clock, "portal")
+    assert isinstance(issued, otp.IssuedCode) and await live_until() == issued.expires_at
+    clock.advance(minutes=10)
+    assert await live_until() is None  # expired
+    issued = await issue(db, clock, "portal")
+    assert isinstance(issued, otp.IssuedCode)
+    for _ in range(otp.MAX_ATTEMPTS):
+        await check(db, clock, "000000" if issued.code != "000000" else "111111", "portal")
+    assert await live_until() is None  # burned
+    clock.advance(minutes=1)
+    issued = await issue(db, clock, "portal")
+    assert isinstance(issued, otp.IssuedCode)
+    assert (await check(db, clock, issued.code, "portal")).result is otp.OtpResult.OK
+    assert await live_until() is None  # used
+    await db.dispose()
