@@ -4,6 +4,8 @@ admin reach the customer by WhatsApp (webadmin.messaging.notify_ticket_status).
 
     (has tickets) TICKET_MENU ─new→ ASK_CATEGORY → ASK_DESCRIPTION → ASK_PHOTO → ticket opened
                                      └typed with the story ("internet mati sejak pagi…")→ ASK_PHOTO
+                              └the story typed at the list→ ASK_PHOTO (or ASK_CATEGORY, when
+                                its words name no category)
                               └a ticket→ its status and history
 """
 
@@ -45,6 +47,8 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
 STATES = ["TICKET_MENU", "ASK_CATEGORY", "ASK_DESCRIPTION", "ASK_PHOTO"]
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "new_ticket", "source": "TICKET_MENU", "dest": "ASK_CATEGORY"},
+    {"trigger": "story_kept", "source": "TICKET_MENU", "dest": "ASK_CATEGORY"},
+    {"trigger": "category_described", "source": "TICKET_MENU", "dest": "ASK_PHOTO"},
     {"trigger": "category_chosen", "source": "ASK_CATEGORY", "dest": "ASK_DESCRIPTION"},
     {"trigger": "category_described", "source": "ASK_CATEGORY", "dest": "ASK_PHOTO"},
     {"trigger": "described", "source": "ASK_DESCRIPTION", "dest": "ASK_PHOTO"},
@@ -104,6 +108,16 @@ async def read_menu(turn: Turn) -> Answer:
         picked = pick(turn.message, await _menu_choices(turn), prefix="TICKET_MENU")
     except StaleChoice:
         return Retry("stale_choice")
+    typed_story = picked is None or (value_of(picked) == "new" and _tells_more_than(turn, picked.title))
+    if typed_story and (story := _story(turn)):
+        # What went wrong, typed at the list ("internet mati sejak pagi, lampu LOS merah"):
+        # a new report, as if it had been typed at the category question.
+        if (category := _category_in_story(story)) is None:
+            _remember(turn, description=story)
+            turn.say("ticket_story_kept")
+            return Next("story_kept")
+        _remember(turn, category=category, description=story)
+        return Next("category_described")
     if picked is None:
         return await _elsewhere(turn)
     if value_of(picked) == "new":
