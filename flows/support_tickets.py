@@ -40,6 +40,12 @@ STORY_WORDS = {
     "slow": ("lambat", "lemot", "lelet", "pelan", "lemah", "lag", "slow", "buffering", "loading lama"),
     "billing": ("tagihan", "bayar", "pembayaran", "invoice", "ditagih", "bill", "billing"),
 }
+# Words naming an installation or a survey, in a question typed at the list ("status
+# instalasi saya gimana?"): that ticket is shown, rather than a new report started.
+KIND_WORDS = {
+    "installation": ("instalasi", "installasi", "pemasangan", "pasang", "dipasang", "install", "installation"),
+    "survey": ("survey", "survei", "surve"),
+}
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 LISTED = 5
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
@@ -66,10 +72,12 @@ def _remember(turn: Turn, **values: Any) -> None:
 
 
 async def own_tickets(turn: Turn, customer_id: int) -> list[Ticket]:
+    """The customer's tickets, installation and survey included, the ones still being
+    worked on first, then the newest."""
     rows = await turn.session.execute(
         select(Ticket)
-        .where(Ticket.customer_id == customer_id, Ticket.kind == "support")
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .where(tickets.of_customer(customer_id))
+        .order_by(Ticket.status.in_(tickets.ACTIVE).desc(), Ticket.created_at.desc(), Ticket.id.desc())
         .limit(LISTED)
     )
     return list(rows.scalars())
@@ -88,26 +96,32 @@ def status_word(turn: Turn, status: str) -> str:
     return turn.render("ticket_status_word", status=status)
 
 
-async def _menu_choices(turn: Turn) -> list[Any]:
-    listed = await own_tickets(turn, int(_draft(turn)["customer_id"]))
+def _menu_choices(turn: Turn, listed: list[Ticket]) -> list[Any]:
     new = choice("TICKET_MENU", "new", "Lapor gangguan baru" if turn.locale == "id" else "Report a new problem")
-    return [new] + [
-        choice("TICKET_MENU", t.ticket_number, t.ticket_number, f"{status_word(turn, t.status)} · {t.subject[:40]}")
-        for t in listed
-    ]
+    return [new] + [choice("TICKET_MENU", t.ticket_number, t.ticket_number, _row(turn, t)) for t in listed]
+
+
+def _row(turn: Turn, ticket: Ticket) -> str:
+    """A ticket in the list: its status, the technician's visit while it is open, what it is."""
+    visit = ticket.scheduled_at if ticket.status in tickets.ACTIVE else None
+    return turn.render("tickets_menu_row", status=status_word(turn, ticket.status), visit=visit,
+                       subject=ticket.subject[:40])
 
 
 async def ask_menu(turn: Turn) -> None:
     listed = await own_tickets(turn, int(_draft(turn)["customer_id"]))
-    turn.ask("tickets_menu", await _menu_choices(turn), button="Tiket" if turn.locale == "id" else "Tickets",
+    turn.ask("tickets_menu", _menu_choices(turn, listed), button="Tiket" if turn.locale == "id" else "Tickets",
              tickets=listed, status_word=lambda s: status_word(turn, s))
 
 
 async def read_menu(turn: Turn) -> Answer:
+    listed = await own_tickets(turn, int(_draft(turn)["customer_id"]))
     try:
-        picked = pick(turn.message, await _menu_choices(turn), prefix="TICKET_MENU")
+        picked = pick(turn.message, _menu_choices(turn, listed), prefix="TICKET_MENU")
     except StaleChoice:
         return Retry("stale_choice")
+    if picked is None and (asked := _asked_about(turn, listed)) is not None:
+        return await _show(turn, asked)  # "status instalasi saya gimana?"
     typed_story = picked is None or (value_of(picked) == "new" and _tells_more_than(turn, picked.title))
     if typed_story and (story := _story(turn)):
         # What went wrong, typed at the list ("internet mati sejak pagi, lampu LOS merah"):
@@ -124,18 +138,35 @@ async def read_menu(turn: Turn) -> Answer:
         return Next("new_ticket")
     number = value_of(picked)
     rows = await turn.session.execute(
-        select(Ticket).where(Ticket.ticket_number == number, Ticket.customer_id == int(_draft(turn)["customer_id"]))
+        select(Ticket).where(Ticket.ticket_number == number, tickets.of_customer(int(_draft(turn)["customer_id"])))
     )
     ticket = rows.scalar_one_or_none()
     if ticket is None:
         return Retry("choose_one", unreadable=True)
+    return await _show(turn, ticket)
+
+
+def _asked_about(turn: Turn, listed: list[Ticket]) -> Ticket | None:
+    """The open installation or survey ticket a question typed at the list names ("kapan
+    dipasang?"), when it names no problem (that would be a new report, as would a story
+    about an installation long done: "modem baru dipasang, lampunya berkedip")."""
+    if turn.message.kind is not InboundKind.TEXT or _category_in_story(turn.text) is not None:
+        return None
+    words = set(re.findall(r"\w+", turn.text.lower()))
+    kinds = {kind for kind, named in KIND_WORDS.items() if words & set(named)}
+    found = [t for t in listed if t.kind in kinds and t.status in tickets.ACTIVE]
+    return found[0] if len(kinds) == 1 and found else None
+
+
+async def _show(turn: Turn, ticket: Ticket) -> Answer:
     events = list(
         (await turn.session.execute(
             select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at, TicketEvent.id)
         )).scalars()
     )
     turn.say("ticket_detail", ticket=ticket, events=events, status_word=lambda s: status_word(turn, s),
-             category=_category_label(turn, ticket.category))
+             category=_category_label(turn, ticket.category) if ticket.kind == "support" else None,
+             active=ticket.status in tickets.ACTIVE)
     await _finish(turn)
     return Stay()
 

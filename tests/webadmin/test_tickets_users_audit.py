@@ -292,3 +292,30 @@ async def test_a_survey_tickets_time_is_set_on_its_registration(h: Harness, cs: 
     assert "Jadwal survey diatur dari" in page and 'name="scheduled_at"' not in page
     refused = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/schedule", {"scheduled_at": "2026-11-26T10:00"}))
     assert "dari halaman pendaftarannya" in refused
+
+
+async def test_a_customer_waiting_for_installation_follows_it_by_chat(h: Harness, admin: Browser) -> None:
+    """`tiket` went straight to "Lapor gangguan" and the question about the installation
+    was saved as a fault report; `akun` counted no active ticket and showed a green light."""
+    from tests.flows.chat import Chat
+
+    registration = await make_registration(h, phone="6281900000020", email="menunggu@example.com")
+    await to_customer(admin, registration)
+    async with h.services.db.sessions() as session:
+        install = (await session.execute(select(Ticket).where(Ticket.kind == "installation"))).scalar_one()
+    await admin.post(f"/admin/tickets/{install.id}/schedule", {"scheduled_at": "2026-11-28T08:00"})
+    await h.settle()
+    chat = Chat(h, phone="6281900000020")
+    chat.replies()  # the registration's news so far
+
+    [summary] = await chat.send("akun")
+    assert "⏳ *Status akun:* Menunggu instalasi" in summary and "🟢" not in summary
+    assert "Tiket aktif: *1* · selesai: *1*" in summary  # the installation; the survey, done
+    [listed] = await chat.send("tiket")
+    assert "Tiket Anda" in listed and "Survey lokasi" in listed
+    assert f"{install.ticket_number} — Dibuka · Kunjungan Sabtu, 28 Nov · Instalasi" in listed
+    [detail] = await chat.send("status instalasi saya gimana?")
+    assert install.ticket_number in detail and "Kunjungan teknisi: *Sabtu, 28 November 2026, 08.00 WIB*" in detail
+    async with h.services.db.sessions() as session:
+        kinds = list((await session.execute(select(Ticket.kind).order_by(Ticket.id))).scalars())
+    assert kinds == ["survey", "installation"]  # the question opened no fault report
