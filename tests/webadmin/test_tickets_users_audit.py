@@ -319,3 +319,23 @@ async def test_a_customer_waiting_for_installation_follows_it_by_chat(h: Harness
     async with h.services.db.sessions() as session:
         kinds = list((await session.execute(select(Ticket.kind).order_by(Ticket.id))).scalars())
     assert kinds == ["survey", "installation"]  # the question opened no fault report
+
+
+async def test_a_ticket_message_says_how_to_reach_cs_and_that_works(h: Harness, admin: Browser) -> None:
+    """"Balas pesan ini bila waktunya tidak cocok": the reply went to the FAQ, which
+    answered a question about moving the installation address."""
+    from tests.flows.chat import Chat
+
+    registration = await make_registration(h)
+    await to_customer(admin, registration)
+    async with h.services.db.sessions() as session:
+        install = (await session.execute(select(Ticket).where(Ticket.kind == "installation"))).scalar_one()
+    await admin.post(f"/admin/tickets/{install.id}/schedule", {"scheduled_at": "2026-11-28T08:00"})
+    await h.settle()
+    chat = Chat(h)
+    scheduled = chat.replies()[-1]
+    assert "Bila waktunya tidak cocok, ketik *cs*" in scheduled and "Balas pesan ini" not in scheduled
+    [handed_over] = await chat.send("cs")
+    assert "sambungkan dengan *CS" in handed_over
+    assert await chat.send("Sabtu saya tidak di rumah, bisa hari Senin?") == []  # for CS: the bot stays quiet
+    assert "Sabtu saya tidak di rumah" in await admin.page("/admin/inbox")
