@@ -26,10 +26,11 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot import service_window
-from ispbot.data_retention import photo_file
+from ispbot.chat_photos import stored_file
+from ispbot.ktp_encryption import KTP_PHOTOS
 from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.storage import audit, conversations, registrations, tickets
+from ispbot.storage import audit, conversations, pending_photos, registrations, tickets
 from ispbot.storage.lifecycle import BEFORE_APPROVAL, Action, Status
 from ispbot.storage.models import (
     Conversation,
@@ -86,8 +87,9 @@ async def erase(
             await registrations.apply(session, registration, Action.CANCEL, now=now, actor=actor,
                                       note=f"permintaan hapus data HD-{request.id}")
             cancelled.append(registration.registration_number)
-        if (path := photo_file(services, registration.id_card_photo)) is not None:
+        if (path := stored_file(services.settings.data_dir, KTP_PHOTOS, registration.id_card_photo)) is not None:
             files.append(path)
+        await pending_photos.forget(session, registration.id_card_photo)
         registration.id_card_number = registration.id_card_photo = None
         registration.personal_data_purged_at = now
         if registration.status in SUBSCRIBED:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ispbot.chat_photos import image_type
 from ispbot.config import ConfigError, load_settings
 from ispbot.jobs import JOBS
 from ispbot.ktp_encryption import (
@@ -19,7 +20,6 @@ from ispbot.ktp_encryption import (
     read_photo,
     write_photo,
 )
-from ispbot.ktp_photos import image_type
 from tests.conftest import Harness, make_settings
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
