@@ -5,7 +5,7 @@ and stores it under a generated name in its private folder of the data directory
 served publicly; the name the customer's file had is never used), encrypted
 (`ispbot.ktp_encryption`). A photo that is not such an image, or is too large, is dropped
 and the customer is told on WhatsApp why. A photo that cannot be fetched is retried at the
-next run. Each kind of photo is a `PhotoColumn` (`ispbot.ktp_photos`).
+next run. Each kind of photo is a `PhotoColumn` (`ispbot.ktp_photos`, `ispbot.ticket_photos`).
 
 The URL comes from a webhook, so it is fetched only where a gateway's media can be: the
 gateway's own configured host (WAHA or Evolution on the ISP's server), or a host whose

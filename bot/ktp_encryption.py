@@ -1,5 +1,5 @@
-"""Photos customers send (KTP photos) encrypted at rest (AES-256-GCM, `cryptography`),
-each kind in its folder of the data directory.
+"""Photos customers send (KTP photos, the photos of their fault reports) encrypted at rest
+(AES-256-GCM, `cryptography`), each kind in its folder of the data directory.
 
 A stored file is `MAGIC | 8-byte key id | 12-byte nonce | ciphertext+tag`; the key id is
 the first bytes of the key's SHA-256, so the right key is known from the header, and the
@@ -41,8 +41,8 @@ KEY_ID_BYTES, NONCE_BYTES = 8, 12
 HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 DERIVED = "derived"  # in ISPBOT_DATA_KEY_PREVIOUS: the key derived from the secret key
-KTP_PHOTOS = "ktp"  # the photos' folders in the data directory
-PHOTO_FOLDERS = (KTP_PHOTOS,)
+KTP_PHOTOS, TICKET_PHOTOS = "ktp", "tickets"  # the photos' folders in the data directory
+PHOTO_FOLDERS = (KTP_PHOTOS, TICKET_PHOTOS)
 
 
 class PhotoUnreadable(Exception):

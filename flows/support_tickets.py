@@ -1,6 +1,7 @@
 """"lapor" / "gangguan" / "tiket": open a support ticket (category, description, optional
-photo), or follow one of the customer's own tickets. Status changes staff make in the
-admin reach the customer by WhatsApp (webadmin.messaging.notify_ticket_status).
+photo, which the ticket-photos job fetches for staff), or follow one of the customer's own
+tickets. Status changes staff make in the admin reach the customer by WhatsApp
+(webadmin.messaging.notify_ticket_status).
 
     (has tickets) TICKET_MENU ─new→ ASK_CATEGORY → ASK_DESCRIPTION → ASK_PHOTO → ticket opened
                                      └typed with the story ("internet mati sejak pagi…")→ ASK_PHOTO
@@ -11,7 +12,6 @@ admin reach the customer by WhatsApp (webadmin.messaging.notify_ticket_status).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -23,7 +23,7 @@ from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
-from ispbot.storage import tickets
+from ispbot.storage import pending_photos, tickets
 from ispbot.storage.models import Customer, Ticket, TicketEvent
 
 CATEGORIES = {
@@ -260,9 +260,10 @@ async def read_photo(turn: Turn) -> Answer:
     if turn.message.kind is InboundKind.IMAGE and media is not None:
         if media.mime_type and media.mime_type.split(";")[0] not in PHOTO_TYPES:
             return Retry("ticket_bad_photo")
-        photo = json.dumps({"provider": turn.message.provider, "media_id": media.media_id, "url": media.url},
-                           separators=(",", ":"))
-        return await _open(turn, photo if len(photo) <= 200 else None)
+        # fetched from the gateway and stored privately by the ticket-photos job
+        photo = await pending_photos.marker(turn.session, turn.message.provider, media.media_id or media.url or "",
+                                            turn.now)
+        return await _open(turn, photo)
     if is_skip(turn.text):
         return await _open(turn, None)
     return Retry("ticket_bad_photo")

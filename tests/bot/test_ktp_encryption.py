@@ -99,6 +99,16 @@ async def test_a_new_data_key_keeps_old_photos_readable_and_the_job_moves_them(
         read_photo(folder / "k1.jpg", PhotoCipher(OLD_KEY))
 
 
+async def test_ticket_photos_move_to_a_new_data_key_too(harness_factory: Any, sqlite_url: str) -> None:
+    """Left under the old key, they could not be read once it was dropped."""
+    before: Harness = await harness_factory(sqlite_url, data_key=b64(OLD_KEY))
+    folder = before.services.settings.data_dir / "tickets"
+    write_photo(folder, "t1.jpg", JPEG, PhotoCipher.of(before.services.settings))
+    after: Harness = await harness_factory(sqlite_url, data_key=b64(NEW_KEY), data_key_previous=b64(OLD_KEY))
+    assert await JOBS["ktp-encrypt"].run(after.services) == 1
+    assert read_photo(folder / "t1.jpg", PhotoCipher(NEW_KEY)) == JPEG
+
+
 def test_a_file_already_under_the_current_key_is_not_read_whole(tmp_path: Path) -> None:
     from ispbot.ktp_encryption import rewrite_under_current_key
 

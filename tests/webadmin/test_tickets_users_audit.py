@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -339,3 +340,69 @@ async def test_a_ticket_message_says_how_to_reach_cs_and_that_works(h: Harness, 
     assert "sambungkan dengan *CS" in handed_over
     assert await chat.send("Sabtu saya tidak di rumah, bisa hari Senin?") == []  # for CS: the bot stays quiet
     assert "Sabtu saya tidak di rumah" in await admin.page("/admin/inbox")
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
+SIGNED_URL = "https://files.example/modem.jpg?X-Amz-Credential=AKIA&X-Amz-Signature=" + "ab" * 200
+
+
+async def report_with_photo(h: Harness, admin: Browser, url: str) -> tuple[Any, Ticket]:
+    """A customer (made from a registration) reports a fault by chat with a photo."""
+    from tests.flows.chat import Chat
+    from tests.flows.test_self_service import opened_ticket
+
+    await to_customer(admin, await make_registration(h))
+    await h.settle()
+    chat = Chat(h)
+    chat.replies()  # the registration's news
+    for text in ("lapor", "1", "1", "Sejak pagi internet mati, lampu LOS merah"):  # new report, Internet mati
+        await chat.send(text)
+    [opened] = await chat.send(image_url=url)
+    assert "dengan foto" in opened
+    return chat, await opened_ticket(h, opened)
+
+
+async def test_the_photo_sent_with_a_report_is_shown_to_staff_on_the_ticket(
+    h: Harness, admin: Browser, cs: Browser, browser_factory: Callable[..., Any]
+) -> None:
+    """Only the gateway's temporary reference was saved (a long one not even that): staff
+    never saw the photo."""
+    from ispbot.ktp_encryption import TICKET_PHOTOS
+    from ispbot.ticket_photos import fetch_pending_photos
+    from tests.bot.test_ktp_photos import serve_photo
+
+    _chat, ticket = await report_with_photo(h, admin, SIGNED_URL)
+    page = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert "foto sedang diambil" in page and f"/admin/tickets/{ticket.id}/photo" not in page
+    serve_photo(h, httpx.Response(200, content=JPEG))
+    assert await fetch_pending_photos(h.services) == 1
+
+    page = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert f'<img src="/admin/tickets/{ticket.id}/photo"' in page and "foto sedang diambil" not in page
+    photo = await cs.get(f"/admin/tickets/{ticket.id}/photo")
+    assert photo.status == 200 and photo.content_type == "image/jpeg" and await photo.read() == JPEG
+    assert "no-store" in photo.headers["Cache-Control"]
+    [stored] = list((h.services.settings.data_dir / TICKET_PHOTOS).iterdir())
+    assert JPEG not in stored.read_bytes()  # encrypted at rest
+    async with h.services.db.sessions() as session:
+        viewed = (await session.execute(select(AuditEntry).where(AuditEntry.action == "ticket.photo_view"))).scalar_one()
+    assert (viewed.actor_label, viewed.target_id) == ("cs", ticket.ticket_number)
+    stranger = await browser_factory()
+    assert (await stranger.get(f"/admin/tickets/{ticket.id}/photo")).headers["Location"].startswith("/admin/login")
+
+
+async def test_a_report_photo_that_is_no_image_is_not_kept_and_the_customer_is_told(
+    h: Harness, admin: Browser, cs: Browser
+) -> None:
+    from ispbot.ticket_photos import fetch_pending_photos
+    from tests.bot.test_ktp_photos import serve_photo
+
+    chat, ticket = await report_with_photo(h, admin, "https://files.example/modem.jpg")
+    serve_photo(h, httpx.Response(200, content=b"<?php evil(); ?>"))
+    assert await fetch_pending_photos(h.services) == 0
+    await h.settle()
+    [told] = chat.replies()
+    assert f"foto untuk tiket *{ticket.ticket_number}* tidak bisa kami simpan" in told and "bukan foto JPG" in told
+    page = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert "/photo" not in page and "foto sedang diambil" not in page
+    assert (await cs.get(f"/admin/tickets/{ticket.id}/photo")).status == 404
