@@ -21,8 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
+from ispbot.chat_photos import stored_file
+from ispbot.ktp_encryption import KTP_PHOTOS
 from ispbot.services import Services
-from ispbot.storage import audit, sessions
+from ispbot.storage import audit, pending_photos, sessions
 from ispbot.storage.lifecycle import Status
 from ispbot.storage.models import InboxMessage, OutboxMessage, Registration
 
@@ -30,13 +32,6 @@ log = logging.getLogger(__name__)
 
 ENDED = (Status.REJECTED.value, Status.CANCELLED.value)
 BATCH = 500
-
-
-def photo_file(services: Services, name: str | None) -> Path | None:
-    """The stored file of a photo name; None for a pending fetch or an unsafe name."""
-    if not name or name.startswith("pending:") or Path(name).name != name or name.startswith("."):
-        return None
-    return services.settings.data_dir / "ktp" / name
 
 
 async def purge_ended_registrations(services: Services) -> int:
@@ -56,8 +51,9 @@ async def purge_ended_registrations(services: Services) -> int:
             )).scalars())
             for registration in batch:
                 removed = [c for c in ("id_card_number", "id_card_photo") if getattr(registration, c)]
-                if (path := photo_file(services, registration.id_card_photo)) is not None:
+                if (path := stored_file(services.settings.data_dir, KTP_PHOTOS, registration.id_card_photo)) is not None:
                     files.append(path)
+                await pending_photos.forget(session, registration.id_card_photo)
                 registration.id_card_number = None
                 registration.id_card_photo = None
                 registration.personal_data_purged_at = now

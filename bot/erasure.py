@@ -11,7 +11,7 @@ Deleted or anonymised:
 - the chat: conversation state, every stored message to and from the number, the
   conversation events, the number's one-time codes;
 - the tickets of those registrations and the number's support tickets (not a customer's):
-  text, photo and phone; an open one is closed.
+  text, photo (file too) and phone; an open one is closed.
 Kept, because the law requires it: the customer record and its invoices (contract and tax
 records, UU KUP), and the audit log and the request itself (proof of the processing).
 """
@@ -26,10 +26,11 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot import service_window
-from ispbot.data_retention import photo_file
+from ispbot.chat_photos import stored_file
+from ispbot.ktp_encryption import KTP_PHOTOS, TICKET_PHOTOS
 from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.storage import audit, conversations, registrations, tickets
+from ispbot.storage import audit, conversations, pending_photos, registrations, tickets
 from ispbot.storage.lifecycle import BEFORE_APPROVAL, Action, Status
 from ispbot.storage.models import (
     Conversation,
@@ -86,8 +87,9 @@ async def erase(
             await registrations.apply(session, registration, Action.CANCEL, now=now, actor=actor,
                                       note=f"permintaan hapus data HD-{request.id}")
             cancelled.append(registration.registration_number)
-        if (path := photo_file(services, registration.id_card_photo)) is not None:
+        if (path := stored_file(services.settings.data_dir, KTP_PHOTOS, registration.id_card_photo)) is not None:
             files.append(path)
+        await pending_photos.forget(session, registration.id_card_photo)
         registration.id_card_number = registration.id_card_photo = None
         registration.personal_data_purged_at = now
         if registration.status in SUBSCRIBED:
@@ -96,7 +98,11 @@ async def erase(
             _anonymise(registration)
             anonymised.append(registration.registration_number)
 
-    scrubbed = await _scrub_tickets(session, request, [r.id for r in regs if r.status not in SUBSCRIBED], actor, now)
+    scrubbed, ticket_photos = await _scrub_tickets(
+        session, request, [r.id for r in regs if r.status not in SUBSCRIBED], actor, now
+    )
+    files += [path for name in ticket_photos
+              if (path := stored_file(services.settings.data_dir, TICKET_PHOTOS, name)) is not None]
 
     key = request.contact_key
     convo = await conversations.get(session, key)
@@ -137,25 +143,30 @@ async def erase(
 
 async def _scrub_tickets(
     session: AsyncSession, request: DataDeletionRequest, registration_ids: list[int], actor: User, now: datetime
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """The tickets of the anonymised registrations and the number's own support tickets
     (those of no customer): their text (name, address, the complaint), photo and phone go;
     an open one is closed, so no technician goes to an address that is no longer known and
-    nothing is sent to the number. A customer's tickets stay with the subscription."""
+    nothing is sent to the number. A customer's tickets stay with the subscription.
+    Returns their numbers and the names of the photos whose files are to be deleted."""
     mine = [Ticket.registration_id.in_(registration_ids)] if registration_ids else []
     if request.phone:
         mine.append(and_(Ticket.customer_id.is_(None), Ticket.contact_phone == request.phone))
     if not mine:
-        return []
+        return [], []
     found = list((await session.execute(
         select(Ticket).where(or_(*mine), Ticket.customer_id.is_(None)).order_by(Ticket.id)
     )).scalars())
+    photos = []
     for ticket in found:
         if ticket.status != "closed":
             await tickets.change_status(session, ticket, "closed", now=now, actor_user_id=actor.id,
                                         note=f"Data dihapus atas permintaan HD-{request.id}")
+        if ticket.photo:
+            photos.append(ticket.photo)
+            await pending_photos.forget(session, ticket.photo)
         ticket.description, ticket.photo, ticket.contact_phone = ANONYMISED, None, None
-    return [t.ticket_number for t in found]
+    return [t.ticket_number for t in found], photos
 
 
 def _summary(outcome: dict[str, Any], locale: str) -> tuple[list[str], list[str]]:

@@ -129,6 +129,12 @@ async def _fetch_ktp_photos(services: Services) -> int:
     return await fetch_pending_photos(services)
 
 
+async def _fetch_ticket_photos(services: Services) -> int:
+    from ispbot.ticket_photos import fetch_pending_photos
+
+    return await fetch_pending_photos(services)
+
+
 async def _encrypt_ktp_photos(services: Services) -> int:
     from ispbot.ktp_encryption import encrypt_stored_photos
 
@@ -189,8 +195,10 @@ JOBS: dict[str, Job] = {
         Job("otp-purge", purge_expired_otps, timedelta(hours=1), "delete expired one-time codes"),
         Job("ktp-photos", _fetch_ktp_photos, timedelta(minutes=1),
             "fetch KTP photos sent by chat and store them privately"),
+        Job("ticket-photos", _fetch_ticket_photos, timedelta(minutes=1),
+            "fetch the photos customers send with a fault report and store them privately"),
         Job("ktp-encrypt", _encrypt_ktp_photos, timedelta(hours=6),
-            "encrypt KTP photos stored before encryption or under a previous ISPBOT_DATA_KEY"),
+            "encrypt KTP and ticket photos stored before encryption or under a previous ISPBOT_DATA_KEY"),
         Job("sla-alerts", _sla_alerts, timedelta(minutes=15),
             "tell CS by WhatsApp about registrations pending verification too long (once each)"),
         Job("daily-digest", _daily_digest, timedelta(minutes=15),

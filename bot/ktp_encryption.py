@@ -1,4 +1,5 @@
-"""KTP photos encrypted at rest (AES-256-GCM, `cryptography`).
+"""Photos customers send (KTP photos, the photos of their fault reports) encrypted at rest
+(AES-256-GCM, `cryptography`), each kind in its folder of the data directory.
 
 A stored file is `MAGIC | 8-byte key id | 12-byte nonce | ciphertext+tag`; the key id is
 the first bytes of the key's SHA-256, so the right key is known from the header, and the
@@ -40,6 +41,8 @@ KEY_ID_BYTES, NONCE_BYTES = 8, 12
 HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 DERIVED = "derived"  # in ISPBOT_DATA_KEY_PREVIOUS: the key derived from the secret key
+KTP_PHOTOS, TICKET_PHOTOS = "ktp", "tickets"  # the photos' folders in the data directory
+PHOTO_FOLDERS = (KTP_PHOTOS, TICKET_PHOTOS)
 
 
 class PhotoUnreadable(Exception):
@@ -164,5 +167,8 @@ def rewrite_under_current_key(folder: Path, cipher: PhotoCipher) -> int:
 async def encrypt_stored_photos(services: Services) -> int:
     """The `ktp-encrypt` job: photos stored in plain text, in the first format or under a
     previous key are rewritten encrypted under the current key."""
-    folder = services.settings.data_dir / "ktp"
-    return await asyncio.to_thread(rewrite_under_current_key, folder, PhotoCipher.of(services.settings))
+    cipher = PhotoCipher.of(services.settings)
+    rewritten = 0
+    for folder in PHOTO_FOLDERS:
+        rewritten += await asyncio.to_thread(rewrite_under_current_key, services.settings.data_dir / folder, cipher)
+    return rewritten

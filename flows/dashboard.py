@@ -1,15 +1,14 @@
-""""akun" / "dashboard": the portal's dashboard in one message (tickets, unpaid invoices,
-outstanding amount, package, account status)."""
+""""akun" / "dashboard": the portal's dashboard in one message (tickets, installation and
+survey included; unpaid invoices, outstanding amount, package, account status)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from ispbot.flows.turn import Turn
-from ispbot.storage import invoices
+from ispbot.storage import invoices, tickets
 from ispbot.storage.models import Customer, Package, Ticket
 
-ACTIVE_TICKETS = ("open", "in_progress")
 DONE_TICKETS = ("resolved", "closed")
 
 
@@ -19,7 +18,7 @@ async def show(turn: Turn, customer: Customer) -> None:
         (
             await session.execute(
                 select(Ticket.status, func.count(Ticket.id))
-                .where(Ticket.customer_id == customer.id, Ticket.kind == "support")
+                .where(tickets.of_customer(customer.id))
                 .group_by(Ticket.status)
             )
         ).all()
@@ -30,7 +29,7 @@ async def show(turn: Turn, customer: Customer) -> None:
         "account_summary",
         customer=customer,
         package=package,
-        active_tickets=sum(counts.get(s, 0) for s in ACTIVE_TICKETS),
+        active_tickets=sum(counts.get(s, 0) for s in tickets.ACTIVE),
         done_tickets=sum(counts.get(s, 0) for s in DONE_TICKETS),
         unpaid=owed.unpaid_count,
         outstanding=owed.outstanding,

@@ -11,7 +11,7 @@ from ispbot.flows.registration_draft import answers
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.phone import masked
-from ispbot.storage import registrations
+from ispbot.storage import pending_photos, registrations
 from ispbot.storage.models import Package
 
 
@@ -40,6 +40,9 @@ async def submit(turn: Turn) -> None:
         await menu.finish_flow(turn, "registration")
         return
     photo = draft.get("ktp_photo")
+    photo_marker = await pending_photos.marker(
+        turn.session, photo["provider"], photo.get("media_id") or photo.get("url") or "", turn.now
+    ) if photo else None
     new = registrations.NewRegistration(
         full_name=draft["full_name"],
         email=draft["email"],
@@ -47,7 +50,7 @@ async def submit(turn: Turn) -> None:
         whatsapp_verified=bool(draft.get("whatsapp_verified")),
         contact_key=turn.contact.key,
         id_card_number=draft.get("nik"),
-        id_card_photo=f"pending:{photo['provider']}:{photo.get('media_id') or photo.get('url')}" if photo else None,
+        id_card_photo=photo_marker,
         address=draft["street"],
         rt=draft.get("rt"),
         rw=draft.get("rw"),

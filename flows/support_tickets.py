@@ -1,15 +1,17 @@
 """"lapor" / "gangguan" / "tiket": open a support ticket (category, description, optional
-photo), or follow one of the customer's own tickets. Status changes staff make in the
-admin reach the customer by WhatsApp (webadmin.messaging.notify_ticket_status).
+photo, which the ticket-photos job fetches for staff), or follow one of the customer's own
+tickets. Status changes staff make in the admin reach the customer by WhatsApp
+(webadmin.messaging.notify_ticket_status).
 
     (has tickets) TICKET_MENU ─new→ ASK_CATEGORY → ASK_DESCRIPTION → ASK_PHOTO → ticket opened
                                      └typed with the story ("internet mati sejak pagi…")→ ASK_PHOTO
+                              └the story typed at the list→ ASK_PHOTO (or ASK_CATEGORY, when
+                                its words name no category)
                               └a ticket→ its status and history
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -21,7 +23,7 @@ from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
-from ispbot.storage import tickets
+from ispbot.storage import pending_photos, tickets
 from ispbot.storage.models import Customer, Ticket, TicketEvent
 
 CATEGORIES = {
@@ -38,6 +40,12 @@ STORY_WORDS = {
     "slow": ("lambat", "lemot", "lelet", "pelan", "lemah", "lag", "slow", "buffering", "loading lama"),
     "billing": ("tagihan", "bayar", "pembayaran", "invoice", "ditagih", "bill", "billing"),
 }
+# Words naming an installation or a survey, in a question typed at the list ("status
+# instalasi saya gimana?"): that ticket is shown, rather than a new report started.
+KIND_WORDS = {
+    "installation": ("instalasi", "installasi", "pemasangan", "pasang", "dipasang", "install", "installation"),
+    "survey": ("survey", "survei", "surve"),
+}
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 LISTED = 5
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
@@ -45,6 +53,8 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
 STATES = ["TICKET_MENU", "ASK_CATEGORY", "ASK_DESCRIPTION", "ASK_PHOTO"]
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "new_ticket", "source": "TICKET_MENU", "dest": "ASK_CATEGORY"},
+    {"trigger": "story_kept", "source": "TICKET_MENU", "dest": "ASK_CATEGORY"},
+    {"trigger": "category_described", "source": "TICKET_MENU", "dest": "ASK_PHOTO"},
     {"trigger": "category_chosen", "source": "ASK_CATEGORY", "dest": "ASK_DESCRIPTION"},
     {"trigger": "category_described", "source": "ASK_CATEGORY", "dest": "ASK_PHOTO"},
     {"trigger": "described", "source": "ASK_DESCRIPTION", "dest": "ASK_PHOTO"},
@@ -62,10 +72,12 @@ def _remember(turn: Turn, **values: Any) -> None:
 
 
 async def own_tickets(turn: Turn, customer_id: int) -> list[Ticket]:
+    """The customer's tickets, installation and survey included, the ones still being
+    worked on first, then the newest."""
     rows = await turn.session.execute(
         select(Ticket)
-        .where(Ticket.customer_id == customer_id, Ticket.kind == "support")
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .where(tickets.of_customer(customer_id))
+        .order_by(Ticket.status.in_(tickets.ACTIVE).desc(), Ticket.created_at.desc(), Ticket.id.desc())
         .limit(LISTED)
     )
     return list(rows.scalars())
@@ -84,44 +96,77 @@ def status_word(turn: Turn, status: str) -> str:
     return turn.render("ticket_status_word", status=status)
 
 
-async def _menu_choices(turn: Turn) -> list[Any]:
-    listed = await own_tickets(turn, int(_draft(turn)["customer_id"]))
+def _menu_choices(turn: Turn, listed: list[Ticket]) -> list[Any]:
     new = choice("TICKET_MENU", "new", "Lapor gangguan baru" if turn.locale == "id" else "Report a new problem")
-    return [new] + [
-        choice("TICKET_MENU", t.ticket_number, t.ticket_number, f"{status_word(turn, t.status)} · {t.subject[:40]}")
-        for t in listed
-    ]
+    return [new] + [choice("TICKET_MENU", t.ticket_number, t.ticket_number, _row(turn, t)) for t in listed]
+
+
+def _row(turn: Turn, ticket: Ticket) -> str:
+    """A ticket in the list: its status, the technician's visit while it is open, what it is."""
+    visit = ticket.scheduled_at if ticket.status in tickets.ACTIVE else None
+    return turn.render("tickets_menu_row", status=status_word(turn, ticket.status), visit=visit,
+                       subject=ticket.subject[:40])
 
 
 async def ask_menu(turn: Turn) -> None:
     listed = await own_tickets(turn, int(_draft(turn)["customer_id"]))
-    turn.ask("tickets_menu", await _menu_choices(turn), button="Tiket" if turn.locale == "id" else "Tickets",
+    turn.ask("tickets_menu", _menu_choices(turn, listed), button="Tiket" if turn.locale == "id" else "Tickets",
              tickets=listed, status_word=lambda s: status_word(turn, s))
 
 
 async def read_menu(turn: Turn) -> Answer:
+    listed = await own_tickets(turn, int(_draft(turn)["customer_id"]))
     try:
-        picked = pick(turn.message, await _menu_choices(turn), prefix="TICKET_MENU")
+        picked = pick(turn.message, _menu_choices(turn, listed), prefix="TICKET_MENU")
     except StaleChoice:
         return Retry("stale_choice")
+    if picked is None and (asked := _asked_about(turn, listed)) is not None:
+        return await _show(turn, asked)  # "status instalasi saya gimana?"
+    typed_story = picked is None or (value_of(picked) == "new" and _tells_more_than(turn, picked.title))
+    if typed_story and (story := _story(turn)):
+        # What went wrong, typed at the list ("internet mati sejak pagi, lampu LOS merah"):
+        # a new report, as if it had been typed at the category question.
+        if (category := _category_in_story(story)) is None:
+            _remember(turn, description=story)
+            turn.say("ticket_story_kept")
+            return Next("story_kept")
+        _remember(turn, category=category, description=story)
+        return Next("category_described")
     if picked is None:
         return await _elsewhere(turn)
     if value_of(picked) == "new":
         return Next("new_ticket")
     number = value_of(picked)
     rows = await turn.session.execute(
-        select(Ticket).where(Ticket.ticket_number == number, Ticket.customer_id == int(_draft(turn)["customer_id"]))
+        select(Ticket).where(Ticket.ticket_number == number, tickets.of_customer(int(_draft(turn)["customer_id"])))
     )
     ticket = rows.scalar_one_or_none()
     if ticket is None:
         return Retry("choose_one", unreadable=True)
+    return await _show(turn, ticket)
+
+
+def _asked_about(turn: Turn, listed: list[Ticket]) -> Ticket | None:
+    """The open installation or survey ticket a question typed at the list names ("kapan
+    dipasang?"), when it names no problem (that would be a new report, as would a story
+    about an installation long done: "modem baru dipasang, lampunya berkedip")."""
+    if turn.message.kind is not InboundKind.TEXT or _category_in_story(turn.text) is not None:
+        return None
+    words = set(re.findall(r"\w+", turn.text.lower()))
+    kinds = {kind for kind, named in KIND_WORDS.items() if words & set(named)}
+    found = [t for t in listed if t.kind in kinds and t.status in tickets.ACTIVE]
+    return found[0] if len(kinds) == 1 and found else None
+
+
+async def _show(turn: Turn, ticket: Ticket) -> Answer:
     events = list(
         (await turn.session.execute(
             select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at, TicketEvent.id)
         )).scalars()
     )
     turn.say("ticket_detail", ticket=ticket, events=events, status_word=lambda s: status_word(turn, s),
-             category=_category_label(turn, ticket.category))
+             category=_category_label(turn, ticket.category) if ticket.kind == "support" else None,
+             active=ticket.status in tickets.ACTIVE)
     await _finish(turn)
     return Stay()
 
@@ -215,9 +260,10 @@ async def read_photo(turn: Turn) -> Answer:
     if turn.message.kind is InboundKind.IMAGE and media is not None:
         if media.mime_type and media.mime_type.split(";")[0] not in PHOTO_TYPES:
             return Retry("ticket_bad_photo")
-        photo = json.dumps({"provider": turn.message.provider, "media_id": media.media_id, "url": media.url},
-                           separators=(",", ":"))
-        return await _open(turn, photo if len(photo) <= 200 else None)
+        # fetched from the gateway and stored privately by the ticket-photos job
+        photo = await pending_photos.marker(turn.session, turn.message.provider, media.media_id or media.url or "",
+                                            turn.now)
+        return await _open(turn, photo)
     if is_skip(turn.text):
         return await _open(turn, None)
     return Retry("ticket_bad_photo")

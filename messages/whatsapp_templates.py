@@ -7,7 +7,9 @@ with the message's values as the body's parameters {{1}}, {{2}} … Meta's rules
 template body hold for every one (tests/messages/test_whatsapp_templates.py): at most 1024
 characters, parameters numbered in order, none at the very start or end, no emoji-only
 lines. `ispbot whatsapp-templates` prints them for WhatsApp Manager or submits them through
-the Graph API; they are sent only once Meta has approved them.
+the Graph API; they are sent only once Meta has approved them. Meta keeps the words it
+approved under a name, so a template whose words change takes a new name (`…_v2`), which
+`--submit` then creates like a new template.
 
 A message without a template here (a free text from CS, the bot's replies) is plain text:
 outside the window the Cloud API refuses it, and the admin shows it undelivered.
@@ -241,22 +243,22 @@ CATALOGUE: dict[str, WhatsAppTemplate] = {
         ("Budi Santoso", "INV-202612-0001", "Desember 2026", "Rp 199.900"), _receipt,
     ),
     "ticket_status": WhatsAppTemplate(
-        "ispbot_ticket_status", UTILITY,
+        "ispbot_ticket_status_v2", UTILITY,
         {
-            "id": "Halo {{1}}, tiket {{2}} ({{3}}) kini berstatus: {{4}}. Balas pesan ini bila ada pertanyaan. "
-            "Terima kasih!",
-            "en": "Hello {{1}}, ticket {{2}} ({{3}}) is now: {{4}}. Reply to this message if you have any "
-            "questions. Thank you!",
+            "id": "Halo {{1}}, tiket {{2}} ({{3}}) kini berstatus: {{4}}. Ada pertanyaan? Ketik cs untuk bicara "
+            "dengan CS kami. Terima kasih!",
+            "en": "Hello {{1}}, ticket {{2}} ({{3}}) is now: {{4}}. Any questions? Type cs to talk to our CS team. "
+            "Thank you!",
         },
         ("Budi Santoso", "TKT-20261201-0001", "Internet mati", "Selesai"), _ticket_status,
     ),
     "ticket_scheduled": WhatsAppTemplate(
-        "ispbot_ticket_scheduled", UTILITY,
+        "ispbot_ticket_scheduled_v2", UTILITY,
         {
             "id": "Halo {{1}}, teknisi kami akan datang untuk tiket {{2}} ({{3}}) pada {{4}}. Mohon pastikan ada "
-            "yang di lokasi. Balas pesan ini bila waktunya tidak cocok. Terima kasih!",
+            "yang di lokasi. Bila waktunya tidak cocok, ketik cs untuk bicara dengan CS kami. Terima kasih!",
             "en": "Hello {{1}}, our technician will come for ticket {{2}} ({{3}}) on {{4}}. Please make sure someone "
-            "is there. Reply to this message if the time does not suit you. Thank you!",
+            "is there. If the time does not suit you, type cs to talk to our CS team. Thank you!",
         },
         ("Budi Santoso", "TKT-20261201-0001", "Instalasi AGLS202612010001", "Kamis, 3 Desember 2026, 10.00 WIB"),
         _ticket_scheduled,

@@ -106,7 +106,7 @@ class Registration(Base):
     whatsapp_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     whatsapp_verified_at: Mapped[datetime | None]
     id_card_number: Mapped[str | None] = mapped_column(String(16))
-    id_card_photo: Mapped[str | None] = mapped_column(String(200))  # private file name
+    id_card_photo: Mapped[str | None] = mapped_column(String(200))  # private file name, or a pending fetch
 
     address: Mapped[str] = mapped_column(Text)
     rt: Mapped[str | None] = mapped_column(String(3))
@@ -226,7 +226,7 @@ class Ticket(Base):
     category: Mapped[str | None] = mapped_column(String(30))
     subject: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    photo: Mapped[str | None] = mapped_column(String(200))
+    photo: Mapped[str | None] = mapped_column(String(200))  # private file name, or a pending fetch
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     contact_phone: Mapped[str | None] = mapped_column(String(20))
@@ -237,6 +237,18 @@ class Ticket(Base):
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+
+
+class PendingPhoto(Base):
+    """The gateway's reference of a photo sent by chat and not fetched yet, when it is too
+    long for the photo column that names it (a signed URL); see storage/pending_photos.py."""
+
+    __tablename__ = "pending_photos"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class TicketEvent(Base):

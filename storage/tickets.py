@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ispbot.storage import sequences
 from ispbot.storage.models import Ticket, TicketEvent
 
 STATUSES = ("open", "in_progress", "resolved", "closed")
+ACTIVE = ("open", "in_progress")
 NEXT = {
     "open": ("in_progress", "resolved", "closed"),
     "in_progress": ("resolved", "open", "closed"),
@@ -65,12 +67,22 @@ async def open_ticket(
     return ticket
 
 
+def of_customer(customer_id: int) -> ColumnElement[bool]:
+    """A customer's tickets: those opened for them (support, their installation) and the
+    survey of the registration they came from, opened before there was a customer (its
+    registration is the installation ticket's)."""
+    installation = aliased(Ticket)
+    their_registrations = select(installation.registration_id).where(
+        installation.customer_id == customer_id, installation.registration_id.is_not(None)
+    )
+    return or_(Ticket.customer_id == customer_id, Ticket.registration_id.in_(their_registrations))
+
+
 async def open_of_registration(session: AsyncSession, registration_id: int, kind: str) -> Ticket | None:
     """The registration's newest ticket of this kind that is not resolved or closed."""
     found = await session.execute(
         select(Ticket)
-        .where(Ticket.registration_id == registration_id, Ticket.kind == kind,
-               Ticket.status.in_(("open", "in_progress")))
+        .where(Ticket.registration_id == registration_id, Ticket.kind == kind, Ticket.status.in_(ACTIVE))
         .order_by(Ticket.id.desc())
         .limit(1)
     )

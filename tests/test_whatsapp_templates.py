@@ -109,6 +109,16 @@ def test_the_admin_reads_a_template_as_the_customer_did() -> None:
     assert code is not None and as_sent(code) is None  # Meta's own words: the stored text is shown
 
 
+@pytest.mark.parametrize("message", ["ticket_status", "ticket_scheduled"])
+@pytest.mark.parametrize(("locale", "typed"), [("id", "ketik cs"), ("en", "type cs")])
+def test_ticket_news_asks_for_cs_the_way_that_works_in_text_and_template(message: str, locale: str, typed: str) -> None:
+    """"Balas pesan ini bila …": a reply reached the FAQ, not a person; `cs` does."""
+    text = MESSAGES.render(locale, message, note=None, **CONTEXT[message]).lower()
+    body = CATALOGUE[message].bodies[locale].lower()
+    assert typed.replace("cs", "*cs*") in text and typed in body
+    assert not any(invite in said for said in (text, body) for invite in ("balas pesan ini", "reply to this message"))
+
+
 def test_a_message_without_a_template_has_none() -> None:
     assert MESSAGES.whatsapp_template("id", "custom_message", name="Rina", text="Halo", isp_name="X") is None
 

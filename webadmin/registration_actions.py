@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from ispbot.ktp_encryption import KTP_PHOTOS
 from ispbot.services import Services
-from ispbot.storage import audit, registrations
+from ispbot.storage import audit, pending_photos, registrations
 from ispbot.storage import registration_queries as queries
 from ispbot.storage.lifecycle import Action, Status, TransitionRefused
 from ispbot.storage.models import User
@@ -19,7 +20,8 @@ from ispbot.webadmin.auth import Refused, client_ip, current, require, staff_vie
 from ispbot.webadmin.labels import ACTION_DONE, action_label, status_label
 from ispbot.webadmin.pages import redirect
 from ispbot.webadmin.path_ids import row_id
-from ispbot.webadmin.registrations import ktp_path, load_registration
+from ispbot.webadmin.photos import photo_path
+from ispbot.webadmin.registrations import load_registration
 from ispbot.webadmin.roles import ACTION_PERMISSION, Permission
 from ispbot.webhooks import SERVICES
 from ispbot.workflow import act
@@ -191,7 +193,8 @@ async def delete(request: web.Request) -> web.StreamResponse:
         if registration.status not in (Status.REJECTED, Status.CANCELLED):
             return redirect(request, f"/admin/registrations/{registration.id}",
                             "Hanya pendaftaran yang ditolak atau dibatalkan yang dapat dihapus.", "error")
-        photo = ktp_path(services.settings.data_dir, registration.id_card_photo)
+        photo = photo_path(services.settings.data_dir, KTP_PHOTOS, registration.id_card_photo)
+        await pending_photos.forget(session, registration.id_card_photo)
         number = registration.registration_number
         await queries.delete_registration(session, registration)
         audit.record(session, action="registration.delete", now=services.clock.now(), actor=staff.user,

@@ -5,11 +5,9 @@ role allow, and a QR code of the tracking link)."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 from datetime import datetime, time, timedelta
-from pathlib import Path
 
 import segno
 from aiohttp import web
@@ -17,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot import service_window
-from ispbot.ktp_encryption import PhotoCipher, read_photo
+from ispbot.ktp_encryption import KTP_PHOTOS
 from ispbot.services import Services
 from ispbot.sla_alerts import overdue_before
 from ispbot.storage import audit, conversations, registrations, transcript
@@ -26,13 +24,13 @@ from ispbot.storage.lifecycle import TIMELINE, Action, Status, allowed_actions, 
 from ispbot.storage.models import Customer, Registration, Ticket, User
 from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
 from ispbot.webadmin.pages import render
+from ispbot.webadmin.photos import photo_path, photo_response
 from ispbot.webadmin.roles import Permission, staff_actions
 from ispbot.webadmin.track import steps
 from ispbot.webhooks import SERVICES
 from ispbot.workflow import tracking_url
 
 _SLOT_START = re.compile(r"\b(\d{1,2})[.:]\d{2}")  # "Pagi (08.00–12.00)" → 08
-KTP_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
 def list_filter(request: web.Request) -> queries.RegistrationFilter:
@@ -154,32 +152,20 @@ def slot_start_hour(slot: str | None) -> int:
     return min(max(int(found.group(1)), 7), 19) if found else 9
 
 
-def ktp_path(data_dir: Path, name: str | None) -> Path | None:
-    """The private file of a KTP photo; None for a missing or unsafe name."""
-    if not name or Path(name).name != name or name.startswith("."):
-        return None
-    path = data_dir / "ktp" / name
-    return path if path.suffix.lower() in KTP_TYPES and path.is_file() else None
-
-
 @staff_view(Permission.VIEW_IDENTITY)
 async def ktp_photo(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     staff = current(request)
     async with services.db.transaction() as session:
         registration = await load_registration(request, session)
-        path = ktp_path(services.settings.data_dir, registration.id_card_photo)
+        path = photo_path(services.settings.data_dir, KTP_PHOTOS, registration.id_card_photo)
         if path is None:
             raise Refused(404, "Foto KTP tidak ada")
         audit.record(
             session, action="ktp.view", now=services.clock.now(), actor=staff.user, ip=client_ip(request),
             target_type="registration", target_id=registration.registration_number,
         )
-    return web.Response(
-        body=await asyncio.to_thread(read_photo, path, PhotoCipher.of(services.settings)),
-        content_type=KTP_TYPES[path.suffix.lower()],
-        headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
-    )
+    return await photo_response(services, path)
 
 
 def setup_registration_pages(app: web.Application) -> None:

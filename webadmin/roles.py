@@ -9,7 +9,7 @@
 | delete a rejected/cancelled registration | ✓ | ✓ |  |
 | message customer (resend, custom text) | ✓ | ✓ | ✓ |
 | export              |   ✓   |     ✓      | ✓  |
-| tickets (view, assign, status) | ✓ | ✓ | ✓ |
+| tickets (view with the customer's photo, assign, status; every photo view is audited) | ✓ | ✓ | ✓ |
 | customers and invoices (view, invoice PDF) | ✓ | ✓ | ✓ |
 | record an invoice payment | ✓ | ✓ |    |
 | audit log           |   ✓   |     ✓      |    |

@@ -1,7 +1,8 @@
 """Survey, installation and support tickets: the list (kind, status, technician and
-number filters, newest first, keyset pages), the detail with its history, assigning a
-technician, and status changes (open → in progress → resolved → closed) with a note.
-The customer is told on WhatsApp when their ticket changes; every change is audited."""
+number filters, newest first, keyset pages), the detail with its history and the photo the
+customer sent (each view audited), assigning a technician, and status changes (open → in
+progress → resolved → closed) with a note. The customer is told on WhatsApp when their
+ticket changes; every change is audited."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.ktp_encryption import TICKET_PHOTOS
 from ispbot.services import Services
 from ispbot.staff_whatsapp import tell_technician
-from ispbot.storage import audit, customers, registrations, tickets
+from ispbot.storage import audit, customers, pending_photos, registrations, tickets
 from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
 from ispbot.webadmin import messaging
@@ -21,6 +23,7 @@ from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
 from ispbot.webadmin.labels import TICKET_KIND, TICKET_STATUS
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.path_ids import row_id
+from ispbot.webadmin.photos import photo_path, photo_response
 from ispbot.webadmin.registration_actions import parse_visit_time
 from ispbot.webadmin.registrations import first_visit_time, slot_start_hour
 from ispbot.webadmin.roles import Permission
@@ -101,8 +104,23 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
         "t": ticket, "events": events, "users": users, "registration": registration, "customer": customer,
         "next_statuses": tickets.NEXT.get(ticket.status, ()), "nav": "tickets",
         "schedule_default": schedule_default(services, ticket, registration),
+        "photo_stored": photo_path(services.settings.data_dir, TICKET_PHOTOS, ticket.photo) is not None,
+        "photo_pending": pending_photos.is_pending(ticket.photo),
     }
     return render(request, "tickets/detail.html", context)
+
+
+@staff_view(Permission.TICKETS)
+async def ticket_photo(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    async with services.db.transaction() as session:
+        ticket = await _ticket(request, session)
+        path = photo_path(services.settings.data_dir, TICKET_PHOTOS, ticket.photo)
+        if path is None:
+            raise Refused(404, "Foto tiket tidak ada")
+        audit.record(session, action="ticket.photo_view", now=services.clock.now(), actor=current(request).user,
+                     ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number)
+    return await photo_response(services, path)
 
 
 @staff_view(Permission.TICKETS)
@@ -237,6 +255,7 @@ async def _complete_survey_of(
 def setup_tickets(app: web.Application) -> None:
     app.router.add_get("/admin/tickets", ticket_list)
     app.router.add_get(r"/admin/tickets/{id:\d+}", ticket_detail)
+    app.router.add_get(r"/admin/tickets/{id:\d+}/photo", ticket_photo)
     app.router.add_post(r"/admin/tickets/{id:\d+}/assign", assign)
     app.router.add_post(r"/admin/tickets/{id:\d+}/status", change_status)
     app.router.add_post(r"/admin/tickets/{id:\d+}/schedule", schedule)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ispbot.chat_photos import image_type
 from ispbot.config import ConfigError, load_settings
 from ispbot.jobs import JOBS
 from ispbot.ktp_encryption import (
@@ -19,7 +20,6 @@ from ispbot.ktp_encryption import (
     read_photo,
     write_photo,
 )
-from ispbot.ktp_photos import image_type
 from tests.conftest import Harness, make_settings
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
@@ -97,6 +97,16 @@ async def test_a_new_data_key_keeps_old_photos_readable_and_the_job_moves_them(
     assert read_photo(folder / "k1.jpg", PhotoCipher(NEW_KEY)) == JPEG  # no previous key needed now
     with pytest.raises(PhotoUnreadable):
         read_photo(folder / "k1.jpg", PhotoCipher(OLD_KEY))
+
+
+async def test_ticket_photos_move_to_a_new_data_key_too(harness_factory: Any, sqlite_url: str) -> None:
+    """Left under the old key, they could not be read once it was dropped."""
+    before: Harness = await harness_factory(sqlite_url, data_key=b64(OLD_KEY))
+    folder = before.services.settings.data_dir / "tickets"
+    write_photo(folder, "t1.jpg", JPEG, PhotoCipher.of(before.services.settings))
+    after: Harness = await harness_factory(sqlite_url, data_key=b64(NEW_KEY), data_key_previous=b64(OLD_KEY))
+    assert await JOBS["ktp-encrypt"].run(after.services) == 1
+    assert read_photo(folder / "t1.jpg", PhotoCipher(NEW_KEY)) == JPEG
 
 
 def test_a_file_already_under_the_current_key_is_not_read_whole(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from ispbot.chat_photos import image_type
 from ispbot.ktp_encryption import PhotoCipher, read_photo
-from ispbot.ktp_photos import fetch_pending_photos, image_type
+from ispbot.ktp_photos import fetch_pending_photos
 from ispbot.storage.models import Registration
 from tests.conftest import Harness
 from tests.flows.chat import Chat
@@ -95,7 +96,7 @@ async def test_a_photo_url_on_a_local_or_private_address_is_never_fetched(fonnte
 
 
 async def test_a_self_hosted_gateways_own_host_may_serve_its_media(tmp_path: Path) -> None:
-    from ispbot.ktp_photos import may_fetch
+    from ispbot.chat_photos import may_fetch
     from tests.conftest import make_settings
 
     class Just:
@@ -153,3 +154,26 @@ def test_image_types_are_judged_by_content() -> None:
     assert image_type(b"\x89PNG\r\n\x1a\n....") == "png"
     assert image_type(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "webp"
     assert image_type(b"GIF89a") is None and image_type(b"%PDF-1.7") is None
+
+
+async def test_a_signed_url_longer_than_the_photo_column_is_kept_and_fetched(fonnte: Harness) -> None:
+    """A signed S3 URL (Evolution's copy of the media) runs to hundreds of characters; the
+    column holds 200 (on PostgreSQL the registration failed, elsewhere a cut URL)."""
+    from ispbot.storage.models import PendingPhoto
+
+    fetched: list[str] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "files.example":
+            fetched.append(str(request.url))
+            return httpx.Response(200, content=JPEG)
+        return fonnte.gateway.handle(request)
+
+    fonnte.services.http._transport = httpx.MockTransport(route)
+    url = "https://files.example/ktp.jpg?X-Amz-Credential=AKIA&X-Amz-Signature=" + "ab" * 200
+    await register_with_photo(fonnte, url)
+    assert len(await photo_of(fonnte) or "") <= 200
+    assert await fetch_pending_photos(fonnte.services) == 1
+    assert fetched == [url] and (await photo_of(fonnte) or "").endswith(".jpg")
+    async with fonnte.services.db.sessions() as s:
+        assert (await s.execute(select(PendingPhoto))).first() is None  # the long URL is not kept

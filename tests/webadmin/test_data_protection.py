@@ -39,6 +39,8 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
 
     folder = h.services.settings.data_dir / "ktp"
     write_photo(folder, "k1.jpg", b"\xff\xd8\xffphoto", PhotoCipher.of(h.services.settings))
+    ticket_photos = h.services.settings.data_dir / "tickets"
+    write_photo(ticket_photos, "t1.jpg", b"\xff\xd8\xffmodem", PhotoCipher.of(h.services.settings))
     pending = await make_registration(h, id_card_photo="k1.jpg", full_name="Siti Aminah")
     other = await make_registration(h, phone="6281200000555", email="other@example.com")
     cs = await browser_factory("cs")
@@ -47,7 +49,7 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
     async with h.services.db.transaction() as session:
         await tickets.open_ticket(session, kind="support", now=h.clock.now(), timezone=h.services.settings.tz,
                                   subject="Internet mati", description="Siti, Jl. Sukajadi 10: modem merah",
-                                  contact_phone="6281200000101")
+                                  contact_phone="6281200000101", photo="t1.jpg")
     await h.settle()
     chat = Chat(h)
     chat.replies()  # the survey's messages: already read
@@ -81,7 +83,7 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
     assert erased.status == "cancelled" and erased.full_name == "(dihapus)" and erased.phone == ""
     assert erased.id_card_number is None and erased.id_card_photo is None and erased.city == "Kota Bandung"
     assert untouched.full_name == "Budi Santoso" and untouched.id_card_number == "3273010101900001"
-    assert not (folder / "k1.jpg").exists()
+    assert not (folder / "k1.jpg").exists() and not (ticket_photos / "t1.jpg").exists()
     assert messages == 0 and convo == []
     assert request.status == "done" and request.outcome["registrations_cancelled"] == [pending.registration_number]
     async with h.services.db.sessions() as session:

@@ -67,6 +67,7 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("GET", "/admin/events", "/admin/events", None, STAFF_ONLY),
     ("GET", "/admin/tickets", "/admin/tickets", None, STAFF_ONLY),
     ("GET", "/admin/tickets/{id}", "/admin/tickets/{ticket}", None, STAFF_ONLY),
+    ("GET", "/admin/tickets/{id}/photo", "/admin/tickets/{ticket}/photo", None, STAFF_ONLY),
     ("POST", "/admin/tickets/{id}/assign", "/admin/tickets/{ticket}/assign", {"user_id": ""}, STAFF_ACTION),
     ("POST", "/admin/tickets/{id}/status", "/admin/tickets/{ticket}/status", {"status": "in_progress"}, STAFF_ACTION),
     ("POST", "/admin/tickets/{id}/schedule", "/admin/tickets/{ticket}/schedule", {"scheduled_at": "2026-11-26T10:00"},
@@ -176,13 +177,16 @@ async def test_every_route_answers_each_role_as_the_table_says(
     ktp = h.services.settings.data_dir / "ktp"
     ktp.mkdir(parents=True)
     (ktp / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (h.services.settings.data_dir / "tickets").mkdir()
+    (h.services.settings.data_dir / "tickets" / "modem.jpg").write_bytes(b"\xff\xd8\xff")
     registration = await make_registration(h, id_card_photo="photo.jpg")
     async with h.services.db.transaction() as session:
         tech = (await session.execute(select(User).where(User.username == "tech"))).scalar_one()
         from ispbot.storage import tickets
 
         ticket = await tickets.open_ticket(session, kind="support", now=h.clock.now(), timezone=h.services.settings.tz,
-                                           subject="Internet mati", contact_phone=registration.phone)
+                                           subject="Internet mati", contact_phone=registration.phone,
+                                           photo="modem.jpg")
         assert isinstance(ticket, Ticket)
         convo = await conversations.lock(session, Contact(phone=registration.phone), "sandbox", h.clock.now(), "id")
         handoffs.start(convo, h.clock.now())

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -320,3 +321,116 @@ async def test_guessing_the_current_password_in_an_open_session_locks_the_accoun
     assert "akun dikunci sementara" in locked
     assert (await cs.get("/admin/registrations")).status == 303  # signed out
     assert (await cs.login("cs", PASSWORD)).status != 303  # locked, as after five wrong logins
+
+
+async def test_a_customer_waiting_for_installation_follows_it_by_chat(h: Harness, admin: Browser) -> None:
+    """`tiket` went straight to "Lapor gangguan" and the question about the installation
+    was saved as a fault report; `akun` counted no active ticket and showed a green light."""
+    from tests.flows.chat import Chat
+
+    registration = await make_registration(h, phone="6281900000020", email="menunggu@example.com")
+    await to_customer(admin, registration)
+    async with h.services.db.sessions() as session:
+        install = (await session.execute(select(Ticket).where(Ticket.kind == "installation"))).scalar_one()
+    await admin.post(f"/admin/tickets/{install.id}/schedule", {"scheduled_at": "2026-11-28T08:00"})
+    await h.settle()
+    chat = Chat(h, phone="6281900000020")
+    chat.replies()  # the registration's news so far
+
+    [summary] = await chat.send("akun")
+    assert "⏳ *Status akun:* Menunggu instalasi" in summary and "🟢" not in summary
+    assert "Tiket aktif: *1* · selesai: *1*" in summary  # the installation; the survey, done
+    [listed] = await chat.send("tiket")
+    assert "Tiket Anda" in listed and "Survey lokasi" in listed
+    assert f"{install.ticket_number} — Dibuka · Kunjungan Sabtu, 28 Nov · Instalasi" in listed
+    [detail] = await chat.send("status instalasi saya gimana?")
+    assert install.ticket_number in detail and "Kunjungan teknisi: *Sabtu, 28 November 2026, 08.00 WIB*" in detail
+    async with h.services.db.sessions() as session:
+        kinds = list((await session.execute(select(Ticket.kind).order_by(Ticket.id))).scalars())
+    assert kinds == ["survey", "installation"]  # the question opened no fault report
+
+
+async def test_a_ticket_message_says_how_to_reach_cs_and_that_works(h: Harness, admin: Browser) -> None:
+    """"Balas pesan ini bila waktunya tidak cocok": the reply went to the FAQ, which
+    answered a question about moving the installation address."""
+    from tests.flows.chat import Chat
+
+    registration = await make_registration(h)
+    await to_customer(admin, registration)
+    async with h.services.db.sessions() as session:
+        install = (await session.execute(select(Ticket).where(Ticket.kind == "installation"))).scalar_one()
+    await admin.post(f"/admin/tickets/{install.id}/schedule", {"scheduled_at": "2026-11-28T08:00"})
+    await h.settle()
+    chat = Chat(h)
+    scheduled = chat.replies()[-1]
+    assert "Bila waktunya tidak cocok, ketik *cs*" in scheduled and "Balas pesan ini" not in scheduled
+    [handed_over] = await chat.send("cs")
+    assert "sambungkan dengan *CS" in handed_over
+    assert await chat.send("Sabtu saya tidak di rumah, bisa hari Senin?") == []  # for CS: the bot stays quiet
+    assert "Sabtu saya tidak di rumah" in await admin.page("/admin/inbox")
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
+SIGNED_URL = "https://files.example/modem.jpg?X-Amz-Credential=AKIA&X-Amz-Signature=" + "ab" * 200
+
+
+async def report_with_photo(h: Harness, admin: Browser, url: str) -> tuple[Any, Ticket]:
+    """A customer (made from a registration) reports a fault by chat with a photo."""
+    from tests.flows.chat import Chat
+    from tests.flows.test_self_service import opened_ticket
+
+    await to_customer(admin, await make_registration(h))
+    await h.settle()
+    chat = Chat(h)
+    chat.replies()  # the registration's news
+    for text in ("lapor", "1", "1", "Sejak pagi internet mati, lampu LOS merah"):  # new report, Internet mati
+        await chat.send(text)
+    [opened] = await chat.send(image_url=url)
+    assert "dengan foto" in opened
+    return chat, await opened_ticket(h, opened)
+
+
+async def test_the_photo_sent_with_a_report_is_shown_to_staff_on_the_ticket(
+    h: Harness, admin: Browser, cs: Browser, browser_factory: Callable[..., Any]
+) -> None:
+    """Only the gateway's temporary reference was saved (a long one not even that): staff
+    never saw the photo."""
+    from ispbot.ktp_encryption import TICKET_PHOTOS
+    from ispbot.ticket_photos import fetch_pending_photos
+    from tests.bot.test_ktp_photos import serve_photo
+
+    _chat, ticket = await report_with_photo(h, admin, SIGNED_URL)
+    page = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert "foto sedang diambil" in page and f"/admin/tickets/{ticket.id}/photo" not in page
+    serve_photo(h, httpx.Response(200, content=JPEG))
+    assert await fetch_pending_photos(h.services) == 1
+
+    page = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert f'<img src="/admin/tickets/{ticket.id}/photo"' in page and "foto sedang diambil" not in page
+    photo = await cs.get(f"/admin/tickets/{ticket.id}/photo")
+    assert photo.status == 200 and photo.content_type == "image/jpeg" and await photo.read() == JPEG
+    assert "no-store" in photo.headers["Cache-Control"]
+    [stored] = list((h.services.settings.data_dir / TICKET_PHOTOS).iterdir())
+    assert JPEG not in stored.read_bytes()  # encrypted at rest
+    async with h.services.db.sessions() as session:
+        viewed = (await session.execute(select(AuditEntry).where(AuditEntry.action == "ticket.photo_view"))).scalar_one()
+    assert (viewed.actor_label, viewed.target_id) == ("cs", ticket.ticket_number)
+    stranger = await browser_factory()
+    assert (await stranger.get(f"/admin/tickets/{ticket.id}/photo")).headers["Location"].startswith("/admin/login")
+
+
+async def test_a_report_photo_that_is_no_image_is_not_kept_and_the_customer_is_told(
+    h: Harness, admin: Browser, cs: Browser
+) -> None:
+    from ispbot.ticket_photos import fetch_pending_photos
+    from tests.bot.test_ktp_photos import serve_photo
+
+    chat, ticket = await report_with_photo(h, admin, "https://files.example/modem.jpg")
+    serve_photo(h, httpx.Response(200, content=b"<?php evil(); ?>"))
+    assert await fetch_pending_photos(h.services) == 0
+    await h.settle()
+    [told] = chat.replies()
+    assert f"foto untuk tiket *{ticket.ticket_number}* tidak bisa kami simpan" in told and "bukan foto JPG" in told
+    page = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert "/photo" not in page and "foto sedang diambil" not in page
+    assert (await cs.get(f"/admin/tickets/{ticket.id}/photo")).status == 404
