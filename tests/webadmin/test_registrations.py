@@ -110,16 +110,25 @@ async def test_status_filter(h: Harness, cs: Browser) -> None:
     assert "Budi Santoso" in page and "Siti Aminah" not in page
 
 
-async def test_keyset_pages_walk_every_row_once(h: Harness, cs: Browser) -> None:
-    for n in range(120):
+async def add_numbered(h: Harness, count: int) -> None:
+    """`count` registrations, "Pelanggan Nomor 000" first, one second apart."""
+    for n in range(count):
         h.clock.advance(seconds=1)
         await make_registration(h, full_name=f"Pelanggan Nomor {n:03d}", email=f"p{n}@example.com",
                                 phone=f"62812000{n:05d}")
+
+
+def numbered_on(page: str) -> list[str]:
+    return [part.split("<")[0] for part in page.split("Pelanggan Nomor ")[1:]]
+
+
+async def test_keyset_pages_walk_every_row_once(h: Harness, cs: Browser) -> None:
+    await add_numbered(h, 120)
     seen: list[str] = []
     path = "/admin/registrations"
     while True:
         page = await cs.page(path)
-        seen += [part.split("<")[0] for part in page.split("Pelanggan Nomor ")[1:]]
+        seen += numbered_on(page)
         if "Lebih lama" not in page:
             break
         path = "/admin/registrations?" + page.split('href="/admin/registrations?')[-1].split('"')[0].replace("&amp;", "&")
@@ -412,15 +421,12 @@ async def test_the_timeline_marks_a_rejection_where_the_registration_stopped(h: 
 
 async def test_the_list_can_show_the_longest_waiting_first_page_by_page(h: Harness, cs: Browser) -> None:
     """Newest first, the registrations past their SLA sat on the last page."""
-    for n in range(55):
-        h.clock.advance(seconds=1)
-        await make_registration(h, full_name=f"Pelanggan Nomor {n:03d}", email=f"p{n}@example.com",
-                                phone=f"62812000{n:05d}")
+    await add_numbered(h, 55)
     seen: list[str] = []
     path = "/admin/registrations?status=pending_verification&sort=oldest"
     while True:
         page = await cs.page(path)
-        seen += [part.split("<")[0] for part in page.split("Pelanggan Nomor ")[1:]]
+        seen += numbered_on(page)
         if "Lebih baru ›" not in page:
             break
         path = "/admin/registrations?" + page.split('href="/admin/registrations?')[-1].split('"')[0].replace("&amp;", "&")
@@ -429,5 +435,5 @@ async def test_the_list_can_show_the_longest_waiting_first_page_by_page(h: Harne
     previous = link[link.rindex('href="/admin/registrations?') + 27:].split('"')[0].replace("&amp;", "&")
     assert "before=" in previous and "sort=oldest" in previous  # "‹ Lebih lama": back to the first page
     back = await cs.page("/admin/registrations?" + previous)
-    names = [part.split("<")[0] for part in back.split("Pelanggan Nomor ")[1:]]
+    names = numbered_on(back)
     assert names == [f"{n:03d}" for n in range(50)]
