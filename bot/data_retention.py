@@ -3,7 +3,9 @@
 - `retention-purge`: the NIK and the KTP photo of a rejected or cancelled (abandoned by the
   customer) registration are deleted ISPBOT_RETENTION_DAYS after it ended. Only those two
   columns change (plus `personal_data_purged_at`); the photo file is deleted; each purge
-  is an audit row. The registration itself stays for the statistics.
+  is an audit row. The registration itself stays for the statistics. The photo a customer
+  sent with a fault report (often the inside of a home) goes the same number of days after
+  its ticket was resolved or closed; the ticket and its text stay.
 - `housekeeping`: delivered (`sent`) outbox rows and processed (`done`) inbox rows older
   than ISPBOT_MESSAGE_RETENTION_DAYS are deleted, and so are expired staff sessions.
   Kept: unsent, dead-lettered and failed rows (someone must look at them), and everything
@@ -22,15 +24,16 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from ispbot.chat_photos import stored_file
-from ispbot.ktp_encryption import KTP_PHOTOS
+from ispbot.ktp_encryption import KTP_PHOTOS, TICKET_PHOTOS
 from ispbot.services import Services
 from ispbot.storage import audit, pending_photos, sessions
 from ispbot.storage.lifecycle import Status
-from ispbot.storage.models import InboxMessage, OutboxMessage, Registration
+from ispbot.storage.models import InboxMessage, OutboxMessage, Registration, Ticket
 
 log = logging.getLogger(__name__)
 
 ENDED = (Status.REJECTED.value, Status.CANCELLED.value)
+TICKET_ENDED = ("resolved", "closed")
 BATCH = 500
 
 
@@ -65,6 +68,37 @@ async def purge_ended_registrations(services: Services) -> int:
                                 "retention_days": services.settings.retention_days},
                     )
         for path in files:  # after the commit: a failed transaction leaves the photo in place
+            path.unlink(missing_ok=True)
+        purged += len(batch)
+        if len(batch) < BATCH:
+            return purged
+
+
+async def purge_ended_ticket_photos(services: Services) -> int:
+    """Delete the photo of tickets resolved or closed long enough ago; returns how many."""
+    now = services.clock.now()
+    cutoff = now - timedelta(days=services.settings.retention_days)
+    ended_at = func.coalesce(Ticket.closed_at, Ticket.resolved_at, Ticket.updated_at)
+    purged = 0
+    while True:
+        files: list[Path] = []
+        async with services.db.transaction() as session:
+            batch = list((await session.execute(
+                select(Ticket)
+                .where(Ticket.status.in_(TICKET_ENDED), Ticket.photo.is_not(None), ended_at <= cutoff)
+                .order_by(Ticket.id).limit(BATCH)
+            )).scalars())
+            for ticket in batch:
+                if (path := stored_file(services.settings.data_dir, TICKET_PHOTOS, ticket.photo)) is not None:
+                    files.append(path)
+                await pending_photos.forget(session, ticket.photo)
+                ticket.photo = None
+                audit.record(
+                    session, action="ticket.photo_purged", now=now, actor_label="retention",
+                    target_type="ticket", target_id=ticket.ticket_number,
+                    detail={"status": ticket.status, "retention_days": services.settings.retention_days},
+                )
+        for path in files:
             path.unlink(missing_ok=True)
         purged += len(batch)
         if len(batch) < BATCH:

@@ -165,9 +165,9 @@ async def _next_digest(services: Services) -> datetime:
 
 
 async def _retention_purge(services: Services) -> int:
-    from ispbot.data_retention import purge_ended_registrations
+    from ispbot.data_retention import purge_ended_registrations, purge_ended_ticket_photos
 
-    return await purge_ended_registrations(services)
+    return await purge_ended_registrations(services) + await purge_ended_ticket_photos(services)
 
 
 async def _housekeeping(services: Services) -> int:
@@ -205,7 +205,7 @@ JOBS: dict[str, Job] = {
             "yesterday's figures to supervisors by WhatsApp, once a day at ISPBOT_DIGEST_HOUR",
             next_due=_next_digest, schedule="daily"),
         Job("retention-purge", _retention_purge, timedelta(hours=6),
-            "delete NIK and KTP photo of rejected/cancelled registrations after ISPBOT_RETENTION_DAYS"),
+            "delete NIK and KTP photo of rejected/cancelled registrations, and photos of ended tickets, after ISPBOT_RETENTION_DAYS"),
         Job("housekeeping", _housekeeping, timedelta(hours=1),
             "delete old delivered/processed messages and expired staff sessions"),
         Job("funnel-rollup", _roll_up_chat_funnel, timedelta(hours=1),

@@ -144,13 +144,15 @@ async def read_customer_id(turn: Turn) -> Answer:
         return await _code_at_the_id_prompt(turn, waiting)
     draft = ACCOUNT.draft(turn)
     code = customer_code_in(turn.text, prefix=turn.settings.customer_id_prefix)
-    customer = await customers.by_code(turn.session, code) if code else None
+    if code is None:  # "paket", "100mb": no id typed, so none guessed; not counted
+        return Retry("account_not_an_id", {"typed": turn.text[:30]}, unreadable=True)
+    customer = await customers.by_code(turn.session, code)
     if not usable(customer):
         misses.append(turn.now.isoformat())
         turn.conversation.data = {**(turn.conversation.data or {}), MISSES: misses}
         if len(misses) >= MAX_UNKNOWN_IDS:
             return await _too_many_tries(turn)
-        return Retry("account_unknown_id", {"typed": (code or turn.text)[:30]})
+        return Retry("account_unknown_id", {"typed": code[:30]})
     assert customer is not None
     draft.update(customer_id=customer.id)
     ACCOUNT.save(turn, draft)

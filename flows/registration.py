@@ -17,7 +17,7 @@ from typing import Any
 
 from ispbot.flows import address_questions as address
 from ispbot.flows import email_answer, otp_step
-from ispbot.flows.answers import HONORIFICS, is_skip, parse_date
+from ispbot.flows.answers import HONORIFICS, is_skip, is_yes, parse_date
 from ispbot.flows.choices import StaleChoice, choice, number_said, pick, value_of
 from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, remember
@@ -468,6 +468,8 @@ async def read_confirm(turn: Turn) -> Answer:
         picked = _picked(turn, "CONFIRM", offered)
     except StaleChoice:
         return Retry("stale_choice")
+    if picked is None and not editing and is_yes(turn.text):
+        picked = _confirm_choices(turn)[0]  # "oke", "sudah benar" to the summary: Kirim
     if picked is None:
         return Retry("choose_one", unreadable=True)
     value = value_of(picked)

@@ -4,6 +4,7 @@ variables, never compiled as templates."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, datetime
 from typing import Any
@@ -24,8 +25,13 @@ def rupiah(amount: int | float | None) -> str:
     """199900 → `Rp 199.900`."""
     if amount is None:
         return "-"
+    return _rupiah(round(amount))
+
+
+@functools.lru_cache(maxsize=1024)  # prices and totals repeat; babel's formatting is slow
+def _rupiah(amount: int) -> str:
     return format_currency(
-        round(amount), "IDR", locale="id_ID", format="¤ #,##0", currency_digits=False
+        amount, "IDR", locale="id_ID", format="¤ #,##0", currency_digits=False
     ).replace("\xa0", " ")
 
 

@@ -5,6 +5,7 @@ The canonical form is digits only with the country code: `6281234567890`.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -19,6 +20,7 @@ class InvalidPhone(ValueError):
     """Not an Indonesian mobile number."""
 
 
+@functools.lru_cache(maxsize=4096)  # every webhook parses its sender; the same few recur
 def normalize_phone(raw: str) -> str:
     """`0812-0000-0002`, `+62 812 0000 0002` or `62812…` → `6281200000002`.
 

@@ -9,6 +9,7 @@ village (kelurahan/desa) `32.73.07.1004`. Scores run 0–100; only an exact name
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -50,6 +51,7 @@ CUTOFF = 60.0
 """Fuzzy matches scoring below this are not returned."""
 
 KIND_PENALTY = 15.0
+FOUND_CACHE = 4096  # texts whose matches are kept (a few hundred bytes each)
 """Taken off a regency when the customer said "Kota" and it is a Kabupaten, or vice versa."""
 
 # Nicknames customers use that no fuzzy score would find.
@@ -193,9 +195,16 @@ def find_city(text: str, limit: int = 5) -> list[Match]:
     "bandung" finds Kota Bandung and Kabupaten Bandung alike; "Kab. Bandung" or "kota
     bandng" put the named kind first.
     """
+    return list(_find_city(text, limit))
+
+
+# The regions never change while the process runs, and an ISP's customers name the same few
+# places: the fuzzy ranking of a text (a fifth of a registration turn's CPU) is kept.
+@functools.lru_cache(maxsize=FOUND_CACHE)
+def _find_city(text: str, limit: int) -> tuple[Match, ...]:
     kind, base = _city_query(text)
     if not base:
-        return []
+        return ()
     queries = [(base, kind, False)]
     if kind:  # "Kota Baru" may also be the whole of "Kabupaten Kotabaru"
         queries.append((norm(text), None, True))
@@ -209,7 +218,7 @@ def find_city(text: str, limit: int = 5) -> list[Match]:
                 best[pos] = match
     matches = list(best.values())
     matches.sort(key=lambda m: -m.score)
-    return [m for m in matches if m.score >= CUTOFF][:limit]
+    return tuple(m for m in matches if m.score >= CUTOFF)[:limit]
 
 
 def find_district(text: str, city_code: str | None = None, limit: int = 5) -> list[Match]:
@@ -226,12 +235,17 @@ def find_village(
 
 
 def _find(level: Level, text: str, parent_code: str | None, limit: int) -> list[Match]:
+    return list(_found(level, text, parent_code, limit))
+
+
+@functools.lru_cache(maxsize=FOUND_CACHE)
+def _found(level: Level, text: str, parent_code: str | None, limit: int) -> tuple[Match, ...]:
     query = clean(level, text)
     if not query:
-        return []
+        return ()
     if parent_code is not None:
-        return _find_within(level, query, parent_code, limit)
-    return _find_anywhere(level, query, limit)
+        return tuple(_find_within(level, query, parent_code, limit))
+    return tuple(_find_anywhere(level, query, limit))
 
 
 def _find_within(level: Level, query: str, parent_code: str, limit: int) -> list[Match]:

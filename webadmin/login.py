@@ -1,6 +1,10 @@
 """Signing in and out. Five wrong passwords lock the account for 15 minutes
-(users.locked_until, across processes); 20 failures from one IP address within 15
-minutes hold back every login from it. A successful login always opens a new session
+(users.locked_until, across processes) for every address that failed against it; the
+owner, from an address that has not failed (remembered by this process), still signs in
+with the right password, so a stranger cannot keep staff out by typing wrong passwords
+for their username. A fresh address gets one try while the lock lasts, so guessing from
+many addresses gains one guess per address per quarter of an hour. 20 failures from one IP
+address within 15 minutes hold back every login from it. A successful login always opens a new session
 (the old cookie's session is closed: no fixation). The login form carries a
 double-submit CSRF token, since there is no session yet."""
 
@@ -8,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -25,7 +29,7 @@ from ispbot.webadmin.auth import (
     staff_view,
 )
 from ispbot.webadmin.pages import render, see_other
-from ispbot.webadmin.ratelimit import LOGIN_FAILURES, UNKNOWN_USERNAMES
+from ispbot.webadmin.ratelimit import ACCOUNT_ADDRESS_FAILURES, LOGIN_FAILURES, UNKNOWN_USERNAMES
 from ispbot.webhooks import SERVICES
 
 MAX_FAILURES = 5
@@ -64,6 +68,16 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     return _login_page(request)
 
 
+def _here(user_id: int, ip: str) -> str:
+    return f"{user_id}|{ip}"
+
+
+def failed_here(request: web.Request, user_id: int, now: datetime) -> None:
+    """A wrong password for this account from this request's address: while the account
+    is locked, this address waits even with the right one."""
+    request.app[ACCOUNT_ADDRESS_FAILURES].hit(_here(user_id, client_ip(request)), now)
+
+
 async def login(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     form = await request.post()
@@ -89,7 +103,11 @@ async def login(request: web.Request) -> web.StreamResponse:
             minutes = max(1, round(unknown.retry_after(username, now).total_seconds() / 60))
             return _login_page(request, error=f"Akun terkunci sementara. Coba lagi dalam {minutes} menit.",
                                status=429, username=username)
-        if user is not None and user.locked_until is not None and user.locked_until > now:
+        locked = user is not None and user.locked_until is not None and user.locked_until > now
+        if user is not None and locked and (
+            request.app[ACCOUNT_ADDRESS_FAILURES].seen(_here(user.id, ip), now) or not matches or not user.is_active
+        ):
+            failed_here(request, user.id, now)
             minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
             audit.record(session, action="login.refused_locked", now=now, actor_label=username, ip=ip,
                          target_type="user", target_id=user.id)
@@ -106,6 +124,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             audit.record(session, action="login.failed", now=now, actor_label=username or "?", ip=ip,
                          target_type="user", target_id=user.id if user else None)
             if user is not None:
+                failed_here(request, user.id, now)
                 user.failed_logins += 1
                 if user.failed_logins >= MAX_FAILURES:
                     user.locked_until, user.failed_logins = now + LOCKOUT, 0

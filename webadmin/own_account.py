@@ -10,7 +10,7 @@ from ispbot.storage import audit, sessions
 from ispbot.storage.models import User
 from ispbot.storage.users import WeakPassword, check_password, hash_password, password_matches
 from ispbot.webadmin.auth import client_ip, current, staff_view
-from ispbot.webadmin.login import LOCKOUT, MAX_FAILURES
+from ispbot.webadmin.login import LOCKOUT, MAX_FAILURES, failed_here
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.users import WEAK_PASSWORD
 from ispbot.webhooks import SERVICES
@@ -41,6 +41,7 @@ async def change_own_password(request: web.Request) -> web.StreamResponse:
         if not password_matches(user, old):
             # Guessing the password through a session left open counts as failed logins do.
             user.failed_logins += 1
+            failed_here(request, user.id, services.clock.now())
             if user.failed_logins < MAX_FAILURES:
                 return redirect(request, PAGE, "Kata sandi saat ini salah.", "error")
             user.locked_until, user.failed_logins = services.clock.now() + LOCKOUT, 0

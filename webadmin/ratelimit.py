@@ -1,7 +1,7 @@
 """A sliding-window counter per key (an IP address), in this process's memory, timed by
-the injected clock. Used for failed logins per IP and for the public endpoints; the
-per-username lockout lives in the database (users.locked_until) and holds across
-processes."""
+the injected clock. Used for failed logins per IP (and per account and IP) and for the
+public endpoints; the per-username lockout lives in the database (users.locked_until)
+and holds across processes."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ class SlidingWindow:
     def blocked(self, key: str, now: datetime) -> bool:
         return len(self._recent(key, now)) >= self.limit
 
+    def seen(self, key: str, now: datetime) -> bool:
+        """Any event of the key within the window."""
+        return bool(self._recent(key, now))
+
     def hit(self, key: str, now: datetime) -> bool:
         """Count one event; True when the key is now over its limit."""
         hits = self._recent(key, now)
@@ -50,6 +54,10 @@ LOGIN_FAILURES = web.AppKey("login_failures", SlidingWindow)
 # Failed logins for a username no account has: it "locks" after as many tries as a real
 # account does, so the answers do not tell which usernames exist.
 UNKNOWN_USERNAMES = web.AppKey("unknown_usernames", SlidingWindow)
+# Failed logins per account and address: a locked account still opens, with the right
+# password, for an address that has not failed against it (the lock stops the guesser,
+# not the owner at another desk).
+ACCOUNT_ADDRESS_FAILURES = web.AppKey("account_address_failures", SlidingWindow)
 # Public endpoints (OTP requests, status look-ups) per IP.
 PUBLIC_REQUESTS = web.AppKey("public_requests", SlidingWindow)
 
@@ -58,3 +66,4 @@ def setup_limits(app: web.Application) -> None:
     app[LOGIN_FAILURES] = SlidingWindow(limit=20, window=timedelta(minutes=15))
     app[PUBLIC_REQUESTS] = SlidingWindow(limit=120, window=timedelta(minutes=10))
     app[UNKNOWN_USERNAMES] = SlidingWindow(limit=5, window=timedelta(minutes=15))
+    app[ACCOUNT_ADDRESS_FAILURES] = SlidingWindow(limit=1, window=timedelta(minutes=15))

@@ -29,6 +29,7 @@ from ispbot.storage.models import (
     OutboxMessage,
     Registration,
     StaffSession,
+    Ticket,
     User,
 )
 from tests.conftest import Harness
@@ -213,6 +214,43 @@ async def test_the_retention_purge_removes_nik_and_photo_of_ended_registrations_
     h.clock.advance(days=2)  # young_rejected is now 91 days past
     assert await JOBS["retention-purge"].run(h.services) == 1
     assert sorted(p.name for p in folder.iterdir()) == ["d.jpg", "e.jpg"]
+
+
+async def test_the_retention_purge_removes_fault_photos_of_tickets_ended_long_ago(h: Harness) -> None:
+    folder = h.services.settings.data_dir / "tickets"
+    cipher = PhotoCipher.of(h.services.settings)
+    tz = h.services.settings.tz
+    start = h.clock.now()
+    numbers = {}
+    async with h.services.db.transaction() as session:
+        for name, ends_as, days_ago in (
+            ("old_resolved.jpg", "resolved", 91), ("old_closed.jpg", "closed", 120),
+            ("young_resolved.jpg", "resolved", 30), ("old_open.jpg", None, 200),
+        ):
+            write_photo(folder, name, b"\xff\xd8\xff" + name.encode(), cipher)
+            ticket = await tickets.open_ticket(
+                session, kind="support", now=start - timedelta(days=days_ago + 1), timezone=tz,
+                subject="Internet mati", description="Lampu LOS merah", photo=name,
+            )
+            if ends_as:
+                await tickets.change_status(session, ticket, ends_as, now=start - timedelta(days=days_ago),
+                                            actor_user_id=None, note=None)
+            numbers[name] = ticket.ticket_number
+
+    assert await JOBS["retention-purge"].run(h.services) == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["old_open.jpg", "young_resolved.jpg"]
+    async with h.services.db.sessions() as session:
+        rows = {t.ticket_number: t for t in (await session.execute(select(Ticket))).scalars()}
+        audited = list((await session.execute(
+            select(AuditEntry).where(AuditEntry.action == "ticket.photo_purged").order_by(AuditEntry.id)
+        )).scalars())
+    assert {name: rows[number].photo for name, number in numbers.items()} == {
+        "old_resolved.jpg": None, "old_closed.jpg": None,
+        "young_resolved.jpg": "young_resolved.jpg", "old_open.jpg": "old_open.jpg",
+    }
+    assert all(t.description == "Lampu LOS merah" for t in rows.values())  # only the photo goes
+    assert sorted(a.target_id for a in audited) == sorted([numbers["old_resolved.jpg"], numbers["old_closed.jpg"]])
+    assert await JOBS["retention-purge"].run(h.services) == 0
 
 
 # -- housekeeping -----------------------------------------------------------------------------

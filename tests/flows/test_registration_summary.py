@@ -144,3 +144,22 @@ async def test_batal_when_a_new_date_is_needed_cancels_as_anywhere_else(fonnte: 
     cancelled, menu = await chat.send("batal")
     assert "dibatalkan" in cancelled.lower() and "Silakan pilih layanan" in menu
     assert await registrations_of(fonnte) == []
+
+
+async def test_oke_to_the_summary_submits_it(fonnte: Harness) -> None:
+    """"oke", "sudah benar" after reading the summary meant Kirim, but got "please choose"."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    [confirmation] = await chat.send("sudah benar kak")
+    assert "REG-" in confirmation
+    [registration] = await registrations_of(fonnte)
+    assert registration.full_name == "Budi Santoso"
+
+
+async def test_oke_at_the_list_of_fields_is_not_taken_as_kirim(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    await chat.send("ubah data")
+    replies = await chat.send("oke")
+    assert not any("REG-" in reply for reply in replies)
+    assert await registrations_of(fonnte) == []

@@ -177,6 +177,19 @@ async def test_customer_ids_cannot_be_guessed_by_starting_over(portal: Harness) 
     assert "0812****002" in ask_code
 
 
+async def test_words_at_the_id_question_are_not_counted_as_guessed_ids(portal: Harness) -> None:
+    """"paket" or "100mb" typed where the id is asked used up the three tries, and the
+    right id was then refused for an hour."""
+    chat = Chat(portal, phone=STRANGER, gateway="cloudapi")
+    await chat.send("akun")
+    for text in ("paket", "100mb", "lupa"):
+        told, ask = (await chat.send(text))[:2]
+        assert "bukan ID pelanggan" in told and "ID pelanggan" in ask
+        await chat.send("akun")  # the second unreadable one may offer CS: start the question again
+    [ask_code] = await chat.send(DEMO_CUSTOMER_CODE)
+    assert "0812****002" in ask_code
+
+
 async def test_an_inactive_account_is_not_served(portal: Harness) -> None:
     async with portal.services.db.transaction() as s:
         customer = await customers.by_phone(s, DEMO_CUSTOMER_PHONE)

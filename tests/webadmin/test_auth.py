@@ -110,6 +110,29 @@ async def test_five_failures_lock_the_account_for_fifteen_minutes(
     assert "login.locked" in await audit_actions(h)
 
 
+async def test_a_stranger_typing_wrong_passwords_does_not_keep_the_owner_out(
+    browser_factory: Callable[..., Any], h: Harness
+) -> None:
+    """Five wrong passwords from anywhere locked the account for everyone, the right
+    password included: anyone could keep CS out of the admin by repeating them."""
+    stranger, owner, guesser = [await browser_factory() for _ in range(3)]
+    outside = {"X-Forwarded-For": "203.0.113.7"}
+    for _ in range(5):
+        await stranger.login("cs", "wrong-password", headers=outside)
+    assert (await stranger.login("cs", PASSWORD, headers=outside)).status == 429  # the guesser's address waits
+    office = {"X-Forwarded-For": "198.51.100.20"}
+    assert (await owner.login("cs", PASSWORD, headers=office)).status == 303
+    await owner.page("/admin/registrations")  # signed in: the list opens
+
+    for _ in range(5):
+        await stranger.login("cs", "wrong-password", headers={"X-Forwarded-For": "203.0.113.8"})
+    fresh = {"X-Forwarded-For": "192.0.2.50"}
+    wrong = await guesser.login("cs", "another-guess", headers=fresh)  # one try per new address
+    assert wrong.status == 429 and "terkunci" in await wrong.text()
+    assert (await guesser.login("cs", PASSWORD, headers=fresh)).status == 429
+    assert "login.refused_locked" in await audit_actions(h)
+
+
 async def test_a_username_nobody_has_is_answered_as_a_real_one(
     browser_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
