@@ -99,8 +99,10 @@ def document(public_url: str) -> dict[str, Any]:
             "/api/registrations/public/request-otp": {"post": {
                 "summary": "Send a 6-digit OTP to the WhatsApp number (never echoed)", "tags": ["public"],
                 "requestBody": body({"type": "object", "required": ["phone"],
-                                     "properties": {"phone": STRING, "full_name": STRING}}),
-                "responses": {"200": _json(_answer({"type": "object"}), "sent"), "422": ERROR,
+                                     "properties": {"phone": STRING, "full_name": {
+                                         "type": "string", "description": "optional; a name as the chat "
+                                         "takes it (letters, spaces, ' . -), else 400; not put in the message"}}}),
+                "responses": {"200": _json(_answer({"type": "object"}), "sent"), "400": ERROR, "422": ERROR,
                               "429": _json(_answer({"type": "object", "properties": {"retry_after": INTEGER}}),
                                            "too soon or too many")}}},
             "/api/registrations/public/verify-otp": {"post": {

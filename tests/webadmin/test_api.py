@@ -97,6 +97,46 @@ async def test_an_otp_without_digits_is_refused_without_using_an_attempt(h: Harn
     assert (await wrong.json())["data"]["attempts_left"] == 2
 
 
+PHISHING_NAME = "Pak,\n*Tagihan menunggak!* Bayar: https://evil.example/p"
+
+
+async def outbox_count(h: Harness) -> int:
+    async with h.services.db.sessions() as session:
+        return len((await session.execute(select(OutboxMessage.id))).all())
+
+
+async def test_a_code_request_with_a_text_for_a_name_sends_nothing(h: Harness) -> None:
+    """Anyone may ask a code for any number: a "name" that is a message of its own is
+    refused, and the ISP's number sends nothing."""
+    for name in (PHISHING_NAME, "https://evil.example/p", ["Dewi"], "x" * 101):
+        response = await h.client.post("/api/registrations/public/request-otp",
+                                       json={"phone": "081234567001", "full_name": name})
+        body = await response.json()
+        assert response.status == 400 and body["success"] is False, (name, body)
+        assert body["data"] == {"field": "full_name"} and body["message"]
+    await h.settle()
+    assert await outbox_count(h) == 0 and h.gateway.texts_to("6281234567001") == []
+
+
+async def test_the_code_message_holds_nothing_the_caller_typed(h: Harness) -> None:
+    response = await h.client.post("/api/registrations/public/request-otp",
+                                   json={"phone": "081234567001", "full_name": "dewi lestari"})
+    assert response.status == 200
+    await h.settle()
+    [sent] = h.gateway.texts_to("6281234567001")
+    assert re.search(r"\*\d{6}\*", sent) and "dewi" not in sent.lower()
+
+
+async def test_a_registration_with_a_text_for_a_name_sends_nothing(h: Harness) -> None:
+    await verified_phone(h)
+    await h.settle()
+    before = await outbox_count(h)
+    response = await h.client.post("/api/registrations/public",
+                                   json=form(full_name=PHISHING_NAME, package_id=await package_id(h)))
+    assert response.status == 422 and (await response.json())["data"]["field"] == "full_name"
+    assert await outbox_count(h) == before
+
+
 async def test_invalid_fields_are_named(h: Harness) -> None:
     await verified_phone(h)
     pid = await package_id(h)
