@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.app import SENDER
+from ispbot.client_address import client_ip
 from ispbot.ktp_encryption import PhotoCipher
 from ispbot.storage import otp, registrations
 from ispbot.storage.models import OtpCode, Package
 from ispbot.webadmin import intake, messaging
-from ispbot.webadmin.auth import client_ip
 from ispbot.webadmin.jsonapi import ApiError, answer, api_view, read_json, text_field
 from ispbot.webadmin.ratelimit import PUBLIC_REQUESTS
 from ispbot.webadmin.track import find_public, installation_step, public_status

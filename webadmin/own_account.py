@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ispbot.client_address import client_ip
 from ispbot.storage import audit, sessions
 from ispbot.storage.models import User
 from ispbot.storage.users import WeakPassword, check_password, hash_password, password_matches
-from ispbot.webadmin.auth import client_ip, current, staff_view
+from ispbot.webadmin.auth import current, staff_view
 from ispbot.webadmin.login import LOCKOUT, MAX_FAILURES
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.users import WEAK_PASSWORD

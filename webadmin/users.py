@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.client_address import client_ip
 from ispbot.providers.phone import InvalidPhone, normalize_phone
 from ispbot.storage import audit, sessions
 from ispbot.storage.models import User
@@ -28,7 +29,7 @@ from ispbot.storage.users import (
     create_user,
     hash_password,
 )
-from ispbot.webadmin.auth import Refused, client_ip, current, new_api_token, staff_view
+from ispbot.webadmin.auth import Refused, current, new_api_token, staff_view
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.roles import ROLE_LABELS, Permission
 from ispbot.webhooks import SERVICES
