@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8080"
     secret_key: str | None = None
     webhook_secret: str | None = None
+    metrics_token: str | None = None  # /metrics for callers not on this machine, as a bearer token
     isp_name: str = "AGLIS Net"
     cs_phone: str = "081200000800"
     timezone: str = "Asia/Jakarta"
@@ -124,6 +125,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _bearer_token(cls, value: str | None) -> str | None:
+        """Sent by Prometheus as `Authorization: Bearer <token>`: one header word, long
+        enough not to be guessed."""
+        if not value:
+            return None
+        if len(value) < 16 or not all(c.isascii() and c.isprintable() and not c.isspace() for c in value):
+            raise ValueError("must be at least 16 characters, no spaces (e.g. openssl rand -hex 32)")
+        return value
 
     @field_validator("timezone")
     @classmethod

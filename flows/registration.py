@@ -197,9 +197,10 @@ async def read_other_phone(turn: Turn) -> Answer:
 
 
 async def _send_code(turn: Turn, phone: str, *, then: Answer) -> Answer:
-    return await otp_step.send_code(
-        turn, phone=phone, purpose="registration", template="otp", then=then, name=answers(turn).get("full_name", "")
-    )
+    """The code goes to a number the chat has not proved is the customer's, so the message
+    carries nothing they typed (not even their name): the ISP's number never relays a
+    stranger's words to it."""
+    return await otp_step.send_code(turn, phone=phone, purpose="registration", template="otp", then=then)
 
 
 async def ask_otp(turn: Turn) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -17,6 +15,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from ispbot.json_body import UnreadableJson, parse_json
 from ispbot.providers.errors import (
     MalformedWebhook,
     PermanentGatewayError,
@@ -47,22 +46,13 @@ class WebhookRequest:
         return self.headers.get(name.lower())
 
     def json(self) -> Any:
-        """The body as JSON, or MalformedWebhook."""
+        """The body as JSON, or MalformedWebhook (not JSON, nested too deeply: see
+        ispbot.json_body). "\\ud800" alone is valid JSON but no text: it could not be stored
+        or hashed (the gateway got 503 and retried forever), so it arrives as U+FFFD."""
         try:
-            data = json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedWebhook("body is not JSON") from exc
-        except RecursionError as exc:
-            raise MalformedWebhook("body is nested too deeply") from exc
-        # "\ud800" alone is valid JSON but no text: it cannot be stored or hashed (the
-        # gateway got 503 and retried forever). Such characters become U+FFFD; the bytes
-        # test keeps the walk off ordinary bodies (an escaped emoji pair is harmless too).
-        if _SURROGATE_ESCAPE.search(self.body):
-            try:
-                data = _without_lone_surrogates(data)
-            except RecursionError as exc:
-                raise MalformedWebhook("body is nested too deeply") from exc
-        return data
+            return parse_json(self.body)
+        except UnreadableJson as exc:
+            raise MalformedWebhook(str(exc)) from exc
 
     def json_object(self) -> dict[str, Any]:
         data = self.json()
@@ -79,20 +69,6 @@ class WebhookRequest:
                 raise MalformedWebhook("form body is not UTF-8") from exc
             return {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
         return self.json_object()
-
-
-_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _without_lone_surrogates(value: Any) -> Any:
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_without_lone_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
-    return value
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,11 @@ from enum import StrEnum
 
 from ispbot.storage.regions import Level, Region, get_region
 
-_SEPARATORS = re.compile(r"[\s.\-]")
+_SEPARATOR = r"[\s.\-]"  # what people put between a NIK's digits
+_SEPARATORS = re.compile(_SEPARATOR)
+# Digits with those separators between them: "3273 0155 0895 0002", "327301.550895.0002".
+_WRITTEN_DIGITS = re.compile(rf"[0-9]+(?:{_SEPARATOR}+[0-9]+)*")
+_DIGIT_GROUP = re.compile(r"[0-9]+")
 NIK_LENGTH = 16
 
 
@@ -122,3 +126,32 @@ def mask_nik(text: str) -> str:
     if len(nik) < 8:
         return "*" * len(nik)
     return nik[:4] + "*" * (len(nik) - 8) + nik[-4:]
+
+
+def mask_niks_in(text: str) -> str:
+    """Every NIK written in a free text (a chat message, a note) masked as `mask_nik` does:
+    any stretch of whole digit groups that `normalize_nik` turns into 16 digits, however
+    it is grouped or separated, so a NIK the chat would take is never shown in full."""
+    return _WRITTEN_DIGITS.sub(lambda m: _mask_nik_groups(m[0]), text)
+
+
+def _mask_nik_groups(written: str) -> str:
+    """In one stretch of digit groups, each run of consecutive groups holding exactly 16
+    digits masked, leftmost first (`12 3273015508950002`: the 12 is a number of its own)."""
+    groups = list(_DIGIT_GROUP.finditer(written))
+    parts: list[str] = []
+    shown = 0  # `written` up to here is already in `parts`
+    first = 0
+    while first < len(groups):
+        last, digits = first, len(groups[first][0])
+        while digits < NIK_LENGTH and last + 1 < len(groups):
+            last += 1
+            digits += len(groups[last][0])
+        if digits != NIK_LENGTH:
+            first += 1
+            continue
+        start, end = groups[first].start(), groups[last].end()
+        parts += [written[shown:start], mask_nik(written[start:end])]
+        shown, first = end, last + 1
+    parts.append(written[shown:])
+    return "".join(parts)

@@ -41,7 +41,7 @@ CONTEXT: dict[str, dict[str, Any]] = {
         "registration": REGISTRATION, "package": SimpleNamespace(name="Home Silver 40M", monthly_price=249900),
         "tracking_url": "https://isp.example/track/REG-20261201-0007",
     },
-    "otp": {"code": "482913", "name": "Rina", "minutes": 5},
+    "otp": {"code": "482913", "minutes": 5},
     "invoice_reminder": {"customer": SimpleNamespace(full_name="Ahmad"), "invoice": INVOICE, "month": lambda p: "Desember 2026"},
     "invoice_receipt": {"customer": SimpleNamespace(full_name="Ahmad"), "invoice": INVOICE, "month": lambda p: "Desember 2026"},
     "ticket_status": {"ticket": TICKET, "status_label": "Selesai", "name": None},

@@ -18,11 +18,12 @@ from datetime import datetime, time
 
 from aiohttp import web
 
+from ispbot.client_address import client_ip
 from ispbot.storage import registration_queries as queries
 from ispbot.storage import registrations
 from ispbot.storage.lifecycle import Action, Status, TransitionRefused
 from ispbot.storage.models import User
-from ispbot.webadmin.auth import client_ip, user_by_api_token
+from ispbot.webadmin.auth import user_by_api_token
 from ispbot.webadmin.jsonapi import (
     ApiError,
     answer,

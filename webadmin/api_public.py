@@ -6,7 +6,8 @@
     GET  /api/registrations/public/status/{identifier}   registration number or e-mail
     GET  /api/registrations/public/packages       the broadband packages to choose from
 
-The OTP goes out on WhatsApp through the outbox and is never echoed. A verified OTP
+The OTP goes out on WhatsApp through the outbox and is never echoed; its message holds
+nothing the caller typed, as the number is anyone's until the code comes back. A verified OTP
 marks the phone as verified for 30 minutes (the used code's row is the proof), and only
 a verified phone can register. Every POST and status look-up counts against a per-IP
 limit. Answers are `{success, message, data}`.
@@ -15,17 +16,18 @@ limit. Answers are `{success, message, data}`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.app import SENDER
+from ispbot.client_address import client_ip
 from ispbot.ktp_encryption import PhotoCipher
 from ispbot.storage import otp, registrations
 from ispbot.storage.models import OtpCode, Package
 from ispbot.webadmin import intake, messaging
-from ispbot.webadmin.auth import client_ip
 from ispbot.webadmin.jsonapi import ApiError, answer, api_view, read_json, text_field
 from ispbot.webadmin.ratelimit import PUBLIC_REQUESTS
 from ispbot.webadmin.track import find_public, installation_step, public_status
@@ -56,7 +58,7 @@ async def request_otp(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     body = await read_json(request)
     phone = intake.normalize_whatsapp(text_field(body, "phone", max_length=30, required=True) or "")
-    name = text_field(body, "full_name", max_length=100) or "Pelanggan"
+    _check_requester_name(body)
     now = services.clock.now()
     async with services.db.transaction() as session:
         issued = await otp.issue(session, phone=phone, purpose=PURPOSE, now=now, secret_key=services.settings.secret_key or "")
@@ -65,9 +67,23 @@ async def request_otp(request: web.Request) -> web.StreamResponse:
             raise ApiError(429, f"Tunggu {seconds} detik sebelum meminta kode baru.", {"retry_after": seconds})
         minutes = int((issued.expires_at - now).total_seconds() // 60)
         await messaging.queue(services, session, phone=phone, contact_key=phone, template="otp", purpose="otp",
-                              sent_by=None, name=name, code=issued.code, minutes=minutes)
+                              sent_by=None, code=issued.code, minutes=minutes)
     request.app[SENDER].wake()
     return answer({"phone": phone, "expires_in": minutes * 60}, "Kode OTP telah dikirim ke WhatsApp Anda.")
+
+
+def _check_requester_name(body: dict[str, Any]) -> None:
+    """`full_name` may be left out (the seed's forms send it), but one given must be a name
+    the registration chat would take: anyone may ask for a code for any number, and a
+    "name" of links and line breaks is a phishing text in the making. 400 otherwise. The
+    code message does not carry the name either (otp.j2), so nothing typed here reaches
+    the number."""
+    value = body.get("full_name")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return
+    if not isinstance(value, str):
+        raise ApiError(400, "full_name harus teks.", {"field": "full_name"})
+    intake.checked_name(value, status=400)
 
 
 @api_view

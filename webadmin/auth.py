@@ -44,17 +44,6 @@ class Refused(Exception):
         self.status, self.title, self.detail = status, title, detail
 
 
-def client_ip(request: web.Request) -> str:
-    """The caller's address. Behind a reverse proxy on this host (the peer is loopback),
-    the address that proxy appended to X-Forwarded-For; otherwise the peer itself, since
-    anyone else could write that header."""
-    peer = request.remote or "unknown"
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and peer in ("127.0.0.1", "::1"):
-        return forwarded.split(",")[-1].strip()[:64] or peer
-    return peer
-
-
 def cookie_is_secure(request: web.Request) -> bool:
     return request.app[SERVICES].settings.public_url.startswith("https://")
 

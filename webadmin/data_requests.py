@@ -9,10 +9,11 @@ import asyncio
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.client_address import client_ip
 from ispbot.erasure import erase, found_for
 from ispbot.storage import data_requests
 from ispbot.storage.models import DataDeletionRequest, User
-from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
+from ispbot.webadmin.auth import Refused, current, staff_view
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES

@@ -8,10 +8,10 @@ import asyncio
 
 from aiohttp import web
 
+from ispbot.client_address import client_ip
 from ispbot.invoice_pdf import render_invoice_pdf
 from ispbot.signed_links import verify
 from ispbot.storage.models import Customer, Invoice, Package
-from ispbot.webadmin.auth import client_ip
 from ispbot.webadmin.ratelimit import PUBLIC_REQUESTS
 from ispbot.webhooks import SERVICES
 

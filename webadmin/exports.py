@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from openpyxl import Workbook
 
+from ispbot.client_address import client_ip
 from ispbot.providers.phone import local_format
 from ispbot.storage import audit
 from ispbot.storage import registration_queries as queries
 from ispbot.storage.identity import mask_nik
 from ispbot.storage.models import Registration
-from ispbot.webadmin.auth import client_ip, current, staff_view
+from ispbot.webadmin.auth import current, staff_view
 from ispbot.webadmin.labels import status_label
 from ispbot.webadmin.registrations import list_filter
 from ispbot.webadmin.roles import Permission

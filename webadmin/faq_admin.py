@@ -8,10 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
+from ispbot.client_address import client_ip
 from ispbot.storage import audit, faq, faq_entries
 from ispbot.storage.faq_entries import FaqDraft, InvalidFaq
 from ispbot.storage.models import FaqEntry
-from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
+from ispbot.webadmin.auth import Refused, current, staff_view
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES

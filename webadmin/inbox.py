@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot import handoff, service_window
+from ispbot.client_address import client_ip
 from ispbot.storage import customers, handoffs, invoices, registrations, transcript
 from ispbot.storage.handoffs import HandoffRefused
 from ispbot.storage.models import Conversation, User
-from ispbot.webadmin.auth import SESSION_COOKIE, Refused, client_ip, current, staff_view
+from ispbot.webadmin.auth import SESSION_COOKIE, Refused, current, staff_view
 from ispbot.webadmin.pages import WAITING_COUNT, redirect, render
 from ispbot.webadmin.roles import Permission
 from ispbot.webadmin.staff import Staff

@@ -58,17 +58,26 @@ def _fail(name: str, message: str, **extra: Any) -> ApiError:
     return ApiError(422, message, {"field": name, **extra})
 
 
-def _contact(body: dict[str, Any]) -> tuple[str, str, str]:
-    name = validate_name(text_field(body, "full_name", max_length=100, required=True) or "")
+def checked_name(text: str, *, status: int = 422) -> str:
+    """A full name as the registration chat accepts one (`validate_name`), cleaned; else
+    ApiError(`status`) naming the field. One rule for the chat, the form and the OTP request,
+    so no channel takes a name another would refuse."""
+    name = validate_name(text)
     if not name.ok or name.value is None:
-        raise _fail("full_name", NAME_ERRORS.get(name.reason, "Nama tidak valid.") if name.reason else "Nama tidak valid.")
+        message = NAME_ERRORS.get(name.reason, "Nama tidak valid.") if name.reason else "Nama tidak valid."
+        raise ApiError(status, message, {"field": "full_name"})
+    return name.value
+
+
+def _contact(body: dict[str, Any]) -> tuple[str, str, str]:
+    name = checked_name(text_field(body, "full_name", max_length=100, required=True) or "")
     email = validate_email(text_field(body, "email", max_length=200, required=True) or "")
     if email.reason is Reason.DOMAIN_TYPO:
         raise _fail("email", f"Email sepertinya salah ketik. Maksud Anda {email.suggestion}?", suggestion=email.suggestion)
     if not email.ok or email.value is None:
         raise _fail("email", "Alamat email tidak valid.")
     phone = normalize_whatsapp(text_field(body, "phone", max_length=30, required=True) or "")
-    return name.value, email.value, phone
+    return name, email.value, phone
 
 
 def normalize_whatsapp(raw: str) -> str:

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.billing import PAYMENT_METHODS, local_today, payment_method_label, record_payment
+from ispbot.client_address import client_ip
 from ispbot.invoice_pdf import render_invoice_pdf
 from ispbot.storage import billing_queries, invoices
 from ispbot.storage.models import Customer, Invoice, Package
-from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
+from ispbot.webadmin.auth import Refused, current, staff_view
 from ispbot.webadmin.pages import TEMPLATES, redirect, render
 from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.roles import Permission

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ispbot.json_body import UnreadableJson, parse_json
 from ispbot.storage.identity import mask_nik
 from ispbot.storage.models import Registration
 from ispbot.webadmin.labels import status_label
@@ -58,14 +59,15 @@ async def json_errors(request: web.Request, handler: ApiHandler) -> web.StreamRe
 
 
 async def read_json(request: web.Request, *, max_size: int | None = None) -> dict[str, Any]:
-    """The request's JSON object; 400 for anything else, 413 when over `max_size`."""
+    """The request's JSON object; 400 for anything else (also a body nested too deeply to
+    read: ispbot.json_body, as the webhooks read theirs), 413 when over `max_size`."""
     if max_size is not None:
         request = request.clone(client_max_size=max_size)
     try:
-        body = await request.json()
+        body = parse_json(await request.read())
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, "Data terlalu besar.") from None
-    except (ValueError, UnicodeDecodeError):
+    except UnreadableJson:
         raise ApiError(400, "Body harus JSON.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "Body harus objek JSON.")

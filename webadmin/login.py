@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from ispbot.client_address import client_ip
 from ispbot.storage import audit, sessions
 from ispbot.storage.users import by_username, password_matches
 from ispbot.webadmin.auth import (
     SESSION_COOKIE,
     clear_session_cookie,
-    client_ip,
     cookie_is_secure,
     current,
     load_staff,

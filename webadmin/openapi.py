@@ -99,15 +99,18 @@ def document(public_url: str) -> dict[str, Any]:
             "/api/registrations/public/request-otp": {"post": {
                 "summary": "Send a 6-digit OTP to the WhatsApp number (never echoed)", "tags": ["public"],
                 "requestBody": body({"type": "object", "required": ["phone"],
-                                     "properties": {"phone": STRING, "full_name": STRING}}),
-                "responses": {"200": _json(_answer({"type": "object"}), "sent"), "422": ERROR,
+                                     "properties": {"phone": STRING, "full_name": {
+                                         "type": "string", "description": "optional; a name as the chat "
+                                         "takes it (letters, spaces, ' . -), else 400; not put in the message"}}}),
+                "responses": {"200": _json(_answer({"type": "object"}), "sent"), "400": ERROR, "422": ERROR,
                               "429": _json(_answer({"type": "object", "properties": {"retry_after": INTEGER}}),
                                            "too soon or too many")}}},
             "/api/registrations/public/verify-otp": {"post": {
                 "summary": "Check the OTP; the phone counts as verified for 30 minutes", "tags": ["public"],
                 "requestBody": body({"type": "object", "required": ["phone", "otp"],
                                      "properties": {"phone": STRING, "otp": STRING}}),
-                "responses": {"200": _json(_answer({"type": "object"}), "verified"), "422": ERROR, "429": ERROR}}},
+                "responses": {"200": _json(_answer({"type": "object"}), "verified"), "400": ERROR, "422": ERROR,
+                              "429": ERROR}}},
             "/api/registrations/public": {"post": {
                 "summary": "Register (the phone must be verified)", "tags": ["public"],
                 "requestBody": body(REGISTRATION_INPUT),
@@ -147,8 +150,8 @@ def document(public_url: str) -> dict[str, Any]:
                                         "rejected", "customer_created"]},
                     "notes": STRING, "rejection_reason": STRING,
                     "survey_date": {"type": "string", "format": "date-time"}}}),
-                "responses": {"200": _json(_answer(REGISTRATION), "changed"), "401": ERROR, "403": ERROR,
-                              "404": ERROR, "409": ERROR, "422": ERROR}}},
+                "responses": {"200": _json(_answer(REGISTRATION), "changed"), "400": ERROR, "401": ERROR,
+                              "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR}}},
             "/api/registrations/{id}/create-customer": {"post": {
                 "summary": "Create the customer (id <PREFIX>YYYYMMDDNNNN) and the installation ticket",
                 "tags": ["staff"], "security": SECURED, "parameters": [ID_PARAM],

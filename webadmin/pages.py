@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from ispbot.messages import rupiah, whatsapp_templates
 from ispbot.providers.phone import local_format
-from ispbot.storage.identity import mask_nik
+from ispbot.storage.identity import mask_nik, mask_niks_in
 from ispbot.storage.transcript import Line
 from ispbot.webadmin import labels
 from ispbot.webadmin.roles import ROLE_LABELS, Permission, can
@@ -76,6 +76,7 @@ def build_environment(timezone: ZoneInfo) -> Environment:
         phone=lambda p: local_format(p) if p else "-",
         whatsapp=whatsapp,
         as_sent=as_sent,
+        typed=typed,
         role_label=lambda r: ROLE_LABELS.get(r, r),  # "Customer Service", not "Cs"
     )
     env.globals["static_version"] = _static_version()
@@ -97,12 +98,16 @@ def as_sent(line: Line) -> str:
     text = sent or line.text or f"[{line.kind}]"
     if line.sensitive:
         text = _CODE.sub("••••••", text)
-    return _NIK_TYPED.sub(lambda m: mask_nik(re.sub(r"\D", "", m.group(0))), text)
+    return mask_niks_in(text)
+
+
+def typed(text: str | None) -> str | None:
+    """A customer's own words on a page (a note, an address, a message preview) with any
+    NIK in them masked, as the transcript shows them."""
+    return mask_niks_in(text) if text else text
 
 
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
-# 16 digits, as typed: together or in groups ("3273 0155 0895 0002", "3273.0155…").
-_NIK_TYPED = re.compile(r"(?<!\d)\d{4}(?:[ .-]?\d{4}){3}(?!\d)")
 
 
 def whatsapp(text: str) -> Markup:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from ispbot.client_address import client_ip
 from ispbot.ktp_encryption import KTP_PHOTOS
 from ispbot.services import Services
 from ispbot.storage import audit, pending_photos, registrations
@@ -16,7 +17,7 @@ from ispbot.storage import registration_queries as queries
 from ispbot.storage.lifecycle import Action, Status, TransitionRefused
 from ispbot.storage.models import User
 from ispbot.webadmin import messaging
-from ispbot.webadmin.auth import Refused, client_ip, current, require, staff_view
+from ispbot.webadmin.auth import Refused, current, require, staff_view
 from ispbot.webadmin.labels import ACTION_DONE, action_label, status_label
 from ispbot.webadmin.pages import redirect
 from ispbot.webadmin.path_ids import row_id

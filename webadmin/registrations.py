@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot import service_window
+from ispbot.client_address import client_ip
 from ispbot.ktp_encryption import KTP_PHOTOS
 from ispbot.services import Services
 from ispbot.sla_alerts import overdue_before
@@ -22,7 +23,7 @@ from ispbot.storage import audit, conversations, registrations, transcript
 from ispbot.storage import registration_queries as queries
 from ispbot.storage.lifecycle import TIMELINE, Action, Status, allowed_actions, timeline_position
 from ispbot.storage.models import Customer, Registration, Ticket, User
-from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
+from ispbot.webadmin.auth import Refused, current, staff_view
 from ispbot.webadmin.pages import render
 from ispbot.webadmin.photos import photo_path, photo_response
 from ispbot.webadmin.roles import Permission, staff_actions

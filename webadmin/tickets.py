@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.client_address import client_ip
 from ispbot.ktp_encryption import TICKET_PHOTOS
 from ispbot.services import Services
 from ispbot.staff_whatsapp import tell_technician
@@ -19,7 +20,7 @@ from ispbot.storage import audit, customers, pending_photos, registrations, tick
 from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
 from ispbot.webadmin import messaging
-from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
+from ispbot.webadmin.auth import Refused, current, staff_view
 from ispbot.webadmin.labels import TICKET_KIND, TICKET_STATUS
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.path_ids import row_id

@@ -11,12 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
+from ispbot.client_address import client_ip
 from ispbot.providers.phone import InvalidPhone, normalize_phone
 from ispbot.services import Services
 from ispbot.storage import registrations, tickets
 from ispbot.storage.lifecycle import TIMELINE, Status
 from ispbot.storage.models import Customer, Registration
-from ispbot.webadmin.auth import client_ip
 from ispbot.webadmin.labels import NEXT_STEP, status_label, status_tone
 from ispbot.webadmin.pages import render, see_other
 from ispbot.webadmin.ratelimit import PUBLIC_REQUESTS

@@ -1,7 +1,8 @@
 """Staff users, for admins only: list, create, change role / active / technician flag,
 unlock, reset a password, and create or revoke a user's API token (shown once, stored
 as its SHA-256). An admin cannot demote or deactivate themself, so an admin always
-remains. Deactivating or resetting a password signs the user out everywhere."""
+remains. Deactivating or resetting a password signs the user out everywhere; a reset
+revokes the API token too."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.client_address import client_ip
 from ispbot.providers.phone import InvalidPhone, normalize_phone
 from ispbot.storage import audit, sessions
 from ispbot.storage.models import User
@@ -27,13 +29,14 @@ from ispbot.storage.users import (
     create_user,
     hash_password,
 )
-from ispbot.webadmin.auth import Refused, client_ip, current, new_api_token, staff_view
+from ispbot.webadmin.auth import Refused, current, new_api_token, staff_view
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.roles import ROLE_LABELS, Permission
 from ispbot.webhooks import SERVICES
 
 WEAK_PASSWORD = f"Kata sandi minimal {MIN_PASSWORD} karakter (spasi tidak dihitung)."
 BAD_PHONE = "Nomor WhatsApp tidak valid (contoh: 081234567890)."
+API_ACCESS_REVOKED = "Token API juga dicabut; buat token baru bila masih diperlukan."
 ALREADY_REPLACED_MESSAGE = (
     "Token baru sudah dibuat sebelumnya dan hanya ditampilkan sekali; token itu tetap berlaku. "
     "Jika belum tersalin, buat token baru lagi."
@@ -160,6 +163,10 @@ async def user_update(request: web.Request) -> web.StreamResponse:
 
 @staff_view(Permission.MANAGE_USERS)
 async def user_password(request: web.Request) -> web.StreamResponse:
+    """An admin sets a user's password: the one thing to do when an account may be in
+    someone else's hands, so everything that password could have let them keep ends with
+    it, the sessions and the API token alike (a token is made by an admin, but whoever had
+    an admin's password could have made one). The user's integrations get a new token."""
     services = request.app[SERVICES]
     form = await request.post()
     password = str(form.get("password", ""))
@@ -173,10 +180,12 @@ async def user_password(request: web.Request) -> web.StreamResponse:
         user.password_hash = hash_password(password)
         user.locked_until, user.failed_logins = None, 0
         await sessions.close_all_of(session, user.id)
-        _record(request, session, "user.password", user)
+        had_token, user.api_token_hash = user.api_token_hash is not None, None
+        _record(request, session, "user.password", user, token_revoked=had_token)
+    revoked = f" {API_ACCESS_REVOKED}" if had_token else ""
     if user.id == current(request).user.id:
-        return redirect(request, "/admin/login", "Kata sandi diganti. Silakan masuk lagi.")
-    return redirect(request, back, "Kata sandi diganti; pengguna harus masuk lagi.")
+        return redirect(request, "/admin/login", f"Kata sandi diganti.{revoked} Silakan masuk lagi.")
+    return redirect(request, back, f"Kata sandi diganti; pengguna harus masuk lagi.{revoked}")
 
 
 @staff_view(Permission.MANAGE_USERS)

@@ -200,6 +200,7 @@ async def test_another_number_is_confirmed_by_otp_with_expiry_attempts_and_resen
     [code_message] = fonnte.gateway.texts_to("6281200000150")
     code = re.search(r"\*(\d{6})\*", code_message)
     assert code and "berlaku selama 5 menit" in code_message
+    assert "Budi" not in code_message  # a number not yet proved the customer's gets nothing they typed
     async with fonnte.services.db.sessions() as s:  # marked, so staff see it masked
         sent = (await s.execute(select(OutboxMessage).where(OutboxMessage.phone == "6281200000150"))).scalar_one()
     assert sent.payload.get("sensitive") is True

@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from ispbot.storage.identity import Gender, NikReason, mask_nik, normalize_nik, validate_nik
+from ispbot.storage.identity import (
+    Gender,
+    NikReason,
+    mask_nik,
+    mask_niks_in,
+    normalize_nik,
+    validate_nik,
+)
 
 TODAY = date(2026, 11, 21)
 # 32.73.01 is Sukasari, Kota Bandung; born 1 January 1990; serial 0001.
@@ -104,3 +111,26 @@ def test_mask() -> None:
     assert mask_nik("3273 0101 0190 0001") == "3273********0001"
     assert mask_nik("1234567") == "*******"
     assert mask_nik("") == ""
+
+
+@pytest.mark.parametrize("written", [
+    "3273015508950002", "3273 0155 0895 0002", "327301 550895 0002", "3273-0155-0895-0002",
+    "3273.0155.0895.0002", "32 73 01 55 08 95 00 02", "3273 - 0155 - 0895 - 0002", "3273\n0155\n0895\n0002",
+])
+def test_a_nik_in_a_text_is_masked_however_it_is_written(written: str) -> None:
+    """Every layout the chat takes as a NIK (`normalize_nik` → 16 digits) is masked in a text."""
+    assert len(normalize_nik(written)) == 16
+    assert mask_niks_in(f"nik sy {written} kak") == "nik sy 3273********0002 kak"
+
+
+@pytest.mark.parametrize("text", [
+    "Paket 100000 Mbps", "hubungi 0812-3456-7890", "REG-20261121-0001", "INV-202612-0003 Rp 199.900",
+    "32730155089500021 (17 digit)", "jam 08.00-12.00",
+])
+def test_numbers_that_are_no_nik_are_left_as_they_are(text: str) -> None:
+    assert mask_niks_in(text) == text
+
+
+def test_a_nik_beside_other_numbers_is_still_masked() -> None:
+    assert mask_niks_in("no 12 3273015508950002") == "no 12 3273********0002"
+    assert mask_niks_in("3273 0155 0895 0002, 3273 0101 0190 0001") == "3273********0002, 3273********0001"

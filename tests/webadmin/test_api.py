@@ -4,6 +4,7 @@ the staff API with bearer tokens, and the OpenAPI document."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 from typing import Any
 
@@ -95,6 +96,46 @@ async def test_an_otp_without_digits_is_refused_without_using_an_attempt(h: Harn
     assert words.status == 422 and (await words.json())["data"]["reason"] == "not_a_code"
     wrong = await h.client.post("/api/registrations/public/verify-otp", json={"phone": "081200000111", "otp": "000000"})
     assert (await wrong.json())["data"]["attempts_left"] == 2
+
+
+PHISHING_NAME = "Pak,\n*Tagihan menunggak!* Bayar: https://evil.example/p"
+
+
+async def outbox_count(h: Harness) -> int:
+    async with h.services.db.sessions() as session:
+        return len((await session.execute(select(OutboxMessage.id))).all())
+
+
+async def test_a_code_request_with_a_text_for_a_name_sends_nothing(h: Harness) -> None:
+    """Anyone may ask a code for any number: a "name" that is a message of its own is
+    refused, and the ISP's number sends nothing."""
+    for name in (PHISHING_NAME, "https://evil.example/p", ["Dewi"], "x" * 101):
+        response = await h.client.post("/api/registrations/public/request-otp",
+                                       json={"phone": "081234567001", "full_name": name})
+        body = await response.json()
+        assert response.status == 400 and body["success"] is False, (name, body)
+        assert body["data"] == {"field": "full_name"} and body["message"]
+    await h.settle()
+    assert await outbox_count(h) == 0 and h.gateway.texts_to("6281234567001") == []
+
+
+async def test_the_code_message_holds_nothing_the_caller_typed(h: Harness) -> None:
+    response = await h.client.post("/api/registrations/public/request-otp",
+                                   json={"phone": "081234567001", "full_name": "dewi lestari"})
+    assert response.status == 200
+    await h.settle()
+    [sent] = h.gateway.texts_to("6281234567001")
+    assert re.search(r"\*\d{6}\*", sent) and "dewi" not in sent.lower()
+
+
+async def test_a_registration_with_a_text_for_a_name_sends_nothing(h: Harness) -> None:
+    await verified_phone(h)
+    await h.settle()
+    before = await outbox_count(h)
+    response = await h.client.post("/api/registrations/public",
+                                   json=form(full_name=PHISHING_NAME, package_id=await package_id(h)))
+    assert response.status == 422 and (await response.json())["data"]["field"] == "full_name"
+    assert await outbox_count(h) == before
 
 
 async def test_invalid_fields_are_named(h: Harness) -> None:
@@ -233,6 +274,42 @@ async def test_staff_api_status_changes_follow_the_lifecycle_and_roles(h: Harnes
     async with h.services.db.sessions() as session:
         senders = set((await session.execute(select(OutboxMessage.sent_by))).scalars())
     assert None not in senders
+
+
+def nested(depth: int) -> bytes:
+    return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+async def test_a_body_nested_too_deeply_is_a_400_in_the_apis_shape(h: Harness) -> None:
+    """Five thousand levels of {"a": …} overflow the JSON parser's recursion: a bad body,
+    answered as every other one, not a 500."""
+    registration = await make_registration(h)
+    staff = {**await token_for(h, "cs"), "Content-Type": "application/json"}
+    calls = [
+        ("POST", "/api/registrations/public/request-otp", {}),
+        ("POST", "/api/registrations/public/verify-otp", {}),
+        ("POST", "/api/registrations/public", {}),
+        ("PUT", f"/api/registrations/{registration.id}/status", staff),
+    ]
+    for method, path, headers in calls:
+        response = await h.client.request(method, path, data=nested(5000), headers=headers)
+        assert response.status == 400, (path, await response.text())
+        assert await response.json() == {"success": False, "message": "Body harus JSON.", "data": None}, path
+    shallow = await h.client.post("/api/registrations/public/request-otp", data=nested(50))
+    assert shallow.status == 422  # read fine: only the phone is missing
+
+
+async def test_a_lone_surrogate_is_read_as_a_replacement_character_not_a_500(h: Harness) -> None:
+    """"\\ud800" alone is valid JSON but no text the database can hold: read as U+FFFD,
+    as the webhooks read it."""
+    await verified_phone(h)
+    body = json.dumps(form(package_id=await package_id(h), notes="Mohon pagi \ud800")).encode()
+    assert b"\\ud800" in body
+    response = await h.client.post("/api/registrations/public", data=body)
+    assert response.status == 201, await response.text()
+    async with h.services.db.sessions() as session:
+        registration = (await session.execute(select(Registration))).scalar_one()
+    assert registration.notes == "Mohon pagi \ufffd"
 
 
 async def test_openapi_document_describes_every_api_route(h: Harness) -> None:

@@ -4,7 +4,7 @@ template, in the registration detail and in the chat transcript."""
 from __future__ import annotations
 
 from ispbot.providers.messages import Contact, InboundKind, InboundMessage
-from ispbot.storage import inbox
+from ispbot.storage import conversations, inbox
 from tests.conftest import Harness
 from tests.webadmin.support import Browser, make_registration
 
@@ -46,3 +46,42 @@ async def test_staff_see_neither_a_live_code_nor_a_typed_nik_in_the_transcript(h
     assert "482913" not in page and "Kode OTP Anda: <strong>••••••</strong>" in page
     assert "0155" not in page and "3273********0002" in page
     assert "100000" in page
+
+
+NIK_LAYOUTS = ("327301 550895 0002", "3273-0155-0895-0002", "3273.0155.0895.0002", "3273015508950002")
+
+
+async def test_a_nik_typed_in_any_layout_is_masked_on_every_page_showing_customer_text(
+    h: Harness, cs: Browser
+) -> None:
+    """The transcript (registration page and chat inbox), the inbox's last-message preview,
+    a registration's notes and address, a ticket's description: a NIK written the way the
+    chat accepts it is shown as the lists show it."""
+    from ispbot.storage import tickets
+    from tests.flows.chat import Chat
+
+    registration = await make_registration(
+        h, notes=f"NIK istri {NIK_LAYOUTS[0]}", address_notes=f"rumah {NIK_LAYOUTS[1]}",
+        address=f"Jl. Sukajadi No. 10 ({NIK_LAYOUTS[2]})",
+    )
+    chat = Chat(h, phone=registration.phone)
+    await chat.send("cs")
+    for layout in NIK_LAYOUTS:
+        await chat.send(f"nik sy {layout} kak")
+    async with h.services.db.transaction() as session:
+        ticket = await tickets.open_ticket(
+            session, kind="support", now=h.clock.now(), timezone=h.services.settings.tz, subject="Internet mati",
+            description=f"atas nama NIK {NIK_LAYOUTS[3]}", contact_phone=registration.phone, created_via="whatsapp")
+        convo = await conversations.get(session, registration.phone)
+        assert convo is not None
+    pages = {
+        "registration": await cs.page(f"/admin/registrations/{registration.id}"),
+        "inbox list": await cs.page("/admin/inbox"),
+        "inbox conversation": await cs.page(f"/admin/inbox/{convo.id}"),
+        "ticket": await cs.page(f"/admin/tickets/{ticket.id}"),
+    }
+    for name, page in pages.items():
+        assert "3273********0002" in page, name
+        assert "0895" not in page, name
+    assert pages["registration"].count("3273********0002") >= 4 + 3  # the four messages, notes, landmark, address
+    assert pages["inbox conversation"].count("3273********0002") >= 4

@@ -135,7 +135,7 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("GET", "/api/openapi.json", "/api/openapi.json", None, EVERYONE_200),
     ("GET", "/static", "/static/admin.css", None, EVERYONE_200),
     ("GET", "/healthz", "/healthz", None, EVERYONE_200),
-    ("GET", "/metrics", "/metrics", None, EVERYONE_200),
+    ("GET", "/metrics", "/metrics", None, EVERYONE_200),  # from this machine (tests/bot/test_health.py)
     ("GET", "/sandbox", "/sandbox", None, EVERYONE_200),
     ("POST", "/sandbox/api/send", "/sandbox/api/send", {"json": {}}, both(400)),
     ("GET", "/sandbox/api/messages", "/sandbox/api/messages", None, both(400)),

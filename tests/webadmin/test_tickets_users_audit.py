@@ -162,6 +162,49 @@ async def test_password_reset_and_unlock(h: Harness, admin: Browser, browser_fac
     assert (await locked.login("cs", "brand-new-password")).status == 303
 
 
+async def api_token_of(admin: Browser, user_id: int) -> str:
+    """A new API token for the user, made on their page as an admin makes one."""
+    seen = re.search(r'name="replaces" value="([0-9a-f]+)"', await admin.page(f"/admin/users/{user_id}"))
+    assert seen
+    token = re.search(r"data-token>(isp_[^<]+)<", await (await admin.post(f"/admin/users/{user_id}/token",
+                                                                          {"replaces": seen[1]})).text())
+    assert token
+    return token[1]
+
+
+async def test_a_password_reset_revokes_the_api_token_too(h: Harness, admin: Browser) -> None:
+    """An admin resets a password when the account may be someone else's: whoever had it
+    keeps no way in, neither a session nor the API token."""
+    async with h.services.db.sessions() as session:
+        cs_user = (await session.execute(select(User).where(User.username == "cs"))).scalar_one()
+    bearer = {"Authorization": f"Bearer {await api_token_of(admin, cs_user.id)}"}
+    assert (await h.client.get("/api/registrations", headers=bearer)).status == 200
+    assert "token API-nya dicabut" in await admin.page(f"/admin/users/{cs_user.id}")
+    page = await admin.follow(await admin.post(f"/admin/users/{cs_user.id}/password", {"password": "brand-new-password"}))
+    assert "Kata sandi diganti" in page and "Token API juga dicabut" in page
+    assert (await h.client.get("/api/registrations", headers=bearer)).status == 401
+    assert "Belum ada token." in page
+    again = await admin.follow(await admin.post(f"/admin/users/{cs_user.id}/password", {"password": "another-new-password"}))
+    assert "Kata sandi diganti" in again and "Token API juga dicabut" not in again  # none to revoke
+    async with h.services.db.sessions() as session:
+        details = list((await session.execute(
+            select(AuditEntry.detail).where(AuditEntry.action == "user.password").order_by(AuditEntry.id))).scalars())
+    assert [d.get("token_revoked") for d in details] == [True, False]
+
+
+async def test_changing_ones_own_password_keeps_the_api_token_and_says_so(
+    h: Harness, admin: Browser, cs: Browser
+) -> None:
+    async with h.services.db.sessions() as session:
+        cs_user = (await session.execute(select(User).where(User.username == "cs"))).scalar_one()
+    bearer = {"Authorization": f"Bearer {await api_token_of(admin, cs_user.id)}"}
+    assert "Token API Anda tetap berlaku" in await cs.page("/admin/account")
+    form = {"current": PASSWORD, "password": "my-own-password-1", "password_again": "my-own-password-1"}
+    done = await cs.follow(await cs.post("/admin/account/password", form))
+    assert "Kata sandi diganti" in done and "Token API Anda tetap berlaku" in done
+    assert (await h.client.get("/api/registrations", headers=bearer)).status == 200
+
+
 async def test_audit_log_lists_and_filters(h: Harness, admin: Browser) -> None:
     registration = await make_registration(h)
     await admin.post(f"/admin/registrations/{registration.id}/actions/verify", {"note": "ok <b>"})
