@@ -53,7 +53,7 @@ SLANG = {
     "passwd": "password", "udh": "sudah", "udah": "sudah", "sdh": "sudah", "dah": "sudah",
     "blm": "belum", "blum": "belum", "knp": "kenapa", "napa": "kenapa", "ngapa": "kenapa",
     "mengapa": "kenapa", "kpn": "kapan", "dmn": "dimana", "dmana": "dimana", "skrg": "sekarang",
-    "psg": "pasang", "pasng": "pasang", "lmbt": "lambat", "lemod": "lemot", "lelet": "lemot",
+    "psg": "pasang", "pasng": "pasang", "psng": "pasang", "psang": "pasang", "masang": "pasang", "lmbt": "lambat", "lemod": "lemot", "lelet": "lemot",
     "bln": "bulan", "tgl": "tanggal", "gnti": "ganti", "ubh": "ubah", "connect": "konek",
     "lg": "lagi",
 }

@@ -22,6 +22,10 @@ async def with_faq(fonnte: Harness) -> Harness:
     ("saya mau daftar", "nama lengkap"),
     ("mau pasang wifi dong", "nama lengkap"),
     ("Halo kak, mau langganan internet", "nama lengkap"),
+    ("sy mau psg wifi", "nama lengkap"),
+    ("mau psng internet", "nama lengkap"),
+    ("mau masang wifi di rumah", "nama lengkap"),
+    ("saya mau pemasangan internet baru", "nama lengkap"),
     ("bisa ngobrol sama CS aja ga?", "sambungkan dengan *CS"),
     ("mau bicara dgn admin", "sambungkan dengan *CS"),
     ("saya mau bicara dengan orang", "sambungkan dengan *CS"),
@@ -46,7 +50,8 @@ async def test_a_question_about_a_menu_item_is_still_answered_by_the_faq(with_fa
 
 @pytest.mark.parametrize("typed", ["saya tidak mau langganan lagi", "berhenti langganan", "ga bisa daftar",
                                    "mau daftar lewat cs", "internet saya mati", "status tagihan", "daftar 2 rumah",
-                                   "kenapa status saya belum berubah"])
+                                   "kenapa status saya belum berubah", "berapa lama pemasangan", "jadwal pemasangan",
+                                   "biaya psg wifi", "mau psg ulang"])
 def test_a_message_that_says_more_is_not_taken_for_a_request(typed: str) -> None:
     assert said_intent(typed) is None
 
