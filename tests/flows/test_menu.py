@@ -3,6 +3,8 @@ words starts what it names; a question about it is still the FAQ's."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ispbot.flows.menu import said_intent
@@ -75,3 +77,27 @@ async def test_a_portal_item_asked_for_as_chatted_opens_it(with_faq: Harness, ty
 @pytest.mark.parametrize("typed", ["bagaimana cara cek akun?", "akun saya diblokir", "hapus akun saya"])
 def test_a_question_about_the_account_is_not_taken_for_a_request(typed: str) -> None:
     assert said_intent(typed) is None
+
+
+async def test_the_cs_answer_gives_the_configured_office_hours(harness_factory: Any, sqlite_url: str) -> None:
+    """"jam buka cs" answered how to reach CS, but not when they are at work."""
+    from tests.flows.chat import FONNTE
+
+    h = await harness_factory(sqlite_url, **FONNTE, office_hours="Senin–Jumat 09.00–18.00 WIB")
+    async with h.services.db.transaction() as s:
+        await seed_faq(s, h.clock.now())
+    answer = "\n".join(await Chat(h).send("jam buka cs"))
+    assert "Senin–Jumat 09.00–18.00 WIB" in answer and "[jam kerja cs]" not in answer
+
+
+@pytest.mark.parametrize(("typed", "told", "not_told"), [
+    ("berapa lama gangguan diperbaiki?", "*tiket*", "*status*"),
+    ("area bandung timur bisa?", "survei", "langsung kami cek"),
+])
+async def test_an_answer_tells_only_what_the_bot_really_does(with_faq: Harness, typed: str, told: str,
+                                                             not_told: str) -> None:
+    """The repair-time answer said to type *status* (which asks for a registration number)
+    to follow a ticket; the coverage answer promised a check at registration that no one
+    makes before staff verify it."""
+    answer = "\n".join(await Chat(with_faq).send(typed))
+    assert told in answer and not_told not in answer

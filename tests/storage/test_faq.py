@@ -95,6 +95,27 @@ def test_the_shipped_content_is_complete_and_chat_friendly() -> None:
         assert command in commands
 
 
+# What each command an answer tells the customer to type does at the menu.
+COMMANDS = {"daftar": "register", "status": "status", "tagihan": "invoices", "tiket": "ticket", "profil": "profile",
+            "hapus data": "delete_data", "cs": "cs", "menu": "menu"}
+
+
+def test_every_command_an_answer_names_is_one_the_menu_knows() -> None:
+    """"Ketik *status* untuk melihat progres tiket" sent customers to a question about their
+    registration number; "ketik *cs*" for a deletion bypassed the *hapus data* request."""
+    from ispbot.flows.menu import intent, said_intent
+
+    for entry in SEEDS:
+        for command in re.findall(r"[Kk]etik \*([^*]+)\*", entry.answer):
+            assert command in COMMANDS, (entry.question, command)
+            if command != "menu":
+                assert (intent(command) or said_intent(command)) == COMMANDS[command], command
+        if "tiket" in entry.answer.lower() and "*status*" in entry.answer:
+            raise AssertionError(f"*status* follows registrations, not tickets: {entry.question}")
+    deletion = next(s for s in SEEDS if "dihapus" in s.question)
+    assert "*hapus data*" in deletion.answer
+
+
 @pytest.mark.parametrize(
     ("text", "question"),
     [
