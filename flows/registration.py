@@ -17,7 +17,7 @@ from typing import Any
 
 from ispbot.flows import address_questions as address
 from ispbot.flows import email_answer, otp_step
-from ispbot.flows.answers import HONORIFICS, is_skip, parse_date
+from ispbot.flows.answers import HONORIFICS, is_earliest, is_skip, parse_date
 from ispbot.flows.choices import StaleChoice, choice, number_said, pick, value_of
 from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, remember
@@ -322,6 +322,11 @@ async def read_date(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     today = turn.now.astimezone(turn.settings.tz).date()
+    if picked is None and is_earliest(turn.text) and (offered := _install_days(turn)):
+        # "secepatnya", "terserah": the first day offered, said so (it can be changed at the summary)
+        turn.say("reg_date_earliest", chosen=offered[0])
+        remember(turn, install_date=offered[0].isoformat())
+        return Next("date_given")
     chosen = date.fromisoformat(value_of(picked)) if picked else parse_date(turn.text, today)
     if chosen is None:
         return Retry("reg_bad_date", {"typed": turn.text[:30]}, unreadable=True)
