@@ -226,6 +226,8 @@ async def handle(turn: Turn) -> None:
         found = await faq.matches(turn, text)
         if found:  # a question the FAQ answers
             handoff.understood(turn)
+            if turn.conversation.state == "start":  # a first message: who answers, then the answer
+                turn.say("menu_first_question")
             await faq.start(turn, text)
             return
     if key is None and not is_greeting(text) and turn.conversation.state == "MENU" and text:

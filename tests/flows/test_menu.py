@@ -45,9 +45,9 @@ async def test_a_request_in_everyday_words_starts_what_it_asks_for(with_faq: Har
 @pytest.mark.parametrize("typed", ["bagaimana cara daftar pasang internet baru?", "berapa biaya pasang baru?",
                                    "apa saja syarat untuk mendaftar?"])
 async def test_a_question_about_a_menu_item_is_still_answered_by_the_faq(with_faq: Harness, typed: str) -> None:
-    replies = await Chat(with_faq).send(typed)
-    assert "❓" in replies[0] or "beberapa jawaban" in replies[0]
-    assert "nama lengkap" not in "\n".join(replies)
+    replies = "\n".join(await Chat(with_faq).send(typed))
+    assert "❓" in replies or "beberapa jawaban" in replies
+    assert "nama lengkap" not in replies
 
 
 @pytest.mark.parametrize("typed", ["saya tidak mau langganan lagi", "berhenti langganan", "ga bisa daftar",
@@ -101,3 +101,28 @@ async def test_an_answer_tells_only_what_the_bot_really_does(with_faq: Harness, 
     makes before staff verify it."""
     answer = "\n".join(await Chat(with_faq).send(typed))
     assert told in answer and not_told not in answer
+
+
+COMPLAINT = ("mau tanya internet di rumah saya sering putus putus terutama malam hari, padahal tagihan sudah saya "
+             "bayar tepat waktu, mohon dibantu ya kak terima kasih")
+
+
+@pytest.mark.parametrize("typed", [COMPLAINT, "selamat siang kak, " + COMPLAINT])
+async def test_a_first_message_asking_a_long_question_is_welcomed_and_answered(with_faq: Harness, typed: str) -> None:
+    """A new number's long complaint got only the menu, and later "Maaf, saya belum mengerti"."""
+    welcome, answer = await Chat(with_faq).send(typed)
+    assert "Selamat datang" in welcome and "❓ *Kenapa internet sering putus-putus?*" in answer
+
+
+async def test_a_long_question_later_in_the_chat_is_answered(with_faq: Harness) -> None:
+    chat = Chat(with_faq)
+    await chat.send("halo")
+    [answer] = await chat.send(COMPLAINT)
+    assert "❓ *Kenapa internet sering putus-putus?*" in answer and "Selamat datang" not in answer
+
+
+async def test_long_chatter_is_not_answered_from_the_faq(with_faq: Harness) -> None:
+    chat = Chat(with_faq)
+    await chat.send("halo")
+    replies = await chat.send("kemarin anak saya main game sampai malam seru sekali katanya menang terus")
+    assert "❓" not in "\n".join(replies) and "belum mengerti" in replies[0]
