@@ -126,3 +126,18 @@ async def test_long_chatter_is_not_answered_from_the_faq(with_faq: Harness) -> N
     await chat.send("halo")
     replies = await chat.send("kemarin anak saya main game sampai malam seru sekali katanya menang terus")
     assert "❓" not in "\n".join(replies) and "belum mengerti" in replies[0]
+
+
+async def test_an_english_chat_is_told_the_faq_answers_are_in_indonesian(with_faq: Harness) -> None:
+    """After "english", "my internet is down since morning" got an Indonesian answer unannounced."""
+    chat = Chat(with_faq)
+    await chat.send("english")
+    told, answer = await chat.send("my internet is down since morning")
+    assert "written in Indonesian" in told and "*cs*" in told and "❓" in answer
+
+
+async def test_the_cs_answer_in_an_english_chat_gives_the_hours_in_english(with_faq: Harness) -> None:
+    chat = Chat(with_faq)
+    await chat.send("english")
+    _, answer = await chat.send("jam buka cs")
+    assert "Monday–Saturday 08:00–17:00 WIB" in answer
