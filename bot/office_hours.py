@@ -26,6 +26,27 @@ _TIMES = re.compile(r"(\d{1,2})[.:](\d{2})\s*(?:-|–|—|s/d|sd|sampai|to|until
 _RANGE = re.compile(r"\s*(?:-|–|—|s/d|sd|sampai|to|until)\s*")
 
 
+# The line as an English chat shows it: "Senin–Sabtu 08.00–17.00 WIB" → "Monday–Saturday
+# 08:00–17:00 WIB". Staff write the line once, in the words they use.
+_ENGLISH = {
+    "senin": "Monday", "selasa": "Tuesday", "rabu": "Wednesday", "kamis": "Thursday", "jumat": "Friday",
+    "jum'at": "Friday", "sabtu": "Saturday", "minggu": "Sunday", "ahad": "Sunday", "setiap hari": "Every day",
+    "tiap hari": "Every day", "dan": "and", "sampai": "to", "s/d": "to", "sd": "to", "libur": "closed",
+    "tutup": "closed",
+}
+_ENGLISH_WORD = re.compile(
+    r"(?<![\w'])(" + "|".join(re.escape(w) for w in sorted(_ENGLISH, key=len, reverse=True)) + r")(?![\w'])",
+    re.IGNORECASE,
+)
+_DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\b")
+
+
+def in_english(text: str) -> str:
+    """The office hours line with its Indonesian day names and words in English."""
+    english = _ENGLISH_WORD.sub(lambda m: _ENGLISH[m[1].lower()], text)
+    return _DOTTED_TIME.sub(r"\1:\2", english)
+
+
 class OfficeHoursError(ValueError):
     """The line cannot be read; the message says what was expected."""
 

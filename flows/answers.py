@@ -34,6 +34,19 @@ WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
 }
 _DAY_OF_MONTH = re.compile(r"(?:tgl|tanggal|tg)\.? ?(\d{1,2})")
+# "hari ini", "sekarang juga": today, which the date question then says is too early, as it
+# does for today's date typed.
+TODAY_WORDS = {"hari ini", "hari ini juga", "sekarang", "sekarang juga", "skrg", "skrg juga", "saat ini", "today",
+               "now", "right now"}
+# "minggu depan": the week after this one, from its Monday (a Sunday has no installations,
+# so "next Sunday" would be no answer anyway).
+NEXT_WEEK_WORDS = {"minggu depan", "minggu dpn", "mgg depan", "pekan depan", "next week"}
+# "secepatnya", "terserah": no date of their own; the earliest one free is what they want.
+EARLIEST_WORDS = {"secepatnya", "secepat mungkin", "secepatnya saja", "paling cepat", "yang paling cepat",
+                  "yg paling cepat", "tercepat", "yang tercepat", "kapan aja", "kapan saja", "kapan pun",
+                  "kapanpun", "kapan aja boleh", "kapan saja boleh", "terserah", "terserah aja", "terserah saja",
+                  "bebas", "bebas aja", "asap", "as soon as possible", "anytime", "any day", "whenever",
+                  "earliest"}
 
 
 # How a short answer is said to a person: "ya kak", "betul min", "tidak pak".
@@ -129,15 +142,26 @@ def is_no(text: str) -> bool:
 
 def parse_date(text: str, today: date) -> date | None:
     """`25/11/2026`, `25-11-26`, `2026-11-25`, `25 November 2026`, `25 nov`, `besok`, `lusa`,
-    a day of the week (`kamis`, `senin depan`, `hari sabtu`: the next one after today) and
-    `tgl 15` (the next 15th); said to a person too ("besok kak")."""
+    `hari ini`, a day of the week (`kamis`, `senin depan`, `hari sabtu`: the next one after
+    today), `minggu depan` (next week's Monday) and `tgl 15` (the next 15th); said to a
+    person too ("besok kak")."""
     plain = _plain(text)
     if (date_found := _parse_date(plain, today)) is not None:
         return date_found
     return _parse_date(short_answer(text), today)  # "besok kak", "25 des min"
 
 
+def is_earliest(text: str) -> bool:
+    """"secepatnya", "kapan aja kak", "terserah": any date will do, the sooner the better."""
+    said = {_plain(text), short_answer(text), " ".join(words_of(text)), " ".join(_answer_words(text))}
+    return bool(said & EARLIEST_WORDS)
+
+
 def _parse_date(plain: str, today: date) -> date | None:
+    if plain in TODAY_WORDS:
+        return today
+    if plain in NEXT_WEEK_WORDS:
+        return today + timedelta(days=7 - today.weekday())
     if plain in ("besok", "tomorrow"):
         return today + timedelta(days=1)
     if plain == "lusa":

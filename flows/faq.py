@@ -15,6 +15,7 @@ from ispbot.flows import menu
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
 from ispbot.flows.turn import Turn
+from ispbot.office_hours import in_english
 from ispbot.providers.messages import InboundKind
 from ispbot.storage import faq, registrations
 from ispbot.storage.models import FaqEntry
@@ -60,10 +61,15 @@ async def answer_question(turn: Turn, text: str) -> None:
 
 
 PACKAGES_PLACEHOLDER = "[daftar paket]"  # in an answer: the packages and prices of today
+# In an answer, what the ISP's settings say today: staff write the placeholder once instead
+# of copying hours or a number into answers that go stale when the setting changes.
+HOURS_PLACEHOLDER = "[jam kerja cs]"
+PHONE_PLACEHOLDER = "[nomor cs]"
+ISP_PLACEHOLDER = "[nama isp]"
 
 
-async def _show(turn: Turn, entry: FaqEntry) -> None:
-    answer = entry.answer
+async def _filled(turn: Turn, answer: str) -> str:
+    """The answer with its placeholders replaced by today's packages and settings."""
     if PACKAGES_PLACEHOLDER in answer:
         from ispbot.messages import rupiah
 
@@ -71,6 +77,16 @@ async def _show(turn: Turn, entry: FaqEntry) -> None:
         listing = "\n".join(f"• {p.name} — {p.speed_mbps} Mbps · {rupiah(p.monthly_price)}{per_month}"
                             for p in await registrations.packages(turn.session))
         answer = answer.replace(PACKAGES_PLACEHOLDER, listing)
+    settings = turn.settings
+    hours = in_english(settings.office_hours) if turn.locale == "en" else settings.office_hours
+    return (answer.replace(HOURS_PLACEHOLDER, hours)
+            .replace(PHONE_PLACEHOLDER, settings.cs_phone).replace(ISP_PLACEHOLDER, settings.isp_name))
+
+
+async def _show(turn: Turn, entry: FaqEntry) -> None:
+    answer = await _filled(turn, entry.answer)
+    if turn.locale == "en":  # the answers are written once, in Indonesian: said so, with where to ask in English
+        turn.say("faq_answer_in_indonesian")
     turn.say("faq_answer", entry=entry, answer=answer)
     turn.conversation.flow, turn.conversation.state = "menu", "MENU"
     FAQ.drop(turn)

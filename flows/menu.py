@@ -58,7 +58,10 @@ TYPO_WORDS = {
 # words naming one item, and otherwise only the words said around a request. Any other
 # word ("cara", "biaya", "tidak", "berhenti") leaves the message to the FAQ.
 SAID_WORDS = {
-    "register": {"daftar", "mendaftar", "registrasi", "langganan", "berlangganan", "pasang", "register"},
+    "register": {"daftar", "mendaftar", "registrasi", "langganan", "berlangganan", "pasang", "register",
+                 # "pasang" as it is chatted and inflected: "sy mau psg wifi", "mau masang internet"
+                 "psg", "psng", "pasng", "psang", "pasag", "masang", "memasang", "pemasangan", "dipasang",
+                 "pasangin", "pasangkan"},
     "cs": {"cs", "admin", "operator", "petugas", "orang", "manusia", "customer", "service", "human", "agent"},
     "invoices": {"tagihan", "tagihannya", "invoice", "billing"},
     "status": {"status"},
@@ -223,6 +226,8 @@ async def handle(turn: Turn) -> None:
         found = await faq.matches(turn, text)
         if found:  # a question the FAQ answers
             handoff.understood(turn)
+            if turn.conversation.state == "start":  # a first message: who answers, then the answer
+                turn.say("menu_first_question")
             await faq.start(turn, text)
             return
     if key is None and not is_greeting(text) and turn.conversation.state == "MENU" and text:

@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from ispbot.flows import address_questions as address
-from ispbot.flows import email_answer, otp_step
-from ispbot.flows.answers import HONORIFICS, is_skip, is_yes, parse_date
+from ispbot.flows import email_answer, otp_step, package_words
+from ispbot.flows.answers import HONORIFICS, is_earliest, is_skip, is_yes, parse_date
 from ispbot.flows.choices import StaleChoice, choice, number_said, pick, value_of
 from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, remember
@@ -283,6 +283,10 @@ async def read_package(turn: Turn) -> Answer:
         return Retry("stale_choice")
     if picked is None:  # not a row number (those come first): a speed, "yg 40mb", "100 mbps", "40"
         picked = _by_speed(turn.text, offered)
+    if picked is None and turn.message.kind is InboundKind.TEXT:  # "paling murah", "199rb", "bronz"
+        picked = await _by_words(turn, offered)
+    if picked is None and (price := package_words.said_price(turn.text)) is not None:
+        return Retry("reg_package_no_price", {"price": price, "count": len(offered)}, unreadable=True)
     if picked is None:
         return Retry("reg_bad_package", {"count": len(offered), "typed": turn.text[:30]}, unreadable=True)
     price = picked.description or ""
@@ -301,6 +305,16 @@ def _by_speed(text: str, offered: list[Any]) -> Any:
         return None
     fits = [c for c in offered if (c.description or "").startswith(f"{speed} Mbps")]
     return fits[0] if len(fits) == 1 else None
+
+
+async def _by_words(turn: Turn, offered: list[Any]) -> Any:
+    """The package named by rank, price or a misspelt name (flows/package_words.py)."""
+    listed = {value_of(c) for c in offered}
+    packages = [p for p in await registrations.packages(turn.session) if str(p.id) in listed]
+    for reader in (package_words.by_rank, package_words.by_price, package_words.by_name):
+        if (found := reader(turn.text, packages)) is not None:
+            return next(c for c in offered if value_of(c) == str(found.id))
+    return None
 
 
 def _install_days(turn: Turn) -> list[date]:
@@ -323,6 +337,11 @@ async def read_date(turn: Turn) -> Answer:
     except StaleChoice:
         return Retry("stale_choice")
     today = turn.now.astimezone(turn.settings.tz).date()
+    if picked is None and is_earliest(turn.text) and (offered := _install_days(turn)):
+        # "secepatnya", "terserah": the first day offered, said so (it can be changed at the summary)
+        turn.say("reg_date_earliest", chosen=offered[0])
+        remember(turn, install_date=offered[0].isoformat())
+        return Next("date_given")
     chosen = date.fromisoformat(value_of(picked)) if picked else parse_date(turn.text, today)
     if chosen is None:
         return Retry("reg_bad_date", {"typed": turn.text[:30]}, unreadable=True)

@@ -8,6 +8,9 @@ tickets. Status changes staff make in the admin reach the customer by WhatsApp
                               └the story typed at the list→ ASK_PHOTO (or ASK_CATEGORY, when
                                 its words name no category)
                               └a ticket→ its status and history
+    the story told while a support ticket is still open → ASK_SAME_TICKET
+                              ─add→ the story goes into that ticket's history
+                              └new→ ASK_PHOTO → ticket opened
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 LISTED = 5
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
 
-STATES = ["TICKET_MENU", "ASK_CATEGORY", "ASK_DESCRIPTION", "ASK_PHOTO"]
+STATES = ["TICKET_MENU", "ASK_CATEGORY", "ASK_DESCRIPTION", "ASK_SAME_TICKET", "ASK_PHOTO"]
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "new_ticket", "source": "TICKET_MENU", "dest": "ASK_CATEGORY"},
     {"trigger": "story_kept", "source": "TICKET_MENU", "dest": "ASK_CATEGORY"},
@@ -58,6 +61,9 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "category_chosen", "source": "ASK_CATEGORY", "dest": "ASK_DESCRIPTION"},
     {"trigger": "category_described", "source": "ASK_CATEGORY", "dest": "ASK_PHOTO"},
     {"trigger": "described", "source": "ASK_DESCRIPTION", "dest": "ASK_PHOTO"},
+    {"trigger": "open_ticket_found", "source": ["TICKET_MENU", "ASK_CATEGORY", "ASK_DESCRIPTION"],
+     "dest": "ASK_SAME_TICKET"},
+    {"trigger": "new_ticket_wanted", "source": "ASK_SAME_TICKET", "dest": "ASK_PHOTO"},
 ]
 
 
@@ -131,7 +137,7 @@ async def read_menu(turn: Turn) -> Answer:
             turn.say("ticket_story_kept")
             return Next("story_kept")
         _remember(turn, category=category, description=story)
-        return Next("category_described")
+        return await _described(turn, "category_described")
     if picked is None:
         return await _elsewhere(turn)
     if value_of(picked) == "new":
@@ -196,15 +202,15 @@ async def read_category(turn: Turn) -> Answer:
             _remember(turn, description=story)
             return Retry("ticket_story_kept")
         _remember(turn, category=category, description=story)
-        return Next("category_described")
+        return await _described(turn, "category_described")
     if picked is None:
         return await _elsewhere(turn)
     _remember(turn, category=value_of(picked))
     if _tells_more_than(turn, picked.title):
         _remember(turn, description=turn.text)
-        return Next("category_described")
+        return await _described(turn, "category_described")
     if _draft(turn).get("description"):  # told before the category was picked
-        return Next("category_described")
+        return await _described(turn, "category_described")
     return Next("category_chosen")
 
 
@@ -248,7 +254,68 @@ async def read_description(turn: Turn) -> Answer:
     if turn.message.kind is not InboundKind.TEXT or not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
         return Retry("ticket_bad_description", {"max": DESCRIPTION_MAX})
     _remember(turn, description=text)
-    return Next("described")
+    return await _described(turn, "described")
+
+
+async def _open_support_ticket(turn: Turn) -> Ticket | None:
+    """The customer's newest support ticket that staff are still working on."""
+    rows = await turn.session.execute(
+        select(Ticket)
+        .where(tickets.of_customer(int(_draft(turn)["customer_id"])), Ticket.kind == "support",
+               Ticket.status.in_(tickets.ACTIVE))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(1)
+    )
+    return rows.scalar_one_or_none()
+
+
+async def _described(turn: Turn, trigger: str) -> Answer:
+    """The problem is told: on to the photo, unless a ticket is still open. "internet mati"
+    again the next day is most often the same fault: a second ticket for it splits the
+    story between two technicians, so the customer is asked first."""
+    if (open_ticket := await _open_support_ticket(turn)) is None:
+        return Next(trigger)
+    _remember(turn, open_ticket=open_ticket.ticket_number)
+    return Next("open_ticket_found")
+
+
+async def _same_ticket(turn: Turn) -> Ticket | None:
+    """The open ticket asked about, while it is still open."""
+    found = await _open_support_ticket(turn)
+    return found if found is not None and found.ticket_number == _draft(turn).get("open_ticket") else None
+
+
+def _same_choices(turn: Turn) -> list[Any]:
+    if turn.locale == "en":
+        return [choice("ASK_SAME_TICKET", "add", "Add to that ticket"), choice("ASK_SAME_TICKET", "new", "Open a new ticket")]
+    return [choice("ASK_SAME_TICKET", "add", "Tambahkan ke tiket"), choice("ASK_SAME_TICKET", "new", "Buat tiket baru")]
+
+
+async def ask_same_ticket(turn: Turn) -> None:
+    ticket = await _same_ticket(turn)
+    if ticket is None:  # closed by staff meanwhile: nothing to add to
+        await TICKETS.enter(turn, "ASK_PHOTO")
+        return
+    turn.ask("ticket_ask_same", _same_choices(turn), ticket=ticket, status=status_word(turn, ticket.status),
+             category=_category_label(turn, ticket.category))
+
+
+async def read_same_ticket(turn: Turn) -> Answer:
+    try:
+        picked = pick(turn.message, _same_choices(turn), prefix="ASK_SAME_TICKET")
+    except StaleChoice:
+        return Retry("stale_choice")
+    if picked is None:
+        return await _elsewhere(turn)
+    ticket = await _same_ticket(turn)
+    if value_of(picked) == "new" or ticket is None:
+        return Next("new_ticket_wanted")
+    # in the ticket's history, for staff, who work in Indonesian
+    note = turn.messages.render("id", "ticket_customer_note", description=_draft(turn).get("description") or "")
+    await tickets.add_customer_note(turn.session, ticket, note, now=turn.now)
+    turn.say("ticket_info_added", ticket=ticket)
+    await _finish(turn)
+    return Stay()
 
 
 async def ask_photo(turn: Turn) -> None:
@@ -303,6 +370,7 @@ TICKETS = Flow(
         "TICKET_MENU": Question(ask_menu, read_menu, "help_tickets"),
         "ASK_CATEGORY": Question(ask_category, read_category, "help_tickets"),
         "ASK_DESCRIPTION": Question(ask_description, read_description, "help_ticket_description"),
+        "ASK_SAME_TICKET": Question(ask_same_ticket, read_same_ticket, "help_tickets"),
         "ASK_PHOTO": Question(ask_photo, read_photo, "help_ticket_photo"),
     },
     # every step for the customer this chat may still see (a lapsed link changes nothing)

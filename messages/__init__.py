@@ -15,6 +15,7 @@ from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ispbot.messages import whatsapp_templates
+from ispbot.office_hours import in_english as office_hours_in_english
 from ispbot.providers.messages import TemplateMessage
 
 LOCALES = ("id", "en")
@@ -51,6 +52,7 @@ class Messages:
             auto_reload=False,
         )
         self.env.filters["rupiah"] = rupiah
+        self.env.filters["hours_in_english"] = office_hours_in_english
         self._locale = "id"
 
     def render(self, locale: str, template_name: str, /, **context: Any) -> str:

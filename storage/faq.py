@@ -31,6 +31,11 @@ from ispbot.storage.models import FaqEntry
 SEED_FILE = "faq_id.json"
 THRESHOLD = 65.0  # 0–100; below it an entry does not answer the question
 SPREAD = 15.0  # matches more than this below the best one are left out
+# A long message ("mau tanya internet di rumah saya sering putus putus terutama malam hari,
+# padahal tagihan sudah saya bayar…") is scored on its best run of this many words: the
+# question sits somewhere in the story, and the rest of the story would dilute it.
+WINDOW = 6
+WINDOW_THRESHOLD = 75.0  # what such a run must score: higher than a whole message, as a run is chosen
 LIGHT = 0.3  # the weight of question words and other light words (LIGHT_WORDS)
 WORD_MATCH = 84  # a typo: one letter missing, or one wrong in a word of 7 letters or more
 # Indonesian affixes around a root: me-/pe- with their nasal forms, ber-, ter-, di-, …
@@ -53,7 +58,7 @@ SLANG = {
     "passwd": "password", "udh": "sudah", "udah": "sudah", "sdh": "sudah", "dah": "sudah",
     "blm": "belum", "blum": "belum", "knp": "kenapa", "napa": "kenapa", "ngapa": "kenapa",
     "mengapa": "kenapa", "kpn": "kapan", "dmn": "dimana", "dmana": "dimana", "skrg": "sekarang",
-    "psg": "pasang", "pasng": "pasang", "lmbt": "lambat", "lemod": "lemot", "lelet": "lemot",
+    "psg": "pasang", "pasng": "pasang", "psng": "pasang", "psang": "pasang", "masang": "pasang", "lmbt": "lambat", "lemod": "lemot", "lelet": "lemot",
     "bln": "bulan", "tgl": "tanggal", "gnti": "ganti", "ubh": "ubah", "connect": "konek",
     "lg": "lagi",
 }
@@ -69,7 +74,8 @@ STOPWORDS = frozenset(
         "jg", "lagi", "pada", "nya", "terima", "kasih", "makasih", "thanks", "tq", "adalah",
         "sama", "aja", "saja", "banget", "bgt", "bngt", "sekali", "amat", "parah", "bener",
         "beneran", "tp", "tapi", "kalo", "kalau", "gitu", "begitu", "terus", "kena", "cuma",
-        "hanya", "lebih", "pakai", "pake",
+        "hanya", "lebih", "pakai", "pake", "permisi", "padahal", "terutama", "dibantu", "bantu", "bantuannya",
+        "soalnya", "sebenarnya", "sebetulnya",
     }
 )
 # Words that shape a question but do not say what it is about: they count a little.
@@ -205,6 +211,24 @@ def search(
         _rarity(row, len(entries)) * (LIGHT if word in LIGHT_WORDS else 1.0)
         for word, row in zip(words, similarity, strict=True)
     ]
+    ranked = _ranked(entries, words, weights, similarity, threshold)
+    if not ranked and len(words) > WINDOW:
+        # A long message no entry covers as a whole: its best run of WINDOW words, scored
+        # for every entry alike (the rest of the story does not bring in other entries),
+        # answers when it fits clearly; a run of chatter rarely reaches that bar.
+        runs = (_ranked(entries, words[i : i + WINDOW], weights[i : i + WINDOW], similarity[i : i + WINDOW],
+                        max(threshold, WINDOW_THRESHOLD)) for i in range(len(words) - WINDOW + 1))
+        ranked = max(runs, key=lambda found: found[0][0] if found else 0.0)
+    if not ranked:
+        return []
+    best = ranked[0][0]
+    return [r[3] for r in ranked if r[0] >= best - spread][:limit]
+
+
+def _ranked(
+    entries: Sequence[E], words: tuple[str, ...], weights: list[float], similarity: list[list[float]], threshold: float
+) -> list[tuple[float, float, int, Match[E]]]:
+    """The entries scoring at least `threshold` on `words`, best first."""
     specific = math.log((len(entries) + 1) / 2.5)  # a word that at most two entries know
     ranked: list[tuple[float, float, int, Match[E]]] = []
     for index, entry in enumerate(entries):
@@ -213,11 +237,8 @@ def search(
         score = round(100 * math.sqrt(coverage * min(1.0, matched / specific)), 1)
         if score >= threshold:
             ranked.append((score, _precision(words, entry.question), -index, Match(entry, score)))
-    if not ranked:
-        return []
     ranked.sort(key=lambda r: r[:3], reverse=True)
-    best = ranked[0][0]
-    return [r[3] for r in ranked if r[0] >= best - spread][:limit]
+    return ranked
 
 
 def _precision(words: tuple[str, ...], question: str) -> float:

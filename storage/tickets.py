@@ -89,6 +89,17 @@ async def open_of_registration(session: AsyncSession, registration_id: int, kind
     return found.scalar_one_or_none()
 
 
+async def add_customer_note(session: AsyncSession, ticket: Ticket, note: str, *, now: datetime) -> TicketEvent:
+    """What the customer reported again about an open ticket, in its history for staff;
+    the status stays as it is."""
+    event = TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status, note=note,
+                        created_at=now)
+    ticket.updated_at = now
+    session.add(event)
+    await session.flush()
+    return event
+
+
 async def change_status(
     session: AsyncSession, ticket: Ticket, status: str, *, now: datetime, actor_user_id: int | None, note: str | None
 ) -> TicketEvent:

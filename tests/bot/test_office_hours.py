@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ispbot.config import ConfigError, load_settings
-from ispbot.office_hours import OfficeHours, OfficeHoursError
+from ispbot.office_hours import OfficeHours, OfficeHoursError, in_english
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -56,3 +56,15 @@ def test_unreadable_lines_are_refused(line: str) -> None:
 def test_a_bad_setting_is_reported_with_its_name(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ISPBOT_OFFICE_HOURS"):
         load_settings(office_hours="kapan saja", data_dir=tmp_path, _env_file=None)
+
+
+@pytest.mark.parametrize(("line", "english"), [
+    ("Senin–Sabtu 08.00–17.00 WIB", "Monday–Saturday 08:00–17:00 WIB"),
+    ("Senin-Jumat 08:00-17:00; Sabtu 08.00-12.00", "Monday-Friday 08:00-17:00; Saturday 08:00-12:00"),
+    ("Setiap hari 07.00–22.00", "Every day 07:00–22:00"),
+    ("Senin, Rabu dan Jum'at 08.00 s/d 16.00", "Monday, Wednesday and Friday 08:00 to 16:00"),
+    ("Mon-Fri 09:00-18:00", "Mon-Fri 09:00-18:00"),  # written in English already
+])
+def test_the_line_in_english_for_an_english_chat(line: str, english: str) -> None:
+    """The English handoff message said "Senin–Sabtu 08.00–17.00 WIB"."""
+    assert in_english(line) == english

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -24,14 +24,45 @@ TODAY = date(2026, 12, 2)  # a Wednesday
     ("tgl 15", date(2026, 12, 15)), ("tanggal 2", date(2027, 1, 2)), ("tgl. 31", date(2026, 12, 31)),
     ("besok kak", date(2026, 12, 3)), ("25 des min", date(2026, 12, 25)), ("25.12", date(2026, 12, 25)),
     ("2/1", date(2027, 1, 2)), ("5-1", date(2027, 1, 5)),  # day/month in December: next January
+    ("hari ini", TODAY), ("sekarang juga", TODAY), ("hari ini kak", TODAY),  # told it is too early
+    ("minggu depan", date(2026, 12, 7)), ("pekan depan", date(2026, 12, 7)),  # next week, from Monday
 ])
 def test_a_date_in_the_customers_words(typed: str, meant: date) -> None:
     assert parse_date(typed, TODAY) == meant
 
 
-@pytest.mark.parametrize("typed", ["minggu depan", "secepatnya", "tgl 32", "15", "senin selasa"])
+@pytest.mark.parametrize("typed", ["secepatnya", "tgl 32", "15", "senin selasa", "minggu depan sore"])
 def test_what_is_not_one_day_is_asked_again(typed: str) -> None:
-    assert parse_date(typed, TODAY) is None  # "minggu depan": next week, or next Sunday?
+    assert parse_date(typed, TODAY) is None  # "secepatnya": the earliest day free, which only the flow knows
+
+
+@pytest.mark.parametrize("typed", ["hari ini", "sekarang juga", "3/12"])
+async def test_today_in_words_is_told_too_early_like_todays_date(fonnte: Harness, typed: str) -> None:
+    """"hari ini" got "cannot be read as a date" where "3/12" (today) got "pick from tomorrow"."""
+    fonnte.clock.set(datetime(2026, 12, 3, 3, 0, tzinfo=UTC))  # Thursday 3 December, 10.00 WIB
+    chat = Chat(fonnte)
+    await to_question(chat, "tanggal instalasi")
+    refused, again = await chat.send(typed)
+    assert "Kamis, 3 Desember 2026 sudah lewat atau hari ini. Pilih tanggal mulai besok." in refused
+    assert "tanggal instalasi" in again
+
+
+@pytest.mark.parametrize("typed", ["secepatnya", "kapan aja kak", "terserah", "paling cepat"])
+async def test_any_date_will_do_takes_the_earliest_offered(fonnte: Harness, typed: str) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "tanggal instalasi")  # the clock's today: Saturday 21 November 2026
+    told, slot = await chat.send(typed)
+    assert "tercepat" in told and "Senin, 23 November 2026" in told and "Jam berapa" in slot
+
+
+async def test_next_week_is_its_monday(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "tanggal instalasi")  # the clock's today: Saturday 21 November 2026
+    [slot] = await chat.send("minggu depan")
+    assert "Jam berapa" in slot
+    for text in ["1", "lewati"]:
+        replies = await chat.send(text)
+    assert "Senin, 23 November 2026" in replies[-1]
 
 
 async def test_a_weekday_is_taken_at_the_date_question(fonnte: Harness) -> None:

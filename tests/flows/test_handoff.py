@@ -211,6 +211,14 @@ async def test_outside_office_hours_the_customer_is_told_when_cs_answers(fonnte:
     assert (await conversation_of(fonnte)).mode == "waiting"
 
 
+async def test_an_english_chat_is_given_the_office_hours_in_english(fonnte: Harness) -> None:
+    fonnte.clock.set(datetime(2026, 11, 22, 5, 0, tzinfo=UTC))  # Sunday, 12.00 WIB
+    chat = Chat(fonnte, phone=PHONE)
+    await chat.send("english")
+    [told] = await chat.send("cs")
+    assert "outside its hours right now (Monday–Saturday 08:00–17:00 WIB)" in told and "Senin" not in told
+
+
 async def test_an_untouched_handoff_returns_to_the_bot_with_an_apology(fonnte: Harness) -> None:
     chat = Chat(fonnte, phone=PHONE)
     await chat.send("cs")

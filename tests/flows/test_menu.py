@@ -3,6 +3,8 @@ words starts what it names; a question about it is still the FAQ's."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ispbot.flows.menu import said_intent
@@ -22,6 +24,10 @@ async def with_faq(fonnte: Harness) -> Harness:
     ("saya mau daftar", "nama lengkap"),
     ("mau pasang wifi dong", "nama lengkap"),
     ("Halo kak, mau langganan internet", "nama lengkap"),
+    ("sy mau psg wifi", "nama lengkap"),
+    ("mau psng internet", "nama lengkap"),
+    ("mau masang wifi di rumah", "nama lengkap"),
+    ("saya mau pemasangan internet baru", "nama lengkap"),
     ("bisa ngobrol sama CS aja ga?", "sambungkan dengan *CS"),
     ("mau bicara dgn admin", "sambungkan dengan *CS"),
     ("saya mau bicara dengan orang", "sambungkan dengan *CS"),
@@ -39,14 +45,15 @@ async def test_a_request_in_everyday_words_starts_what_it_asks_for(with_faq: Har
 @pytest.mark.parametrize("typed", ["bagaimana cara daftar pasang internet baru?", "berapa biaya pasang baru?",
                                    "apa saja syarat untuk mendaftar?"])
 async def test_a_question_about_a_menu_item_is_still_answered_by_the_faq(with_faq: Harness, typed: str) -> None:
-    replies = await Chat(with_faq).send(typed)
-    assert "❓" in replies[0] or "beberapa jawaban" in replies[0]
-    assert "nama lengkap" not in "\n".join(replies)
+    replies = "\n".join(await Chat(with_faq).send(typed))
+    assert "❓" in replies or "beberapa jawaban" in replies
+    assert "nama lengkap" not in replies
 
 
 @pytest.mark.parametrize("typed", ["saya tidak mau langganan lagi", "berhenti langganan", "ga bisa daftar",
                                    "mau daftar lewat cs", "internet saya mati", "status tagihan", "daftar 2 rumah",
-                                   "kenapa status saya belum berubah"])
+                                   "kenapa status saya belum berubah", "berapa lama pemasangan", "jadwal pemasangan",
+                                   "biaya psg wifi", "mau psg ulang"])
 def test_a_message_that_says_more_is_not_taken_for_a_request(typed: str) -> None:
     assert said_intent(typed) is None
 
@@ -70,3 +77,67 @@ async def test_a_portal_item_asked_for_as_chatted_opens_it(with_faq: Harness, ty
 @pytest.mark.parametrize("typed", ["bagaimana cara cek akun?", "akun saya diblokir", "hapus akun saya"])
 def test_a_question_about_the_account_is_not_taken_for_a_request(typed: str) -> None:
     assert said_intent(typed) is None
+
+
+async def test_the_cs_answer_gives_the_configured_office_hours(harness_factory: Any, sqlite_url: str) -> None:
+    """"jam buka cs" answered how to reach CS, but not when they are at work."""
+    from tests.flows.chat import FONNTE
+
+    h = await harness_factory(sqlite_url, **FONNTE, office_hours="Senin–Jumat 09.00–18.00 WIB")
+    async with h.services.db.transaction() as s:
+        await seed_faq(s, h.clock.now())
+    answer = "\n".join(await Chat(h).send("jam buka cs"))
+    assert "Senin–Jumat 09.00–18.00 WIB" in answer and "[jam kerja cs]" not in answer
+
+
+@pytest.mark.parametrize(("typed", "told", "not_told"), [
+    ("berapa lama gangguan diperbaiki?", "*tiket*", "*status*"),
+    ("area bandung timur bisa?", "survei", "langsung kami cek"),
+])
+async def test_an_answer_tells_only_what_the_bot_really_does(with_faq: Harness, typed: str, told: str,
+                                                             not_told: str) -> None:
+    """The repair-time answer said to type *status* (which asks for a registration number)
+    to follow a ticket; the coverage answer promised a check at registration that no one
+    makes before staff verify it."""
+    answer = "\n".join(await Chat(with_faq).send(typed))
+    assert told in answer and not_told not in answer
+
+
+COMPLAINT = ("mau tanya internet di rumah saya sering putus putus terutama malam hari, padahal tagihan sudah saya "
+             "bayar tepat waktu, mohon dibantu ya kak terima kasih")
+
+
+@pytest.mark.parametrize("typed", [COMPLAINT, "selamat siang kak, " + COMPLAINT])
+async def test_a_first_message_asking_a_long_question_is_welcomed_and_answered(with_faq: Harness, typed: str) -> None:
+    """A new number's long complaint got only the menu, and later "Maaf, saya belum mengerti"."""
+    welcome, answer = await Chat(with_faq).send(typed)
+    assert "Selamat datang" in welcome and "❓ *Kenapa internet sering putus-putus?*" in answer
+
+
+async def test_a_long_question_later_in_the_chat_is_answered(with_faq: Harness) -> None:
+    chat = Chat(with_faq)
+    await chat.send("halo")
+    [answer] = await chat.send(COMPLAINT)
+    assert "❓ *Kenapa internet sering putus-putus?*" in answer and "Selamat datang" not in answer
+
+
+async def test_long_chatter_is_not_answered_from_the_faq(with_faq: Harness) -> None:
+    chat = Chat(with_faq)
+    await chat.send("halo")
+    replies = await chat.send("kemarin anak saya main game sampai malam seru sekali katanya menang terus")
+    assert "❓" not in "\n".join(replies) and "belum mengerti" in replies[0]
+
+
+async def test_an_english_chat_is_told_the_faq_answers_are_in_indonesian(with_faq: Harness) -> None:
+    """After "english", "my internet is down since morning" got an Indonesian answer unannounced."""
+    chat = Chat(with_faq)
+    await chat.send("english")
+    told, answer = await chat.send("my internet is down since morning")
+    assert "written in Indonesian" in told and "*cs*" in told and "❓" in answer
+
+
+async def test_the_cs_answer_in_an_english_chat_gives_the_hours_in_english(with_faq: Harness) -> None:
+    chat = Chat(with_faq)
+    await chat.send("english")
+    _, answer = await chat.send("jam buka cs")
+    assert "Monday–Saturday 08:00–17:00 WIB" in answer

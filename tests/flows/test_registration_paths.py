@@ -412,6 +412,29 @@ async def test_a_package_as_customers_name_it(fonnte: Harness, typed: str) -> No
     assert "Silver" in str(convo.data)
 
 
+@pytest.mark.parametrize(("typed", "package"), [
+    ("yg paling murah", "Home Bronze 20M"), ("paling murah", "Home Bronze 20M"), ("yang termurah", "Home Bronze 20M"),
+    ("paling cepat kak", "Home Titanium 300M"), ("rp 199.900", "Home Silver 40M"), ("199rb", "Home Silver 40M"),
+    ("yg 270 ribu aja", "Home Gold 75M"), ("bronz", "Home Bronze 20M"), ("paket platinum", "Home Platinum 100M"),
+])
+async def test_a_package_named_by_rank_price_or_a_misspelt_name(fonnte: Harness, typed: str, package: str) -> None:
+    """"yg paling murah", "199rb" and "bronz" were "Paket … tidak ada"."""
+    chat = Chat(fonnte)
+    await to_question(chat, "paket")
+    [when] = await chat.send(typed)
+    assert "tanggal instalasi" in when
+    for text in ["2", "1", "lewati"]:
+        replies = await chat.send(text)
+    assert f"*Paket:* {package} —" in replies[-1]
+
+
+async def test_a_price_no_package_comes_near_is_told_so(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "paket")
+    told, again = await chat.send("paket 20 ribu")
+    assert "Tidak ada paket seharga Rp 20.000" in told and "pilih paket" in again
+
+
 async def test_lewati_at_the_city_is_told_it_cannot_be_skipped_not_offered_pati(fonnte: Harness) -> None:
     chat = Chat(fonnte)
     await to_question(chat, "kota/kabupaten")

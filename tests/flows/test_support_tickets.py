@@ -3,9 +3,11 @@ seeded demo customer (081200000002, one resolved ticket)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
-from ispbot.storage.models import Conversation
+from ispbot.storage.models import Conversation, Ticket, TicketEvent
 from tests.conftest import Harness
 from tests.flows.test_self_service import customer_chat, opened_ticket, portal  # noqa: F401 (fixture)
 
@@ -47,3 +49,37 @@ async def test_the_new_report_choice_typed_with_the_story_keeps_the_story(portal
     assert "foto" in ask_photo
     ticket = await opened_ticket(portal, (await chat.send("lewati"))[0])
     assert ticket.category == "no_internet" and ticket.description == "lapor gangguan baru, internet mati sejak pagi"
+
+
+async def _report(chat: Any, story: str) -> list[str]:
+    await chat.send("lapor")
+    return await chat.send(story)
+
+
+async def test_a_report_while_a_ticket_is_open_asks_whether_it_is_the_same_problem(
+    portal: Harness,  # noqa: F811
+) -> None:
+    """"internet mati" again the next day opened TKT-…-0003 beside the open TKT-…-0002."""
+    chat = customer_chat(portal)
+    await _report(chat, "internet mati sejak pagi, lampu LOS merah")
+    first = await opened_ticket(portal, (await chat.send("lewati"))[0])
+    [asked] = await _report(chat, "internet mati lagi dari semalam")
+    assert f"*{first.ticket_number}* (Internet mati), status *Dibuka*" in asked and "masalah yang sama" in asked
+    [added] = await chat.send("1")  # Tambahkan ke tiket
+    assert f"sudah kami tambahkan ke tiket *{first.ticket_number}*" in added
+    async with portal.services.db.sessions() as s:
+        numbers = list((await s.execute(select(Ticket.ticket_number))).scalars())
+        notes = list((await s.execute(select(TicketEvent.note).where(TicketEvent.ticket_id == first.id))).scalars())
+    assert len(numbers) == 2  # the demo customer's resolved one and the open one: no third
+    assert "Info tambahan dari pelanggan: internet mati lagi dari semalam" in notes
+
+
+async def test_another_problem_while_a_ticket_is_open_gets_its_own_ticket(portal: Harness) -> None:  # noqa: F811
+    chat = customer_chat(portal)
+    await _report(chat, "internet mati sejak pagi, lampu LOS merah")
+    first = await opened_ticket(portal, (await chat.send("lewati"))[0])
+    await _report(chat, "tagihan saya ditagih dua kali bulan ini")
+    [ask_photo] = await chat.send("2")  # Buat tiket baru
+    assert "foto" in ask_photo
+    second = await opened_ticket(portal, (await chat.send("lewati"))[0])
+    assert second.ticket_number != first.ticket_number and second.category == "billing"

@@ -95,6 +95,27 @@ def test_the_shipped_content_is_complete_and_chat_friendly() -> None:
         assert command in commands
 
 
+# What each command an answer tells the customer to type does at the menu.
+COMMANDS = {"daftar": "register", "status": "status", "tagihan": "invoices", "tiket": "ticket", "profil": "profile",
+            "hapus data": "delete_data", "cs": "cs", "menu": "menu"}
+
+
+def test_every_command_an_answer_names_is_one_the_menu_knows() -> None:
+    """"Ketik *status* untuk melihat progres tiket" sent customers to a question about their
+    registration number; "ketik *cs*" for a deletion bypassed the *hapus data* request."""
+    from ispbot.flows.menu import intent, said_intent
+
+    for entry in SEEDS:
+        for command in re.findall(r"[Kk]etik \*([^*]+)\*", entry.answer):
+            assert command in COMMANDS, (entry.question, command)
+            if command != "menu":
+                assert (intent(command) or said_intent(command)) == COMMANDS[command], command
+        if "tiket" in entry.answer.lower() and "*status*" in entry.answer:
+            raise AssertionError(f"*status* follows registrations, not tickets: {entry.question}")
+    deletion = next(s for s in SEEDS if "dihapus" in s.question)
+    assert "*hapus data*" in deletion.answer
+
+
 @pytest.mark.parametrize(
     ("text", "question"),
     [
@@ -117,6 +138,16 @@ def test_the_shipped_content_is_complete_and_chat_friendly() -> None:
         ("ada fup gak", "Apakah ada batas kuota atau FUP?"),
         ("petugas minta kode otp", "Apakah petugas pernah meminta kode OTP?"),
         ("tgihan saya brp", "Berapa total tagihan saya?"),  # a typo
+        # a question inside a longer story
+        ("mau tanya internet di rumah saya sering putus putus terutama malam hari, padahal tagihan sudah saya "
+         "bayar tepat waktu, mohon dibantu ya kak terima kasih", "Kenapa internet sering putus-putus?"),
+        ("selamat siang kak, mau tanya internet di rumah saya sering putus putus terutama malam hari",
+         "Kenapa internet sering putus-putus?"),
+        ("selamat siang kak, mau tanya internet di rumah saya sering putus putus terutama malam hari, padahal "
+         "tagihan sudah saya bayar tepat waktu, anak saya sekolah online dan suami kerja dari rumah jadi repot "
+         "sekali, mohon dibantu ya kak terima kasih", "Kenapa internet sering putus-putus?"),  # its best run of words
+        ("halo kak, wifi di rumah mati total dari pagi, lampu los merah berkedip terus, mohon dibantu",
+         "Internet mati total, apa yang harus saya lakukan?"),
     ],
 )
 def test_search_finds_the_right_entry(text: str, question: str) -> None:
@@ -128,7 +159,15 @@ def test_search_finds_the_right_entry(text: str, question: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["xqzv plmk", "", "   ", "!!!", "halo kak selamat pagi", "resep nasi goreng", "cuaca internet", "kenapa"]
+    "text", ["xqzv plmk", "", "   ", "!!!", "halo kak selamat pagi", "resep nasi goreng", "cuaca internet", "kenapa",
+             # long chatter: no run of its words is a question the FAQ answers
+             "kemarin saya jalan jalan ke mall beli baju baru warnanya biru bagus sekali",
+             "halo kak apa kabar semoga sehat selalu ya, sudah lama tidak ngobrol",
+             "anak saya sedang sekolah dan suami kerja di kantor sampai sore jadi di rumah sepi",
+             "besok saya mau ke pasar beli sayur dan buah untuk masak makan malam keluarga",
+             "nonton film di bioskop kemarin seru banget ceritanya tentang keluarga yang pindah ke desa",
+             "kemarin anak saya main game sampai malam seru sekali katanya menang terus",
+             "saya baru beli hp baru kak kameranya bagus sekali buat foto foto"]
 )
 def test_search_finds_nothing_when_nothing_fits(text: str) -> None:
     assert faq.search(SEEDS, text) == []

@@ -99,3 +99,37 @@ def test_answers_recorded_before_0006_get_their_seconds_and_retries(tmp_path: Pa
 @pytest.mark.postgres
 def test_answers_recorded_before_0006_get_their_seconds_and_retries_on_postgresql(postgres_url: str) -> None:
     assert _upgrade_with_events(postgres_url) == ANSWER_SECONDS
+
+
+async def _faq_rows(url: str, rows: list[tuple[str, str]] | None = None) -> dict[str, str]:
+    """Write FAQ entries (question, answer) when given; the answers stored, by question."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            for question, answer in rows or []:
+                await connection.execute(sa.text(
+                    "INSERT INTO faq_entries (category, question, answer, keywords, sort_order, is_active, updated_at) "
+                    "VALUES ('Gangguan & Teknis', :q, :a, 'perbaikan', 1, true, :at)"
+                ), {"q": question, "a": answer, "at": datetime(2026, 11, 1, 8, tzinfo=UTC)})
+            found = await connection.execute(sa.text("SELECT question, answer FROM faq_entries"))
+            return dict(found.all())
+    finally:
+        await engine.dispose()
+
+
+def test_shipped_faq_answers_are_corrected_unless_the_isp_edited_them(tmp_path: Path) -> None:
+    """`seed-demo` adds only missing questions, so an install seeded before 0013 kept the
+    answers that sent customers to *status* for a ticket."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/m.db"
+    upgrade(url, "0012")
+    shipped = ("Setiap laporan kami cek dari jarak jauh lebih dulu. Jika perlu kunjungan, teknisi dijadwalkan "
+               "secepatnya, umumnya dalam 1x24 jam. Ketik *status* untuk melihat progres tiket Anda.")
+    edited = "Hubungi kami di 0812-0000-0800, Senin–Jumat."
+    asyncio.run(_faq_rows(url, [("Berapa lama gangguan diperbaiki?", shipped),
+                                ("Bagaimana cara menghubungi CS?", edited)]))
+    upgrade(url)
+    answers = asyncio.run(_faq_rows(url))
+    assert answers["Berapa lama gangguan diperbaiki?"].endswith("Ketik *tiket* untuk melihat progres tiket Anda.")
+    assert answers["Bagaimana cara menghubungi CS?"] == edited
+    command.downgrade(alembic_config(url), "0012")
+    assert asyncio.run(_faq_rows(url))["Berapa lama gangguan diperbaiki?"] == shipped
