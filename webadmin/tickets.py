@@ -135,6 +135,9 @@ async def assign(request: web.Request) -> web.StreamResponse:
         technician = await session.get(User, user_id) if (user_id := row_id(chosen)) is not None else None
         if chosen and (technician is None or not technician.is_active):
             return redirect(request, back, "Petugas tidak ditemukan.", "error")
+        if ticket.assigned_to == (technician.id if technician else None):
+            # the form saved again as it was: the customer and the technician heard it already
+            return redirect(request, back, "Penugasan tidak berubah; tidak ada WhatsApp yang dikirim.")
         ticket.assigned_to = technician.id if technician else None
         ticket.updated_at = services.clock.now()
         audit.record(session, action="ticket.assign", now=services.clock.now(), actor=staff.user,

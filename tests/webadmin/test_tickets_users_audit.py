@@ -313,6 +313,24 @@ async def test_the_technician_gets_the_job_on_whatsapp_and_hears_when_it_moves(h
     assert "sebelumnya Rabu, 25 November 2026, 09.00 WIB" in moved
 
 
+async def test_saving_the_same_assignment_again_sends_nothing(h: Harness, cs: Browser) -> None:
+    """The form saved twice (a second click, a page reloaded) told the customer and the
+    technician twice that the technician was assigned."""
+    ticket = await survey_ticket(h, cs)
+    async with h.services.db.transaction() as session:
+        tech = (await session.execute(select(User).where(User.username == "tech"))).scalar_one()
+        tech.phone = "6281200000555"
+    await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)})
+    again = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)}))
+    assert "Penugasan tidak berubah" in again
+    await h.settle()
+    assert len(h.gateway.texts_to("6281200000555")) == 1
+    assert sum("telah ditugaskan" in t for t in h.gateway.texts_to("6281200000101")) == 1
+    async with h.services.db.sessions() as session:
+        actions = list((await session.execute(select(AuditEntry.action))).scalars())
+    assert actions.count("ticket.assign") == 1
+
+
 async def test_guessing_the_current_password_in_an_open_session_locks_the_account(h: Harness, cs: Browser) -> None:
     form = {"current": "guess", "password": "my-own-password-1", "password_again": "my-own-password-1"}
     for _ in range(4):
