@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.ktp_encryption import TICKET_PHOTOS
 from ispbot.services import Services
-from ispbot.staff_whatsapp import tell_technician
+from ispbot.staff_whatsapp import tell_technician, tell_technician_withdrawn
 from ispbot.storage import audit, customers, pending_photos, registrations, tickets
 from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
@@ -138,20 +138,25 @@ async def assign(request: web.Request) -> web.StreamResponse:
         if ticket.assigned_to == (technician.id if technician else None):
             # the form saved again as it was: the customer and the technician heard it already
             return redirect(request, back, "Penugasan tidak berubah; tidak ada WhatsApp yang dikirim.")
-        ticket.assigned_to = technician.id if technician else None
+        previous, ticket.assigned_to = ticket.assigned_to, technician.id if technician else None
         ticket.updated_at = services.clock.now()
         audit.record(session, action="ticket.assign", now=services.clock.now(), actor=staff.user,
                      ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
                      detail={"assigned_to": technician.username if technician else None})
-        briefed = False
+        released = briefed = False
+        if previous is not None and ticket.status not in ("resolved", "closed"):
+            # the job still sits in the former technician's chat: he would go anyway
+            released = await tell_technician_withdrawn(services, session, ticket, previous, reason="unassigned")
         if technician is not None:
             await messaging.notify_ticket_assigned(services, session, ticket, technician, actor=staff.user)
             briefed = await tell_technician(services, session, ticket)
+    told_previous = " Petugas sebelumnya diberi tahu lewat WhatsApp." if released else ""
     who = (technician.full_name or technician.username) if technician else None
     if not who:
-        return redirect(request, back, "Penugasan tiket dilepas.")
+        return redirect(request, back, "Penugasan tiket dilepas." + told_previous)
     return redirect(request, back, f"Tiket ditugaskan ke {who}." + (
-        " Rinciannya dikirim ke WhatsApp-nya." if briefed else " (Tanpa nomor WhatsApp di akunnya: rincian tidak dikirim.)"))
+        " Rinciannya dikirim ke WhatsApp-nya." if briefed else " (Tanpa nomor WhatsApp di akunnya: rincian tidak dikirim.)")
+        + told_previous)
 
 
 @staff_view(Permission.TICKETS)

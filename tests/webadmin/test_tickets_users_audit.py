@@ -313,13 +313,51 @@ async def test_the_technician_gets_the_job_on_whatsapp_and_hears_when_it_moves(h
     assert "sebelumnya Rabu, 25 November 2026, 09.00 WIB" in moved
 
 
+async def technician_with_whatsapp(h: Harness, username: str = "tech", phone: str = "6281200000555") -> User:
+    async with h.services.db.transaction() as session:
+        tech = (await session.execute(select(User).where(User.username == username))).scalar_one()
+        tech.phone = phone
+    return tech
+
+
+async def test_the_technician_hears_when_the_survey_is_called_off(h: Harness, cs: Browser) -> None:
+    """The registration rejected closed its survey ticket silently: the technician, told of
+    the job and of its new time, still went."""
+    ticket = await survey_ticket(h, cs)
+    tech = await technician_with_whatsapp(h)
+    await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)})
+    await cs.post(f"/admin/registrations/{ticket.registration_id}/actions/schedule_survey",
+                  {"survey_date": "2026-11-26T13:00"})
+    await cs.post(f"/admin/registrations/{ticket.registration_id}/actions/reject", {"reason": "Di luar area"})
+    await h.settle()
+    _job, _moved, off = h.gateway.texts_to("6281200000555")
+    assert f"Kunjungan dibatalkan: {ticket.ticket_number}" in off and "Budi Santoso" in off
+    assert "~Kamis, 26 November 2026, 13.00 WIB~ batal" in off and "Pendaftarannya ditolak; tidak perlu datang" in off
+    assert "Di luar area" not in off and "3273010101900001" not in off  # nothing the job did not already say
+
+
+async def test_a_technician_taken_off_a_ticket_is_told_it_is_no_longer_his(h: Harness, cs: Browser) -> None:
+    ticket = await survey_ticket(h, cs)
+    budi = await technician_with_whatsapp(h)
+    rudi = await technician_with_whatsapp(h, "supervisor", "6281200000556")
+    await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(budi.id)})
+    moved = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(rudi.id)}))
+    assert "Petugas sebelumnya diberi tahu" in moved
+    released = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": ""}))
+    assert "Penugasan tiket dilepas. Petugas sebelumnya diberi tahu" in released
+    await h.settle()
+    _job, off = h.gateway.texts_to("6281200000555")
+    assert f"Tiket tidak lagi untuk Anda: {ticket.ticket_number}" in off and "~Rabu, 25 November 2026, 09.00 WIB~" in off
+    assert "sudah tidak ditugaskan kepada Anda; tidak perlu datang" in off
+    job, dropped = h.gateway.texts_to("6281200000556")
+    assert "Tiket untuk Anda" in job and "Tiket tidak lagi untuk Anda" in dropped
+
+
 async def test_saving_the_same_assignment_again_sends_nothing(h: Harness, cs: Browser) -> None:
     """The form saved twice (a second click, a page reloaded) told the customer and the
     technician twice that the technician was assigned."""
     ticket = await survey_ticket(h, cs)
-    async with h.services.db.transaction() as session:
-        tech = (await session.execute(select(User).where(User.username == "tech"))).scalar_one()
-        tech.phone = "6281200000555"
+    tech = await technician_with_whatsapp(h)
     await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)})
     again = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)}))
     assert "Penugasan tidak berubah" in again
