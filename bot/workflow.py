@@ -14,7 +14,7 @@ from ispbot.providers.messages import Contact
 from ispbot.services import Services
 from ispbot.staff_whatsapp import Withdrawn, tell_technician, tell_technician_withdrawn
 from ispbot.storage import audit, customers, registrations, tickets
-from ispbot.storage.lifecycle import Action
+from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, RegistrationEvent, User
 
 # The message template each action sends (seed texts: messages/id/notify_*.j2).
@@ -38,6 +38,16 @@ SURVEY_TICKET_ENDS = {
 # The actions that call the survey off: its technician is told not to go.
 VISIT_CALLED_OFF: dict[Action, Withdrawn] = {Action.REJECT: "rejected", Action.CANCEL: "cancelled"}
 SURVEY_NOT_DUE = "Survey dijadwalkan di hari lain; tandai selesai pada hari survey dilakukan."
+
+
+def survey_not_yet_due(services: Services, registration: Registration) -> bool:
+    """Whether the survey is on a later day than today (local). Marked done before then, it
+    would be recorded as done on a day it was not; the registration's button and the
+    technician's survey ticket both follow this one rule."""
+    if registration.status != Status.SURVEY_SCHEDULED or registration.survey_date is None:
+        return False
+    tz = services.settings.tz
+    return registration.survey_date.astimezone(tz).date() > services.clock.now().astimezone(tz).date()
 
 
 def tracking_url(services: Services, registration: Registration) -> str:
@@ -92,8 +102,7 @@ async def act(
     technician is sent to a registration that ended)."""
     now = services.clock.now()
     tz = services.settings.tz
-    if action is Action.COMPLETE_SURVEY and registration.survey_date is not None \
-            and registration.survey_date.astimezone(tz).date() > now.astimezone(tz).date():
+    if action is Action.COMPLETE_SURVEY and survey_not_yet_due(services, registration):
         raise ValueError(SURVEY_NOT_DUE)
     previous_survey = registration.survey_date if registration.status == "survey_scheduled" else None
     rescheduled = action is Action.SCHEDULE_SURVEY and previous_survey is not None

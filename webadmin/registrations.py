@@ -28,7 +28,7 @@ from ispbot.webadmin.photos import photo_path, photo_response
 from ispbot.webadmin.roles import Permission, staff_actions
 from ispbot.webadmin.track import steps
 from ispbot.webhooks import SERVICES
-from ispbot.workflow import tracking_url
+from ispbot.workflow import SURVEY_NOT_DUE, survey_not_yet_due, tracking_url
 
 _SLOT_START = re.compile(r"\b(\d{1,2})[.:]\d{2}")  # "Pagi (08.00–12.00)" → 08
 
@@ -103,6 +103,8 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
     context = {
         "r": registration, "history": history, "lines": lines, "tickets": tickets, "customer": customer,
         "verifier": verifier, "actions": actions, "Action": Action, "tracking_url": url,
+        # an action the status allows but that would be refused today: shown disabled, with why
+        "not_now": {Action.COMPLETE_SURVEY: SURVEY_NOT_DUE} if survey_not_yet_due(services, registration) else {},
         "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2),
         "show_identity": staff.can(Permission.VIEW_IDENTITY),
         "timeline": TIMELINE, "position": _position(registration),

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ispbot.storage.models import AuditEntry, Registration, Ticket, User
 from tests.conftest import Harness
-from tests.webadmin.support import PASSWORD, Browser, make_registration, to_customer
+from tests.webadmin.support import PASSWORD, Browser, make_registration, status_of, to_customer
 
 
 async def survey_ticket(h: Harness, browser: Browser) -> Ticket:
@@ -85,12 +85,31 @@ async def test_the_survey_ticket_follows_its_registration(h: Harness, cs: Browse
     assert rejected.ticket_number not in await cs.page("/admin/tickets?status=open")
 
 
-async def test_a_survey_ticket_resolved_early_records_the_survey_as_done_today(h: Harness, cs: Browser) -> None:
-    ticket = await survey_ticket(h, cs)  # planned for Wednesday; the technician came on Saturday
-    await cs.post(f"/admin/tickets/{ticket.id}/status", {"status": "resolved"})
+async def test_a_survey_is_done_on_its_day_whichever_page_marks_it(h: Harness, cs: Browser) -> None:
+    """The registration's button refused a survey on a later day while its ticket, resolved,
+    marked it done and moved the survey date to that moment (the /track page then showed a
+    survey date the customer was never given)."""
+    ticket = await survey_ticket(h, cs)  # planned for Wednesday 25 November 09.00; today is Saturday
+    page = await cs.page(f"/admin/registrations/{ticket.registration_id}")
+    assert 'data-not-now="complete_survey"' in page and "actions/complete_survey" not in page
+    assert "tandai selesai pada hari survey dilakukan. Jadwalnya 25 Nov 2026, 09.00" in page
+    assert "tandai selesai pada hari survey" in await cs.page(f"/admin/tickets/{ticket.id}")
+    refused = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/status", {"status": "resolved"}))
+    assert "tandai selesai pada hari survey" in refused
+    async with h.services.db.sessions() as session:
+        assert (await session.get(Ticket, ticket.id)).status == "open"  # type: ignore[union-attr]
+    assert await status_of(h, ticket.registration_id) == "survey_scheduled"  # type: ignore[arg-type]
+
+    h.clock.advance(days=4, hours=-2)  # Wednesday, 08.00: the technician is early, on the right day
+    await cs.login("cs")
+    assert "actions/complete_survey" in await cs.page(f"/admin/registrations/{ticket.registration_id}")
+    done = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/status", {"status": "resolved"}))
+    assert "ditandai selesai" in done
     async with h.services.db.sessions() as session:
         registration = (await session.execute(select(Registration))).scalar_one()
-    assert registration.status == "survey_completed" and registration.survey_date == h.clock.now()
+    assert registration.status == "survey_completed" and registration.survey_completed_at == h.clock.now()
+    track = await (await h.client.get(f"/track/{registration.registration_number}")).text()
+    assert "Survey: <strong>25 Nov 2026, 09.00</strong>" in track  # the date the customer was given
 
 
 async def test_admin_manages_users(h: Harness, admin: Browser, browser_factory: Callable[..., Any]) -> None:
