@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ispbot.ktp_encryption import TICKET_PHOTOS
 from ispbot.services import Services
 from ispbot.staff_whatsapp import tell_technician, tell_technician_withdrawn
-from ispbot.storage import audit, customers, pending_photos, registrations, tickets
+from ispbot.storage import audit, customers, registrations, tickets
 from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
 from ispbot.webadmin import messaging
@@ -23,7 +23,7 @@ from ispbot.webadmin.auth import Refused, client_ip, current, staff_view
 from ispbot.webadmin.labels import TICKET_KIND, TICKET_STATUS
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.path_ids import row_id
-from ispbot.webadmin.photos import photo_path, photo_response
+from ispbot.webadmin.photos import photo_path, photo_response, photo_shown
 from ispbot.webadmin.registration_actions import parse_visit_time
 from ispbot.webadmin.registrations import first_visit_time, slot_start_hour
 from ispbot.webadmin.roles import Permission
@@ -104,8 +104,7 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
         "t": ticket, "events": events, "users": users, "registration": registration, "customer": customer,
         "next_statuses": tickets.NEXT.get(ticket.status, ()), "nav": "tickets",
         "schedule_default": schedule_default(services, ticket, registration),
-        "photo_stored": photo_path(services.settings.data_dir, TICKET_PHOTOS, ticket.photo) is not None,
-        "photo_pending": pending_photos.is_pending(ticket.photo),
+        "photo": photo_shown(services.settings.data_dir, TICKET_PHOTOS, ticket.photo),
         # resolving a survey ticket marks its survey done: not before the survey's day
         "resolve_refused": SURVEY_NOT_DUE if ticket.kind == "survey" and registration is not None
         and survey_not_yet_due(services, registration) else None,
