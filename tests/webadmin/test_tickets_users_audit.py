@@ -4,18 +4,25 @@ the live event stream."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+import pytest
+from aiohttp import web
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from ispbot.app import create_app
 from ispbot.storage.models import AuditEntry, Registration, Ticket, User
+from ispbot.webadmin.events import POLL_SECONDS
 from tests.conftest import Harness
+from tests.fakes import FakeGateway
 from tests.webadmin.support import PASSWORD, Browser, make_registration, status_of, to_customer
 
 
@@ -229,6 +236,65 @@ async def test_live_events_announce_new_registrations_and_changes(h: Harness, cs
     response.close()
     anonymous = await h.client.get("/admin/events", headers={"Accept": "text/event-stream"})
     assert anonymous.status == 401
+
+
+class StreamEnded(logging.Handler):
+    """Set once the events stream (or aiohttp on its behalf) has logged how it ended."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.ended = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name in ("ispbot.webadmin.events", "aiohttp.server"):
+            self.ended.set()
+
+
+@contextlib.asynccontextmanager
+async def served_as_in_production(h: Harness) -> AsyncIterator[tuple[int, StreamEnded]]:
+    """A second instance of the app on the same database, run as `ispbot serve` runs it:
+    aiohttp's test server cancels a handler whose client left, which hides what a closed
+    tab does to a handler that keeps running."""
+    app = create_app(h.services.settings, clock=h.clock, transport=FakeGateway().transport(), background=False)
+    app[POLL_SECONDS] = 0.01
+    runner = web.AppRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    watcher = StreamEnded()
+    logging.getLogger().addHandler(watcher)
+    try:
+        yield runner.addresses[0][1], watcher
+    finally:
+        logging.getLogger().removeHandler(watcher)
+        await runner.cleanup()
+
+
+async def open_stream(port: int, cs: Browser) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    cookies = "; ".join(f"{c.key}={c.value}" for c in cs.http.cookie_jar)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /admin/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                 f"Cookie: {cookies}\r\n\r\n".encode())
+    return reader, writer
+
+
+@pytest.mark.parametrize("when", ["while it opens", "while it streams"])
+async def test_a_closed_tab_ends_its_live_stream_quietly(
+    h: Harness, cs: Browser, caplog: pytest.LogCaptureFixture, when: str
+) -> None:
+    """Every closed tab logged a full ERROR traceback ("Cannot write to closing transport")."""
+    caplog.set_level(logging.DEBUG, logger="ispbot.webadmin.events")
+    async with served_as_in_production(h) as (port, watcher):
+        reader, writer = await open_stream(port, cs)
+        if when == "while it opens":
+            writer.write_eof()  # gone before the stream's first byte
+        else:
+            assert b"200 OK" in await asyncio.wait_for(reader.readline(), timeout=10)
+            writer.close()
+        await make_registration(h)  # an event for a stream that is no longer read
+        await asyncio.wait_for(watcher.ended.wait(), timeout=10)
+        writer.close()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert "the browser closed the stream" in caplog.text
 
 
 async def test_a_support_ticket_shows_its_category_and_channel_in_words(h: Harness, cs: Browser) -> None:
