@@ -74,9 +74,12 @@ async def tell_technician_withdrawn(
 
 
 async def _customer_name(session: AsyncSession, ticket: Ticket) -> str | None:
+    """Whose ticket it is; none once a registration's personal data is erased."""
     owner: Registration | Customer | None = None
     if ticket.registration_id:
         owner = await session.get(Registration, ticket.registration_id)
+        if owner is not None and owner.personal_data_purged_at is not None:
+            return None
     if owner is None and ticket.customer_id:
         owner = await session.get(Customer, ticket.customer_id)
     return owner.full_name if owner is not None else None
