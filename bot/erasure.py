@@ -30,6 +30,7 @@ from ispbot.chat_photos import stored_file
 from ispbot.ktp_encryption import KTP_PHOTOS, TICKET_PHOTOS
 from ispbot.providers.messages import Contact
 from ispbot.services import Services
+from ispbot.staff_whatsapp import tell_technician_withdrawn
 from ispbot.storage import audit, conversations, pending_photos, registrations, tickets
 from ispbot.storage.lifecycle import BEFORE_APPROVAL, Action, Status
 from ispbot.storage.models import (
@@ -99,7 +100,7 @@ async def erase(
             anonymised.append(registration.registration_number)
 
     scrubbed, ticket_photos = await _scrub_tickets(
-        session, request, [r.id for r in regs if r.status not in SUBSCRIBED], actor, now
+        services, session, request, [r.id for r in regs if r.status not in SUBSCRIBED], actor, now
     )
     files += [path for name in ticket_photos
               if (path := stored_file(services.settings.data_dir, TICKET_PHOTOS, name)) is not None]
@@ -142,12 +143,14 @@ async def erase(
 
 
 async def _scrub_tickets(
-    session: AsyncSession, request: DataDeletionRequest, registration_ids: list[int], actor: User, now: datetime
+    services: Services, session: AsyncSession, request: DataDeletionRequest, registration_ids: list[int],
+    actor: User, now: datetime,
 ) -> tuple[list[str], list[str]]:
     """The tickets of the anonymised registrations and the number's own support tickets
     (those of no customer): their text (name, address, the complaint), photo and phone go;
-    an open one is closed, so no technician goes to an address that is no longer known and
-    nothing is sent to the number. A customer's tickets stay with the subscription.
+    an open one is closed and its technician told, so no one goes to an address that is no
+    longer known, and nothing is sent to the number. A customer's tickets stay with the
+    subscription.
     Returns their numbers and the names of the photos whose files are to be deleted."""
     mine = [Ticket.registration_id.in_(registration_ids)] if registration_ids else []
     if request.phone:
@@ -160,8 +163,12 @@ async def _scrub_tickets(
     photos = []
     for ticket in found:
         if ticket.status != "closed":
+            visit_ahead = ticket.status in tickets.ACTIVE
             await tickets.change_status(session, ticket, "closed", now=now, actor_user_id=actor.id,
                                         note=f"Data dihapus atas permintaan HD-{request.id}")
+            if visit_ahead:
+                await tell_technician_withdrawn(services, session, ticket, ticket.assigned_to,
+                                                reason="cancelled" if ticket.registration_id else "unassigned")
         if ticket.photo:
             photos.append(ticket.photo)
             await pending_photos.forget(session, ticket.photo)

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ispbot import service_window
 from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.staff_whatsapp import tell_technician
+from ispbot.staff_whatsapp import Withdrawn, tell_technician, tell_technician_withdrawn
 from ispbot.storage import audit, customers, registrations, tickets
-from ispbot.storage.lifecycle import Action
+from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, RegistrationEvent, User
 
 # The message template each action sends (seed texts: messages/id/notify_*.j2).
@@ -35,7 +35,19 @@ SURVEY_TICKET_ENDS = {
     Action.REJECT: ("closed", "Pendaftaran ditolak"),
     Action.CANCEL: ("closed", "Pendaftaran dibatalkan"),
 }
+# The actions that call the survey off: its technician is told not to go.
+VISIT_CALLED_OFF: dict[Action, Withdrawn] = {Action.REJECT: "rejected", Action.CANCEL: "cancelled"}
 SURVEY_NOT_DUE = "Survey dijadwalkan di hari lain; tandai selesai pada hari survey dilakukan."
+
+
+def survey_not_yet_due(services: Services, registration: Registration) -> bool:
+    """Whether the survey is on a later day than today (local). Marked done before then, it
+    would be recorded as done on a day it was not; the registration's button and the
+    technician's survey ticket both follow this one rule."""
+    if registration.status != Status.SURVEY_SCHEDULED or registration.survey_date is None:
+        return False
+    tz = services.settings.tz
+    return registration.survey_date.astimezone(tz).date() > services.clock.now().astimezone(tz).date()
 
 
 def tracking_url(services: Services, registration: Registration) -> str:
@@ -86,12 +98,11 @@ async def act(
     """Apply one action. Raises TransitionRefused / ValueError before changing anything.
 
     The survey ticket follows the registration: a new time moves it, the survey marked
-    done resolves it, a rejection or cancellation closes it (no technician is sent to a
-    registration that ended)."""
+    done resolves it, a rejection or cancellation closes it and tells its technician (no
+    technician is sent to a registration that ended)."""
     now = services.clock.now()
     tz = services.settings.tz
-    if action is Action.COMPLETE_SURVEY and registration.survey_date is not None \
-            and registration.survey_date.astimezone(tz).date() > now.astimezone(tz).date():
+    if action is Action.COMPLETE_SURVEY and survey_not_yet_due(services, registration):
         raise ValueError(SURVEY_NOT_DUE)
     previous_survey = registration.survey_date if registration.status == "survey_scheduled" else None
     rescheduled = action is Action.SCHEDULE_SURVEY and previous_survey is not None
@@ -104,6 +115,9 @@ async def act(
     if action in SURVEY_TICKET_ENDS and survey is not None:
         status, why = SURVEY_TICKET_ENDS[action]
         await tickets.change_status(session, survey, status, now=now, actor_user_id=actor_id, note=why)
+        if action in VISIT_CALLED_OFF:
+            await tell_technician_withdrawn(services, session, survey, survey.assigned_to,
+                                            reason=VISIT_CALLED_OFF[action])
     if rescheduled and survey is not None:
         survey.scheduled_at, survey.updated_at = survey_date, now  # the technician's one ticket moves
         await tell_technician(services, session, survey, previous=previous_survey)

@@ -128,6 +128,21 @@ def _staff_ticket(c: Context, locale: str) -> tuple[Any, ...]:
     return ticket.ticket_number, ticket.subject, when, f"{c['admin_url']}/tickets/{ticket.id}"
 
 
+_WITHDRAWN = {
+    "rejected": ("pendaftarannya ditolak", "the registration was rejected"),
+    "cancelled": ("pendaftarannya dibatalkan", "the registration was cancelled"),
+    "unassigned": ("tiket tidak lagi ditugaskan kepada Anda", "the ticket is no longer assigned to you"),
+}
+
+
+def _staff_ticket_withdrawn(c: Context, locale: str) -> tuple[Any, ...]:
+    ticket = c["ticket"]
+    what = f"{ticket.subject} · {c['customer']}" if c.get("customer") else ticket.subject
+    why = _said(locale, *_WITHDRAWN[c["reason"]])
+    when = c["datetime"](ticket.scheduled_at) if ticket.scheduled_at else _said(locale, "tidak dijadwalkan", "none")
+    return ticket.ticket_number, what, why, when, f"{c['admin_url']}/tickets/{ticket.id}"
+
+
 def _sla_alert(c: Context, _: str) -> tuple[Any, ...]:
     return len(c["registrations"]), c["isp_name"], c["hours"], c["admin_url"]
 
@@ -291,6 +306,17 @@ CATALOGUE: dict[str, WhatsAppTemplate] = {
         },
         ("TKT-20261201-0001", "Survey lokasi REG-20261201-0001", "Kamis, 3 Desember 2026, 10.00 WIB",
          "https://isp.example.id/admin/tickets/1"), _staff_ticket,
+    ),
+    "staff_ticket_withdrawn": WhatsAppTemplate(
+        "ispbot_staff_ticket_withdrawn", UTILITY,
+        {
+            "id": "Anda tidak perlu lagi mengerjakan tiket {{1}} ({{2}}): {{3}}. Jadwalnya semula {{4}}. "
+            "Rincian: {{5}} Terima kasih.",
+            "en": "You no longer need to go for ticket {{1}} ({{2}}): {{3}}. Its schedule was {{4}}. "
+            "Details: {{5}} Thank you.",
+        },
+        ("TKT-20261201-0001", "Survey lokasi REG-20261201-0001 · Budi Santoso", "pendaftarannya dibatalkan",
+         "Kamis, 3 Desember 2026, 10.00 WIB", "https://isp.example.id/admin/tickets/1"), _staff_ticket_withdrawn,
     ),
     "sla_alert": WhatsAppTemplate(
         "ispbot_sla_alert", UTILITY,

@@ -25,11 +25,11 @@ from ispbot.storage.lifecycle import TIMELINE, Action, Status, allowed_actions, 
 from ispbot.storage.models import Customer, Registration, Ticket, User
 from ispbot.webadmin.auth import Refused, current, staff_view
 from ispbot.webadmin.pages import render
-from ispbot.webadmin.photos import photo_path, photo_response
+from ispbot.webadmin.photos import photo_path, photo_response, photo_shown
 from ispbot.webadmin.roles import Permission, staff_actions
 from ispbot.webadmin.track import steps
 from ispbot.webhooks import SERVICES
-from ispbot.workflow import tracking_url
+from ispbot.workflow import SURVEY_NOT_DUE, survey_not_yet_due, tracking_url
 
 _SLOT_START = re.compile(r"\b(\d{1,2})[.:]\d{2}")  # "Pagi (08.00–12.00)" → 08
 
@@ -104,8 +104,11 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
     context = {
         "r": registration, "history": history, "lines": lines, "tickets": tickets, "customer": customer,
         "verifier": verifier, "actions": actions, "Action": Action, "tracking_url": url,
+        # an action the status allows but that would be refused today: shown disabled, with why
+        "not_now": {Action.COMPLETE_SURVEY: SURVEY_NOT_DUE} if survey_not_yet_due(services, registration) else {},
         "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2),
         "show_identity": staff.can(Permission.VIEW_IDENTITY),
+        "ktp_photo": photo_shown(services.settings.data_dir, KTP_PHOTOS, registration.id_card_photo),
         "timeline": TIMELINE, "position": _position(registration),
         "survey_default": survey_default(services, registration),
         "deletable": registration.status in (Status.REJECTED, Status.CANCELLED)

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ispbot.client_address import client_ip
 from ispbot.ktp_encryption import TICKET_PHOTOS
 from ispbot.services import Services
-from ispbot.staff_whatsapp import tell_technician
-from ispbot.storage import audit, customers, pending_photos, registrations, tickets
+from ispbot.staff_whatsapp import tell_technician, tell_technician_withdrawn
+from ispbot.storage import audit, customers, registrations, tickets
 from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
 from ispbot.webadmin import messaging
@@ -24,12 +24,12 @@ from ispbot.webadmin.auth import Refused, current, staff_view
 from ispbot.webadmin.labels import TICKET_KIND, TICKET_STATUS
 from ispbot.webadmin.pages import redirect, render
 from ispbot.webadmin.path_ids import row_id
-from ispbot.webadmin.photos import photo_path, photo_response
+from ispbot.webadmin.photos import photo_path, photo_response, photo_shown
 from ispbot.webadmin.registration_actions import parse_visit_time
 from ispbot.webadmin.registrations import first_visit_time, slot_start_hour
 from ispbot.webadmin.roles import Permission
 from ispbot.webhooks import SERVICES
-from ispbot.workflow import act
+from ispbot.workflow import SURVEY_NOT_DUE, act, survey_not_yet_due
 
 PAGE_SIZE = 50
 
@@ -105,8 +105,10 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
         "t": ticket, "events": events, "users": users, "registration": registration, "customer": customer,
         "next_statuses": tickets.NEXT.get(ticket.status, ()), "nav": "tickets",
         "schedule_default": schedule_default(services, ticket, registration),
-        "photo_stored": photo_path(services.settings.data_dir, TICKET_PHOTOS, ticket.photo) is not None,
-        "photo_pending": pending_photos.is_pending(ticket.photo),
+        "photo": photo_shown(services.settings.data_dir, TICKET_PHOTOS, ticket.photo),
+        # resolving a survey ticket marks its survey done: not before the survey's day
+        "resolve_refused": SURVEY_NOT_DUE if ticket.kind == "survey" and registration is not None
+        and survey_not_yet_due(services, registration) else None,
     }
     return render(request, "tickets/detail.html", context)
 
@@ -136,20 +138,28 @@ async def assign(request: web.Request) -> web.StreamResponse:
         technician = await session.get(User, user_id) if (user_id := row_id(chosen)) is not None else None
         if chosen and (technician is None or not technician.is_active):
             return redirect(request, back, "Petugas tidak ditemukan.", "error")
-        ticket.assigned_to = technician.id if technician else None
+        if ticket.assigned_to == (technician.id if technician else None):
+            # the form saved again as it was: the customer and the technician heard it already
+            return redirect(request, back, "Penugasan tidak berubah; tidak ada WhatsApp yang dikirim.")
+        previous, ticket.assigned_to = ticket.assigned_to, technician.id if technician else None
         ticket.updated_at = services.clock.now()
         audit.record(session, action="ticket.assign", now=services.clock.now(), actor=staff.user,
                      ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
                      detail={"assigned_to": technician.username if technician else None})
-        briefed = False
+        released = briefed = False
+        if previous is not None and ticket.status not in ("resolved", "closed"):
+            # the job still sits in the former technician's chat: he would go anyway
+            released = await tell_technician_withdrawn(services, session, ticket, previous, reason="unassigned")
         if technician is not None:
             await messaging.notify_ticket_assigned(services, session, ticket, technician, actor=staff.user)
             briefed = await tell_technician(services, session, ticket)
+    told_previous = " Petugas sebelumnya diberi tahu lewat WhatsApp." if released else ""
     who = (technician.full_name or technician.username) if technician else None
     if not who:
-        return redirect(request, back, "Penugasan tiket dilepas.")
+        return redirect(request, back, "Penugasan tiket dilepas." + told_previous)
     return redirect(request, back, f"Tiket ditugaskan ke {who}." + (
-        " Rinciannya dikirim ke WhatsApp-nya." if briefed else " (Tanpa nomor WhatsApp di akunnya: rincian tidak dikirim.)"))
+        " Rinciannya dikirim ke WhatsApp-nya." if briefed else " (Tanpa nomor WhatsApp di akunnya: rincian tidak dikirim.)")
+        + told_previous)
 
 
 @staff_view(Permission.TICKETS)
@@ -163,6 +173,9 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     async with services.db.transaction() as session:
         ticket = await _ticket(request, session, for_update=True)
         before = ticket.status
+        survey = await _survey_waiting_on(session, ticket) if ticket.kind == "survey" and status == "resolved" else None
+        if survey is not None and survey_not_yet_due(services, survey):
+            return redirect(request, back, SURVEY_NOT_DUE, "error")
         try:
             await tickets.change_status(session, ticket, status, now=services.clock.now(),
                                         actor_user_id=staff.user.id, note=note)
@@ -172,8 +185,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
         audit.record(session, action="ticket.status", now=services.clock.now(), actor=staff.user,
                      ip=client_ip(request), target_type="ticket", target_id=ticket.ticket_number,
                      detail={"from": before, "to": status, "note": note})
-        surveyed = await _complete_survey_of(request, session, ticket, note) \
-            if ticket.kind == "survey" and status == "resolved" else None
+        surveyed = await _complete_survey(request, session, survey, ticket, note) if survey is not None else None
         # a survey marked done tells the customer so (the seed's message), not "ticket resolved"
         told = surveyed is not None or await messaging.notify_ticket_status(
             services, session, ticket, note=note, actor=staff.user)
@@ -232,22 +244,23 @@ async def schedule(request: web.Request) -> web.StreamResponse:
     return redirect(request, back, "Jadwal kunjungan disimpan." + (" Pelanggan diberi tahu lewat WhatsApp." if told else ""))
 
 
-async def _complete_survey_of(
-    request: web.Request, session: AsyncSession, ticket: Ticket, note: str | None
-) -> Registration | None:
-    """The technician's survey ticket resolved is the survey done: its registration, still
-    waiting for the survey, moves to "survey completed" (seed: technician updates the
-    ticket → status Survey Completed). A survey done before its day is recorded as done
-    today. None when the registration is elsewhere (already completed, rejected…)."""
-    services = request.app[SERVICES]
-    if ticket.registration_id is None:
+async def _survey_waiting_on(session: AsyncSession, ticket: Ticket) -> Registration | None:
+    """The registration a survey ticket's survey is for, while it still waits for it; None
+    when it is elsewhere (already completed, rejected…) or the ticket has none."""
+    if ticket.kind != "survey" or ticket.registration_id is None:
         return None
     registration = await registrations.by_id(session, ticket.registration_id, for_update=True)
-    if registration is None or registration.status != Status.SURVEY_SCHEDULED:
-        return None
-    now = services.clock.now()
-    if registration.survey_date is not None and registration.survey_date > now:
-        registration.survey_date = now
+    return registration if registration is not None and registration.status == Status.SURVEY_SCHEDULED else None
+
+
+async def _complete_survey(
+    request: web.Request, session: AsyncSession, registration: Registration, ticket: Ticket, note: str | None
+) -> Registration:
+    """The technician's survey ticket resolved is the survey done: its registration moves to
+    "survey completed" (seed: technician updates the ticket → status Survey Completed), by
+    the same rule as its own button. The scheduled date stays what the customer was told;
+    when it was done is the registration's survey_completed_at."""
+    services = request.app[SERVICES]
     await act(services, session, registration, Action.COMPLETE_SURVEY, actor=current(request).user,
               note=note or f"Tiket {ticket.ticket_number} selesai", ip=client_ip(request))
     return registration

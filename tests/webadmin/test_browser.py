@@ -238,6 +238,37 @@ async def test_new_registrations_appear_without_reloading(live: LiveApp, chromiu
     await context.close()
 
 
+async def test_a_survey_on_a_later_day_offers_no_button_that_would_be_refused(live: LiveApp, chromium: Browser) -> None:
+    """"Survey Selesai" asked for a confirmation and was then refused; a KTP photo still
+    being fetched showed as a broken image."""
+    await seed(live)
+    wati = await make_registration(live.harness, full_name="Wati Susanti", email="wati@example.com",
+                                   phone="6281200000160", id_card_number="3273010101900160",
+                                   id_card_photo="pending:fonnte:https://files.example/k.jpg")
+    context = await chromium.new_context(viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+    asked: list[str] = []
+
+    async def confirm(dialog: Any) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", confirm)
+    await sign_in(page, live.url, "supervisor", f"/admin/registrations/{wati.id}")
+    await expect(page.locator("[data-photo-pending]")).to_contain_text("foto sedang diambil")
+    assert await page.locator(".ktp img").count() == 0  # no broken image
+    await act(page, "verify")
+    await act(page, "schedule_survey", survey_date="2026-11-25T09:00")  # Wednesday; today is Saturday
+    waiting = page.locator("[data-not-now=complete_survey]")
+    await expect(waiting).to_contain_text("tandai selesai pada hari survey dilakukan")
+    await expect(waiting.locator("button")).to_be_disabled()
+    asked.clear()
+    await waiting.locator("button").click(force=True)  # a click on it does nothing, asks nothing
+    await expect(page.locator("h1 .badge")).to_have_text("Survey Dijadwalkan")
+    assert asked == []
+    await context.close()
+
+
 async def on_a_laptop(live: LiveApp, chromium: Browser, username: str, role: Role) -> tuple[Any, Page]:
     """The seeded registrations, seen by a new `role` user at 1280 × 800 (a common laptop)."""
     await seed(live)

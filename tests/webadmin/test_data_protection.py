@@ -34,6 +34,7 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
         InboxMessage,
         Registration,
         Ticket,
+        User,
     )
     from tests.flows.chat import Chat
 
@@ -46,6 +47,11 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
     cs = await browser_factory("cs")
     await cs.post(f"/admin/registrations/{pending.id}/actions/verify")
     await cs.post(f"/admin/registrations/{pending.id}/actions/schedule_survey", {"survey_date": "2026-11-25T09:00"})
+    async with h.services.db.transaction() as session:
+        tech = (await session.execute(select(User).where(User.username == "tech"))).scalar_one()
+        tech.phone = "6281200000556"
+        survey = (await session.execute(select(Ticket).where(Ticket.registration_id == pending.id))).scalar_one()
+    await cs.post(f"/admin/tickets/{survey.id}/assign", {"user_id": str(tech.id)})
     async with h.services.db.transaction() as session:
         await tickets.open_ticket(session, kind="support", now=h.clock.now(), timezone=h.services.settings.tz,
                                   subject="Internet mati", description="Siti, Jl. Sukajadi 10: modem merah",
@@ -101,6 +107,9 @@ async def test_a_customer_asks_by_chat_and_staff_carry_out_the_deletion(h: Harne
     await h.settle()
     told = chat.replies()[-1]
     assert "HD-1 selesai" in told and pending.registration_number in told
+    # the technician sent to the survey hears it is off, without the name that was erased
+    off = h.gateway.texts_to("6281200000556")[-1]
+    assert "Kunjungan dibatalkan" in off and "Pendaftarannya dibatalkan" in off and "Siti" not in off
     again_page = await supervisor.follow(await supervisor.post("/admin/data-requests/1/complete"))
     assert "sudah diproses" in again_page
 

@@ -304,6 +304,29 @@ async def test_ktp_photo_is_private_audited_and_not_cached(h: Harness, cs: Brows
     assert len(views) == 1 and views[0].target_id == registration.registration_number
 
 
+async def test_a_ktp_photo_still_being_fetched_is_said_so_not_shown_broken(h: Harness, cs: Browser) -> None:
+    """Until the photo job had fetched it from the gateway the page showed a broken image
+    (its route answers 404 for a pending photo); the ticket's page already said "being
+    fetched"."""
+    import httpx
+
+    from ispbot.ktp_photos import fetch_pending_photos
+    from tests.bot.test_ktp_photos import JPEG, serve_photo
+
+    registration = await make_registration(h, id_card_photo="pending:fonnte:https://files.example/ktp.jpg")
+    page = await cs.page(f"/admin/registrations/{registration.id}")
+    assert "Pelanggan mengirim foto KTP; foto sedang diambil dari WhatsApp" in page
+    assert f"/admin/registrations/{registration.id}/ktp" not in page
+    serve_photo(h, httpx.Response(200, content=JPEG))
+    assert await fetch_pending_photos(h.services) == 1
+    page = await cs.page(f"/admin/registrations/{registration.id}")
+    assert f'<img src="/admin/registrations/{registration.id}/ktp"' in page and "sedang diambil" not in page
+    gone = await make_registration(h, id_card_photo="lost.jpg", phone="6281200000102", email="siti@example.com",
+                                   id_card_number="3273010101900002")
+    page = await cs.page(f"/admin/registrations/{gone.id}")
+    assert "Berkas foto KTP tidak ditemukan" in page and f"/admin/registrations/{gone.id}/ktp" not in page
+
+
 async def test_only_rejected_registrations_can_be_deleted_and_not_by_cs(
     h: Harness, cs: Browser, browser_factory: Callable[..., Any]
 ) -> None:

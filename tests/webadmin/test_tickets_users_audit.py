@@ -4,19 +4,26 @@ the live event stream."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+import pytest
+from aiohttp import web
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from ispbot.app import create_app
 from ispbot.storage.models import AuditEntry, Registration, Ticket, User
+from ispbot.webadmin.events import POLL_SECONDS
 from tests.conftest import Harness
-from tests.webadmin.support import PASSWORD, Browser, make_registration, to_customer
+from tests.fakes import FakeGateway
+from tests.webadmin.support import PASSWORD, Browser, make_registration, status_of, to_customer
 
 
 async def survey_ticket(h: Harness, browser: Browser) -> Ticket:
@@ -85,12 +92,31 @@ async def test_the_survey_ticket_follows_its_registration(h: Harness, cs: Browse
     assert rejected.ticket_number not in await cs.page("/admin/tickets?status=open")
 
 
-async def test_a_survey_ticket_resolved_early_records_the_survey_as_done_today(h: Harness, cs: Browser) -> None:
-    ticket = await survey_ticket(h, cs)  # planned for Wednesday; the technician came on Saturday
-    await cs.post(f"/admin/tickets/{ticket.id}/status", {"status": "resolved"})
+async def test_a_survey_is_done_on_its_day_whichever_page_marks_it(h: Harness, cs: Browser) -> None:
+    """The registration's button refused a survey on a later day while its ticket, resolved,
+    marked it done and moved the survey date to that moment (the /track page then showed a
+    survey date the customer was never given)."""
+    ticket = await survey_ticket(h, cs)  # planned for Wednesday 25 November 09.00; today is Saturday
+    page = await cs.page(f"/admin/registrations/{ticket.registration_id}")
+    assert 'data-not-now="complete_survey"' in page and "actions/complete_survey" not in page
+    assert "tandai selesai pada hari survey dilakukan. Jadwalnya 25 Nov 2026, 09.00" in page
+    assert "tandai selesai pada hari survey" in await cs.page(f"/admin/tickets/{ticket.id}")
+    refused = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/status", {"status": "resolved"}))
+    assert "tandai selesai pada hari survey" in refused
+    async with h.services.db.sessions() as session:
+        assert (await session.get(Ticket, ticket.id)).status == "open"  # type: ignore[union-attr]
+    assert await status_of(h, ticket.registration_id) == "survey_scheduled"  # type: ignore[arg-type]
+
+    h.clock.advance(days=4, hours=-2)  # Wednesday, 08.00: the technician is early, on the right day
+    await cs.login("cs")
+    assert "actions/complete_survey" in await cs.page(f"/admin/registrations/{ticket.registration_id}")
+    done = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/status", {"status": "resolved"}))
+    assert "ditandai selesai" in done
     async with h.services.db.sessions() as session:
         registration = (await session.execute(select(Registration))).scalar_one()
-    assert registration.status == "survey_completed" and registration.survey_date == h.clock.now()
+    assert registration.status == "survey_completed" and registration.survey_completed_at == h.clock.now()
+    track = await (await h.client.get(f"/track/{registration.registration_number}")).text()
+    assert "Survey: <strong>25 Nov 2026, 09.00</strong>" in track  # the date the customer was given
 
 
 async def test_admin_manages_users(h: Harness, admin: Browser, browser_factory: Callable[..., Any]) -> None:
@@ -255,6 +281,65 @@ async def test_live_events_announce_new_registrations_and_changes(h: Harness, cs
     assert anonymous.status == 401
 
 
+class StreamEnded(logging.Handler):
+    """Set once the events stream (or aiohttp on its behalf) has logged how it ended."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.ended = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name in ("ispbot.webadmin.events", "aiohttp.server"):
+            self.ended.set()
+
+
+@contextlib.asynccontextmanager
+async def served_as_in_production(h: Harness) -> AsyncIterator[tuple[int, StreamEnded]]:
+    """A second instance of the app on the same database, run as `ispbot serve` runs it:
+    aiohttp's test server cancels a handler whose client left, which hides what a closed
+    tab does to a handler that keeps running."""
+    app = create_app(h.services.settings, clock=h.clock, transport=FakeGateway().transport(), background=False)
+    app[POLL_SECONDS] = 0.01
+    runner = web.AppRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    watcher = StreamEnded()
+    logging.getLogger().addHandler(watcher)
+    try:
+        yield runner.addresses[0][1], watcher
+    finally:
+        logging.getLogger().removeHandler(watcher)
+        await runner.cleanup()
+
+
+async def open_stream(port: int, cs: Browser) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    cookies = "; ".join(f"{c.key}={c.value}" for c in cs.http.cookie_jar)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /admin/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                 f"Cookie: {cookies}\r\n\r\n".encode())
+    return reader, writer
+
+
+@pytest.mark.parametrize("when", ["while it opens", "while it streams"])
+async def test_a_closed_tab_ends_its_live_stream_quietly(
+    h: Harness, cs: Browser, caplog: pytest.LogCaptureFixture, when: str
+) -> None:
+    """Every closed tab logged a full ERROR traceback ("Cannot write to closing transport")."""
+    caplog.set_level(logging.DEBUG, logger="ispbot.webadmin.events")
+    async with served_as_in_production(h) as (port, watcher):
+        reader, writer = await open_stream(port, cs)
+        if when == "while it opens":
+            writer.write_eof()  # gone before the stream's first byte
+        else:
+            assert b"200 OK" in await asyncio.wait_for(reader.readline(), timeout=10)
+            writer.close()
+        await make_registration(h)  # an event for a stream that is no longer read
+        await asyncio.wait_for(watcher.ended.wait(), timeout=10)
+        writer.close()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert "the browser closed the stream" in caplog.text
+
+
 async def test_a_support_ticket_shows_its_category_and_channel_in_words(h: Harness, cs: Browser) -> None:
     from ispbot.storage import tickets
 
@@ -354,6 +439,62 @@ async def test_the_technician_gets_the_job_on_whatsapp_and_hears_when_it_moves(h
     assert f"/admin/tickets/{ticket.id}" in job
     assert "Jadwal tiket diubah" in moved and "Kamis, 26 November 2026, 13.00 WIB" in moved
     assert "sebelumnya Rabu, 25 November 2026, 09.00 WIB" in moved
+
+
+async def technician_with_whatsapp(h: Harness, username: str = "tech", phone: str = "6281200000555") -> User:
+    async with h.services.db.transaction() as session:
+        tech = (await session.execute(select(User).where(User.username == username))).scalar_one()
+        tech.phone = phone
+    return tech
+
+
+async def test_the_technician_hears_when_the_survey_is_called_off(h: Harness, cs: Browser) -> None:
+    """The registration rejected closed its survey ticket silently: the technician, told of
+    the job and of its new time, still went."""
+    ticket = await survey_ticket(h, cs)
+    tech = await technician_with_whatsapp(h)
+    await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)})
+    await cs.post(f"/admin/registrations/{ticket.registration_id}/actions/schedule_survey",
+                  {"survey_date": "2026-11-26T13:00"})
+    await cs.post(f"/admin/registrations/{ticket.registration_id}/actions/reject", {"reason": "Di luar area"})
+    await h.settle()
+    _job, _moved, off = h.gateway.texts_to("6281200000555")
+    assert f"Kunjungan dibatalkan: {ticket.ticket_number}" in off and "Budi Santoso" in off
+    assert "~Kamis, 26 November 2026, 13.00 WIB~ batal" in off and "Pendaftarannya ditolak; tidak perlu datang" in off
+    assert "Di luar area" not in off and "3273010101900001" not in off  # nothing the job did not already say
+
+
+async def test_a_technician_taken_off_a_ticket_is_told_it_is_no_longer_his(h: Harness, cs: Browser) -> None:
+    ticket = await survey_ticket(h, cs)
+    budi = await technician_with_whatsapp(h)
+    rudi = await technician_with_whatsapp(h, "supervisor", "6281200000556")
+    await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(budi.id)})
+    moved = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(rudi.id)}))
+    assert "Petugas sebelumnya diberi tahu" in moved
+    released = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": ""}))
+    assert "Penugasan tiket dilepas. Petugas sebelumnya diberi tahu" in released
+    await h.settle()
+    _job, off = h.gateway.texts_to("6281200000555")
+    assert f"Tiket tidak lagi untuk Anda: {ticket.ticket_number}" in off and "~Rabu, 25 November 2026, 09.00 WIB~" in off
+    assert "sudah tidak ditugaskan kepada Anda; tidak perlu datang" in off
+    job, dropped = h.gateway.texts_to("6281200000556")
+    assert "Tiket untuk Anda" in job and "Tiket tidak lagi untuk Anda" in dropped
+
+
+async def test_saving_the_same_assignment_again_sends_nothing(h: Harness, cs: Browser) -> None:
+    """The form saved twice (a second click, a page reloaded) told the customer and the
+    technician twice that the technician was assigned."""
+    ticket = await survey_ticket(h, cs)
+    tech = await technician_with_whatsapp(h)
+    await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)})
+    again = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)}))
+    assert "Penugasan tidak berubah" in again
+    await h.settle()
+    assert len(h.gateway.texts_to("6281200000555")) == 1
+    assert sum("telah ditugaskan" in t for t in h.gateway.texts_to("6281200000101")) == 1
+    async with h.services.db.sessions() as session:
+        actions = list((await session.execute(select(AuditEntry.action))).scalars())
+    assert actions.count("ticket.assign") == 1
 
 
 async def test_guessing_the_current_password_in_an_open_session_locks_the_account(h: Harness, cs: Browser) -> None:
