@@ -189,7 +189,7 @@ async def kpis(session: AsyncSession, *, today_start: datetime) -> Kpis:
 async def batches(
     session: AsyncSession, flt: RegistrationFilter, *, size: int = 1000, limit: int | None = None
 ) -> AsyncIterator[list[Registration]]:
-    """Every matching row, newest first, a keyset batch at a time (exports)."""
+    """Every matching row in the filter's order, a keyset batch at a time (exports)."""
     cursor: str | None = None
     seen = 0
     while True:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 import segno
 from aiohttp import web
@@ -42,6 +43,16 @@ def list_filter(request: web.Request) -> queries.RegistrationFilter:
     )
 
 
+def list_query(flt: queries.RegistrationFilter) -> str:
+    """The list's query string (search, status, order) from one place: the live refresh,
+    its banner, the pager and the exports each built their own, and some dropped the
+    order, so an oldest-first list turned newest-first when it refreshed itself."""
+    values = {"q": flt.search, "status": flt.status or ""}
+    if flt.oldest_first:
+        values["sort"] = "oldest"
+    return urlencode(values)
+
+
 def today_start(request: web.Request) -> datetime:
     services = request.app[SERVICES]
     tz = services.settings.tz
@@ -59,7 +70,8 @@ async def registration_list(request: web.Request) -> web.StreamResponse:
         total = await queries.count(session, flt) if flt.active else kpis.total
         newest = await queries.newest_id(session)
     context = {
-        "kpis": kpis, "page": page, "total": total, "filter": flt, "newest_id": newest,
+        "kpis": kpis, "page": page, "total": total, "filter": flt, "list_query": list_query(flt),
+        "newest_id": newest,
         "statuses": list(Status), "nav": "registrations",
         "can_bulk_verify": current(request).can(Permission.VERIFY),
         "overdue_before": overdue_before(services),

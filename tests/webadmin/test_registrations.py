@@ -384,6 +384,27 @@ async def test_a_new_customer_is_billed_from_the_month_after_installation(h: Har
     assert await bill() == []  # once
 
 
+async def test_an_oldest_first_list_stays_so_when_it_refreshes_and_when_exported(h: Harness, cs: Browser) -> None:
+    """The live refresh, its "Muat ulang" link and the exports dropped `sort`: the rows
+    turned newest first under a dropdown still saying "Terlama dulu"."""
+    await add_numbered(h, 3)
+    page = await cs.page("/admin/registrations?q=Pelanggan&status=pending_verification&sort=oldest")
+    wanted = "q=Pelanggan&amp;status=pending_verification&amp;sort=oldest"
+    assert f'data-live-src="/admin/registrations?partial=1&amp;{wanted}"' in page
+    banner = page[page.index('id="live-banner"'):]
+    assert f'href="/admin/registrations?{wanted}">Muat ulang' in banner
+    assert f'href="/admin/registrations/export.csv?{wanted}"' in page
+    assert f'href="/admin/registrations/export.xlsx?{wanted}"' in page
+
+    partial = page.split('data-live-src="')[1].split('"')[0].replace("&amp;", "&")
+    refreshed = await cs.page(partial)
+    assert numbered_on(refreshed) == ["000", "001", "002"]
+    assert '<option value="oldest" selected>' in refreshed
+    response = await cs.get("/admin/registrations/export.csv?" + wanted.replace("&amp;", "&"))
+    exported = (await response.read()).decode("utf-8-sig").splitlines()[1:]
+    assert [line.split(",")[3] for line in exported] == [f"Pelanggan Nomor {n:03d}" for n in range(3)]
+
+
 async def test_each_registration_leads_to_the_next_one_waiting_oldest_first(h: Harness, cs: Browser) -> None:
     """Fifty to clear: after an action the agent stayed on the page with no way on but
     the list (and back presses)."""
