@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ispbot.storage.models import AuditEntry, Customer, OutboxMessage, Registration, Ticket
 from tests.conftest import Harness
-from tests.webadmin.support import Browser, make_registration, status_of, to_customer
+from tests.webadmin.support import Browser, make_registration, refused, status_of, to_customer
 
 
 async def test_list_shows_kpis_and_masks_the_nik(h: Harness, cs: Browser) -> None:
@@ -168,7 +168,7 @@ async def test_the_whole_lifecycle_from_the_admin(h: Harness, admin: Browser) ->
     assert "Pendaftaran diverifikasi. Status kini" in page and "KTP cocok" in page
     response = await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:30"})
     assert "Survey Dijadwalkan" in await admin.follow(response)
-    early = await admin.follow(await admin.post(f"{base}/actions/complete_survey"))
+    early = await refused(await admin.post(f"{base}/actions/complete_survey"))
     assert "tandai selesai pada hari survey" in early and await status_of(h, registration.id) == "survey_scheduled"
     h.clock.advance(days=4)  # Wednesday 25 November, the survey's day
     await admin.login("admin")
@@ -212,8 +212,9 @@ async def test_cs_may_not_approve_or_create_customers(h: Harness, cs: Browser) -
 async def test_reject_needs_a_reason_and_sends_it(h: Harness, cs: Browser) -> None:
     registration = await make_registration(h)
     base = f"/admin/registrations/{registration.id}"
-    page = await cs.follow(await cs.post(f"{base}/actions/reject", {"reason": "  "}))
+    page = await refused(await cs.post(f"{base}/actions/reject", {"reason": "  ", "note": "Alamat di luar area"}))
     assert "Alasan penolakan wajib diisi" in page
+    assert 'name="note" maxlength="1000" value="Alamat di luar area"' in page  # the note, kept to send again
     await cs.post(f"{base}/actions/reject", {"reason": "Di luar area layanan"})
     assert await status_of(h, registration.id) == "rejected"
     await h.settle()
@@ -225,8 +226,26 @@ async def test_survey_date_must_be_in_the_future(h: Harness, cs: Browser) -> Non
     registration = await make_registration(h)
     base = f"/admin/registrations/{registration.id}"
     await cs.post(f"{base}/actions/verify")
-    page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2020-01-01T09:00"}))
+    page = await refused(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2020-01-01T09:00"}))
     assert "masa depan" in page and await status_of(h, registration.id) == "verified"
+
+
+async def test_a_refused_survey_date_comes_back_as_typed_with_its_note(h: Harness, cs: Browser) -> None:
+    """A Sunday, an evening, a past date: the form came back with tomorrow's default and
+    the note emptied, to be typed again while the customer waited on the phone."""
+    registration = await make_registration(h)  # the clock: Saturday 21 November 2026
+    base = f"/admin/registrations/{registration.id}"
+    await cs.post(f"{base}/actions/verify")
+    sent = {"survey_date": "2026-11-29T10:00", "note": "Minta teknisi bawa tangga", "queue": "verified"}
+    page = await refused(await cs.post(f"{base}/actions/schedule_survey", sent))
+    form = page[page.index(f'action="{base}/actions/schedule_survey"'):]
+    form = form[:form.index("</form>")]
+    assert "Survey tidak dijadwalkan pada hari Minggu." in form  # said on the form itself
+    assert 'name="survey_date" value="2026-11-29T10:00"' in form
+    assert 'value="Minta teknisi bawa tangga"' in form
+    assert 'name="queue" value="verified"' in form and 'name="csrf_token"' in form
+    assert "Minta teknisi bawa tangga" not in page[page.index(f'action="{base}/actions/reject"'):]  # its own form only
+    assert await status_of(h, registration.id) == "verified"
 
 
 async def test_a_survey_sent_twice_tells_the_customer_once_and_a_new_time_moves_its_ticket(
@@ -242,8 +261,8 @@ async def test_a_survey_sent_twice_tells_the_customer_once_and_a_new_time_moves_
     assert "Survey dijadwalkan. Status kini" in page
     for absurd, told in (("2027-12-31T09:00", "paling lambat 90 hari"), ("2026-11-27T03:00", "antara 07.00 dan 20.00"),
                          ("2026-11-29T10:00", "hari Minggu")):
-        page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": absurd}))
-        assert told in page
+        page = await refused(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": absurd}))
+        assert told in page and f'value="{absurd}"' in page
     async with h.services.db.sessions() as session:
         surveys = list((await session.execute(select(Ticket).where(Ticket.kind == "survey"))).scalars())
     assert len(surveys) == 1 and surveys[0].scheduled_at is not None
