@@ -42,6 +42,7 @@ def list_filter(request: web.Request) -> queries.RegistrationFilter:
         search=request.query.get("q", "")[:100],
         status=status if status in {s.value for s in Status} else None,
         oldest_first=request.query.get("sort") == "oldest",
+        today=today_start(request).date(),
     )
 
 

@@ -76,6 +76,26 @@ async def test_search_by_what_a_customer_on_the_phone_reads_out(h: Harness, cs: 
     assert await found("012") == set()  # too short to name anything: nothing, not everyone
 
 
+async def test_search_by_the_last_digits_of_a_registration_number(h: Harness, cs: Browser) -> None:
+    """"0061" (what the customer reads out of REG-20261203-0061) found nothing: it was
+    tried as a phone's ending only."""
+    budi = await make_registration(h)  # REG-20261121-0001
+    h.clock.advance(days=91)
+    assert (await cs.login("cs")).status == 303  # signed in again, three months on
+    await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
+    andi = await make_registration(h, full_name="Andi Wijaya", email="andi@example.com", phone="6281200000103")
+
+    async def found(query: str) -> set[str]:
+        page = await cs.page(f"/admin/registrations?q={query}")
+        return {name for name in ("Budi Santoso", "Siti Aminah", "Andi Wijaya") if name in page}
+
+    assert budi.registration_number.endswith("-0001") and andi.registration_number.endswith("-0002")
+    assert await found("0001") == {"Siti Aminah"}  # today's 0001; Budi's is older than 90 days
+    assert await found("002") == {"Andi Wijaya"}  # read out without the first zero
+    assert await found("0103") == {"Andi Wijaya"}  # still a phone's ending
+    assert await found(budi.registration_number.removeprefix("REG-")) == {"Budi Santoso"}  # whole, at any age
+
+
 async def test_a_nik_on_another_registration_is_flagged_on_the_page(h: Harness, cs: Browser) -> None:
     first = await make_registration(h)
     second = await make_registration(h, full_name="Budi S.", email="budi2@example.com", phone="6281200000102")
