@@ -9,7 +9,8 @@ Everything but the backlog counts the registrations *created* in the window (a c
 of the registrations made in these 30 days, how many were verified, approved, became
 customers, and how long each step took. A stage counts as reached when its timestamp is
 set (`verified_at`, `survey_scheduled_at`, `approved_at`, `customer_created_at`), the same
-moments `registration_events` records. Rates are percentages with one decimal; a rate or
+moments `registration_events` records, or a later stage's is (a customer counts as
+approved and verified). Rates are percentages with one decimal, at most 100; a rate or
 average of nothing is None. Days, hours and weekdays are local (ISPBOT_TIMEZONE).
 """
 
@@ -81,7 +82,22 @@ class Window:
 
 
 def rate(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+    """`part` of `whole` in percent, never above 100: rows imported or edited by hand can
+    count more at a stage than at the one before, and "200% of 1 approved" helps nobody."""
+    return round(min(100.0, 100.0 * part / whole), 1) if whole else None
+
+
+def _verified() -> Any:
+    """Verified: its own timestamp, or any later stage's (a customer was verified, even
+    when a row imported or edited by hand lacks the date); each stage counts at most the
+    rows of the one before, so the funnel never widens."""
+    r = Registration
+    return func.coalesce(r.verified_at, r.survey_scheduled_at, r.approved_at, r.customer_created_at)
+
+
+def _approved() -> Any:
+    """Approved: approved, or a customer already (see `_verified`)."""
+    return func.coalesce(Registration.approved_at, Registration.customer_created_at)
 
 
 def hours(seconds: Any) -> float | None:
@@ -117,7 +133,7 @@ async def cohort(session: AsyncSession, window: Window) -> Cohort:
     d, r = _dialect(session), Registration
     row = (await session.execute(
         select(
-            func.count(), func.count(r.verified_at), func.count(r.survey_scheduled_at), func.count(r.approved_at),
+            func.count(), func.count(_verified()), func.count(r.survey_scheduled_at), func.count(_approved()),
             func.count(r.customer_created_at), func.count(r.rejected_at),
             func.avg(seconds_between(d, r.created_at, r.verified_at)),
             func.avg(seconds_between(d, r.created_at, r.approved_at)),
@@ -223,7 +239,7 @@ async def hourly_counts(session: AsyncSession, window: Window) -> list[HourCount
     d, r = _dialect(session), Registration
     slot = local_day_hour(d, local_clock(d, r.created_at, window.tz, window.span)).label("local_hour")
     rows = await session.execute(
-        select(slot, func.count(), func.count(r.approved_at), func.count(r.rejected_at))
+        select(slot, func.count(), func.count(_approved()), func.count(r.rejected_at))
         .where(_in_window(window)).group_by(slot)
     )
     return [HourCount(*as_day_hour(v), int(n), int(a), int(x)) for v, n, a, x in rows]
@@ -288,7 +304,7 @@ async def areas(session: AsyncSession, window: Window, level: str = "city", limi
     r = Registration
     code = prefix(r.region_code, length).label("area_code")
     rows = await session.execute(
-        select(code, func.count(), func.count(r.approved_at), func.count(r.customer_created_at))
+        select(code, func.count(), func.count(_approved()), func.count(r.customer_created_at))
         .where(_in_window(window)).group_by(code).order_by(func.count().desc(), code.nulls_last()).limit(limit)
     )
     return [
@@ -351,7 +367,7 @@ async def package_popularity(session: AsyncSession, window: Window) -> list[Pack
     package (the package_id index) to keep the window's few."""
     r, p = Registration, Package
     counts = (
-        select(r.package_id, func.count().label("registrations"), func.count(r.approved_at).label("approved"))
+        select(r.package_id, func.count().label("registrations"), func.count(_approved()).label("approved"))
         .where(_in_window(window)).group_by(r.package_id).subquery("window_counts")
     )
     registrations = func.coalesce(counts.c.registrations, 0)

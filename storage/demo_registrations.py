@@ -1,17 +1,25 @@
 """Many demo registrations at once (`ispbot seed-demo --registrations N`), for trying the
 admin at scale and for the benchmark: bulk inserts of a few thousand rows per statement,
 spread over the past days with real `REG-YYYYMMDD-NNNN` numbers (the day's counter is
-moved past them, so later registrations continue the sequence)."""
+moved past them, so later registrations continue the sequence).
+
+Each row is what the lifecycle would have left: every stage's timestamp up to its status
+(a customer was verified, surveyed and approved first), a rejection's reason, and an
+address from the official region list with its region code. Statuses alone, with no
+timestamps and no codes, made the analytics contradict the list ("200% of 1 approved",
+every registration "Tidak diketahui")."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot.storage.lifecycle import TIMELINE, Status
 from ispbot.storage.models import Package, Registration, Sequence
 from ispbot.storage.upsert import insert_for
 
@@ -19,10 +27,55 @@ BATCH = 5_000
 PER_DAY = 250
 STATUSES = ("pending_verification", "verified", "survey_scheduled", "survey_completed", "approved",
             "customer_created", "rejected", "cancelled")
-PLACES = (("Sukagalih", "Sukajadi", "Kota Bandung", "40163"), ("Dago", "Coblong", "Kota Bandung", "40135"),
-          ("Braga", "Sumur Bandung", "Kota Bandung", "40111"), ("Menteng", "Menteng", "Kota Jakarta Pusat", "10310"))
 FIRST = ("Budi", "Siti", "Agus", "Dewi", "Rina", "Andi", "Wati", "Joko", "Ayu", "Dedi")
 LAST = ("Santoso", "Nurhaliza", "Wijaya", "Lestari", "Hidayat", "Saputra", "Kusuma", "Pratama")
+REJECTION_REASONS = ("Di luar area layanan", "Foto KTP tidak jelas", "Data tidak lengkap")
+# The lifecycle's stages after creation, each with its timestamp column and a typical wait
+# (hours) after the one before; a registration younger than the waits has them shortened.
+STAGES = (("verified_at", 3), ("survey_scheduled_at", 5), ("survey_completed_at", 44), ("approved_at", 6),
+          ("customer_created_at", 30))
+# every row carries every column (None when not reached): one bulk statement per batch
+STAMPED = (*(column for column, _ in STAGES), "survey_date", "rejected_at", "cancelled_at", "rejection_reason")
+REACHED = {status.value: n for n, status in enumerate(TIMELINE)} | {Status.CUSTOMER_CREATED.value: len(STAGES)}
+
+
+class Place(NamedTuple):
+    kelurahan: str
+    kecamatan: str
+    city: str
+    postal_code: str
+    region_code: str
+
+
+# Villages as the official region list names them, with their codes (tests check both
+# against the list; loading it here would add seconds to every seeding).
+PLACES = (Place("Sukagalih", "Sukajadi", "Kota Bandung", "40163", "32.73.07.1004"),
+          Place("Dago", "Coblong", "Kota Bandung", "40135", "32.73.02.1004"),
+          Place("Braga", "Sumur Bandung", "Kota Bandung", "40111", "32.73.19.1001"),
+          Place("Menteng", "Menteng", "Kota Administrasi Jakarta Pusat", "10310", "31.71.06.1001"))
+
+
+def stage_times(status: str, serial: int, created: datetime, now: datetime) -> dict[str, object]:
+    """The timestamps (and the reason, the survey's date) a registration in `status` has:
+    every stage up to it; a rejected or cancelled one stopped after a stage or two."""
+    ended = status in (Status.REJECTED, Status.CANCELLED)
+    reached = serial % 3 if ended else REACHED[status]
+    waits = [timedelta(hours=hours + serial % 5) for _, hours in STAGES[:reached + ended]]
+    room = (now - created) / (len(waits) + 1)  # all of it before now, however young
+    values: dict[str, object] = dict.fromkeys(STAMPED, None) | {"whatsapp_verified_at": created}
+    at = created
+    for (column, _), wait in zip(STAGES, waits[:reached], strict=False):
+        at += min(wait, room)
+        values[column] = at
+    if reached >= 2:  # a survey was scheduled: for the day it was (or will be) done
+        values["survey_date"] = values.get("survey_completed_at") or at + timedelta(days=2)
+    if ended:
+        at += min(waits[-1], room)
+        values["rejected_at" if status == Status.REJECTED else "cancelled_at"] = at
+        if status == Status.REJECTED:
+            values["rejection_reason"] = REJECTION_REASONS[serial % len(REJECTION_REASONS)]
+    values["updated_at"] = at
+    return values
 
 
 async def seed_registrations(
@@ -40,14 +93,16 @@ async def seed_registrations(
         day = at.astimezone(tz).strftime("%Y%m%d")
         serial = offset + n
         first, last = FIRST[serial % len(FIRST)], LAST[(serial // len(FIRST)) % len(LAST)]
-        kelurahan, kecamatan, city, postcode = PLACES[serial % len(PLACES)]
+        place = PLACES[serial % len(PLACES)]
+        status = STATUSES[serial % len(STATUSES)]
         batch.append({
-            "day": day, "status": STATUSES[serial % len(STATUSES)], "source": "whatsapp", "locale": "id",
+            "day": day, "status": status, "source": "whatsapp", "locale": "id",
             "full_name": f"{first} {last} {serial:06d}", "email": f"demo{serial:06d}@example.com",
             "phone": f"62819{serial:08d}", "contact_key": f"62819{serial:08d}", "whatsapp_verified": True,
-            "address": f"Jl. Contoh No. {serial % 200 + 1}", "rt": "001", "rw": "002", "kelurahan": kelurahan,
-            "kecamatan": kecamatan, "city": city, "postal_code": postcode, "package_id": packages[serial % len(packages)],
-            "created_at": at, "updated_at": at,
+            "address": f"Jl. Contoh No. {serial % 200 + 1}", "rt": "001", "rw": "002", "kelurahan": place.kelurahan,
+            "kecamatan": place.kecamatan, "city": place.city, "postal_code": place.postal_code,
+            "region_code": place.region_code, "package_id": packages[serial % len(packages)],
+            "created_at": at, **stage_times(status, serial, at, now),
         })
         if len(batch) == BATCH:
             await _insert(session, batch)
@@ -75,4 +130,7 @@ async def _insert(session: AsyncSession, batch: list[dict[str, object]]) -> None
         day = str(row.pop("day"))
         row["registration_number"] = f"REG-{day}-{first[day]:04d}"
         first[day] += 1
-    await session.execute(insert(Registration), batch)
+    # the table's Core insert, every row with every column (a stage not reached as NULL):
+    # the ORM's bulk insert leaves NULLs out, and rows with differing columns then go one
+    # statement each (5x slower)
+    await session.execute(insert(Registration.__table__), batch)

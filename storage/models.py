@@ -91,6 +91,8 @@ class Registration(Base):
         Index("ix_registrations_email_lower", func.lower(text("email"))),
         # the admin's search by KTP number, and the "NIK used by another registration" check
         Index("ix_registrations_id_card_number", "id_card_number"),
+        # the search by a WhatsApp number's last digits (search_terms.last_four)
+        Index("ix_registrations_phone_last4", func.substr(text("phone"), func.length(text("phone")) - text("3"))),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -169,7 +171,10 @@ class RegistrationEvent(Base):
 
 class Customer(Base):
     __tablename__ = "customers"
-    __table_args__ = (Index("ix_customers_email_lower", func.lower(text("email"))),)  # the duplicate check
+    __table_args__ = (
+        Index("ix_customers_email_lower", func.lower(text("email"))),  # the duplicate check
+        Index("ix_customers_phone_last4", func.substr(text("phone"), func.length(text("phone")) - text("3"))),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_code: Mapped[str] = mapped_column(String(30), unique=True)

@@ -4,9 +4,12 @@ counts and keyset pagination, all in SQL so they stay fast at 100,000 rows.
 The search term picks its column by its shape: `REG-…` → registration number prefix,
 something with `@` → e-mail prefix, a number → what `search_terms` reads it as (a phone
 from its start or by its last digits, a KTP number, a registration number without
-`REG-`), anything else → part of the name or e-mail. Prefixes are range conditions on
-indexed columns; a phone's ending and the free-text case scan. Pages are keyset pages ordered newest
-(or oldest) first on (created_at, id), so page 2,000 costs what page 1 does.
+`REG-`, or the last 3–4 digits of one), anything else → part of the name or e-mail.
+Prefixes are range conditions on indexed columns, a phone's ending is found through the
+index of its last four digits, a serial through the registration numbers of recent days;
+the free-text case scans on SQLite (PostgreSQL has trigram indexes). Pages are keyset
+pages ordered newest (or oldest) first on (created_at, id), so page 2,000 costs what
+page 1 does.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import base64
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select, tuple_, update
@@ -24,7 +27,13 @@ from sqlalchemy.orm import selectinload
 
 from ispbot.storage.lifecycle import Status
 from ispbot.storage.models import Registration, Ticket
-from ispbot.storage.search_terms import number_term, phone_condition, prefix
+from ispbot.storage.search_terms import (
+    number_term,
+    phone_condition,
+    prefix,
+    recent_registration_numbers,
+    registration_serial,
+)
 
 PAGE_SIZE = 50
 _REG_NUMBER = re.compile(r"REG-[\d-]*")
@@ -35,6 +44,7 @@ class RegistrationFilter:
     search: str = ""
     status: str | None = None
     oldest_first: bool = False  # the queue as the SLA sees it: the longest waiting on top
+    today: date | None = None  # the local day, for a registration's serial typed alone (search_terms)
 
     @property
     def active(self) -> bool:
@@ -78,10 +88,15 @@ class Kpis:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def search_condition(term: str) -> ColumnElement[bool] | None:
+def search_condition(term: str, today: date | None = None) -> ColumnElement[bool] | None:
     text = " ".join(term.split())[:100]
     if not text:
         return None
+    serial = registration_serial(text) if today is not None else None
+    if serial is not None:  # "0061": REG-…-0061 of a recent day, or (four digits) a phone's ending
+        recent = Registration.registration_number.in_(recent_registration_numbers(serial, today))
+        short = number_term(text)
+        return recent if short is None else or_(recent, phone_condition(Registration.phone, short))
     if _REG_NUMBER.fullmatch(text.upper()):
         return prefix(Registration.registration_number, text.upper())
     if "@" in text:
@@ -104,7 +119,7 @@ def search_condition(term: str) -> ColumnElement[bool] | None:
 def _filtered(stmt: Select[Any], flt: RegistrationFilter) -> Select[Any]:
     if flt.status:
         stmt = stmt.where(Registration.status == flt.status)
-    condition = search_condition(flt.search)
+    condition = search_condition(flt.search, flt.today)
     if condition is not None:
         stmt = stmt.where(condition)
     return stmt
@@ -189,7 +204,7 @@ async def kpis(session: AsyncSession, *, today_start: datetime) -> Kpis:
 async def batches(
     session: AsyncSession, flt: RegistrationFilter, *, size: int = 1000, limit: int | None = None
 ) -> AsyncIterator[list[Registration]]:
-    """Every matching row, newest first, a keyset batch at a time (exports)."""
+    """Every matching row in the filter's order, a keyset batch at a time (exports)."""
     cursor: str | None = None
     seen = 0
     while True:

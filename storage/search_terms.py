@@ -1,18 +1,23 @@
 """What a number typed into a staff search box names, as a CS agent types it while a
 customer is on the phone: a WhatsApp number from its start (0812…, 62812…, +62 812…), the
-last digits of one ("yang belakangnya 5678"), a KTP number (16 digits), or a registration
-number without its `REG-` ("20261203-0042", "202612030042").
+last digits of one ("yang belakangnya 5678"), a KTP number (16 digits), a registration
+number without its `REG-` ("20261203-0042", "202612030042"), or only its last digits
+("0042", "042": the day's serial, as the customer reads it out).
 
 Phones are stored in international form (62812…), so a number's start is compared as a
-prefix on the index; an ending cannot use one and is a scan, as the free-text search is.
+prefix on the index. An ending cannot use that index: it is compared on the phone's last
+four digits, which `ix_*_phone_last4` index (an expression both databases can index).
+A serial alone names one registration a day: it is looked up as the registration
+numbers of the last RECENT_DAYS days (that many look-ups on the unique index).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_
 
 _NUMBER_LIKE = re.compile(r"\+?\d[\d\s.\-]*")
 _NON_DIGITS = re.compile(r"\D")
@@ -21,6 +26,9 @@ _REGISTRATION_DIGITS = re.compile(r"(20\d{2}[01]\d[0-3]\d)-?(\d{0,4})")
 NIK_DIGITS = 16
 MIN_DIGITS = 4
 MAX_ENDING_DIGITS = 6  # "the last four (or six) digits"
+_SERIAL = re.compile(r"\d{3,4}")  # REG-YYYYMMDD-0042 read out as "0042" or "042"
+SERIAL_DIGITS = 4
+RECENT_DAYS = 90  # a customer calling about a registration by its serial alone made it lately
 
 
 @dataclass(frozen=True)
@@ -77,10 +85,29 @@ def prefix(column: ColumnElement[str], start: str) -> ColumnElement[bool]:
     return and_(column >= start, column < upper, column.startswith(start, autoescape=True))
 
 
+def last_four(column: ColumnElement[str]) -> ColumnElement[str]:
+    """The column's last four characters, written as the `ix_*_phone_last4` indexes are
+    (`substr(phone, length(phone) - 3)`, the same on SQLite and PostgreSQL; the 3 a
+    literal, as a bound parameter would not match the index's expression)."""
+    return func.substr(column, func.length(column) - literal_column("3"))
+
+
 def phone_condition(column: ColumnElement[str], term: NumberTerm) -> ColumnElement[bool]:
-    """The phone numbers the term can name: from their start, or by their last digits."""
+    """The phone numbers the term can name: from their start, or by their last digits
+    (found through their last four, then checked whole)."""
     start = term.phone_start
     if start is not None and term.is_phone_start_only:
         return prefix(column, start)
-    ending = column.endswith(term.digits, autoescape=True)
+    ending = and_(last_four(column) == term.digits[-4:], column.endswith(term.digits, autoescape=True))
     return ending if start is None else or_(prefix(column, start), ending)
+
+
+def registration_serial(text: str) -> str | None:
+    """The day's serial of a registration number typed alone ("0042", "042" → "0042")."""
+    text = text.strip()
+    return text.zfill(SERIAL_DIGITS) if _SERIAL.fullmatch(text) else None
+
+
+def recent_registration_numbers(serial: str, today: date, days: int = RECENT_DAYS) -> list[str]:
+    """`REG-YYYYMMDD-<serial>` of each of the last `days` local days, today first."""
+    return [f"REG-{today - timedelta(days=n):%Y%m%d}-{serial}" for n in range(days)]

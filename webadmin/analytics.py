@@ -130,17 +130,24 @@ def _query(window: Window, query: Mapping[str, str]) -> str:
 
 @staff_view(Permission.VIEW_ANALYTICS)
 async def analytics_page(request: web.Request) -> web.StreamResponse:
+    """A period that cannot be read (Dari after Sampai) shows the default 30 days, answered
+    400 with the dates as typed and what is wrong: a bare error page lost them both."""
     services = request.app[SERVICES]
+    error = None
     try:
         window = window_from_query(request.query, services)
     except ValueError as exc:
-        raise Refused(400, "Periode tidak valid", str(exc)) from None
+        error = str(exc)
+        window = window_from_query({}, services)
     report = await load_report(services, window)
+    typed = {"from": request.query.get("from", "")[:10], "to": request.query.get("to", "")[:10]} if error \
+        else {"from": window.first_day.isoformat(), "to": window.last_day.isoformat()}
     return render(request, "analytics.html", {
         "nav": "analytics", "r": report, "charts": draw_charts(report), "timeframes": TIMEFRAMES,
         "custom": bool(request.query.get("from")), "days": (window.last_day - window.first_day).days + 1,
         "query": _query(window, request.query), "question_labels": QUESTION_LABELS, "stage_labels": STAGE_LABELS,
-    })
+        "range": typed, "range_error": error,
+    }, status=400 if error else 200)
 
 
 # --- CSV ------------------------------------------------------------------------------------

@@ -75,7 +75,9 @@ async def list_registrations(request: web.Request) -> web.StreamResponse:
     status = request.query.get("status") or None
     if status is not None and status not in {s.value for s in Status}:
         raise ApiError(400, f"Status tidak dikenal: {status}.")
-    flt = queries.RegistrationFilter(search=request.query.get("search", "")[:100], status=status)
+    services = request.app[SERVICES]
+    today = services.clock.now().astimezone(services.settings.tz).date()  # for a serial typed alone ("0042")
+    flt = queries.RegistrationFilter(search=request.query.get("search", "")[:100], status=status, today=today)
     page = _int(request.query.get("page"), 1, 1, 1_000_000)
     limit = _int(request.query.get("limit"), 20, 1, MAX_LIMIT)
     async with request.app[SERVICES].db.sessions() as session:

@@ -1,5 +1,5 @@
 """`/admin/registrations/export.csv` and `.xlsx`: the filtered list (the list page's
-search and status) as a spreadsheet. The NIK is masked, dates are local, and any cell
+search, status and order) as a spreadsheet. The NIK is masked, dates are local, and any cell
 a spreadsheet would run as a formula (=, +, -, @) is defused. Every export is audited."""
 
 from __future__ import annotations

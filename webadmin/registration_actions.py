@@ -22,7 +22,7 @@ from ispbot.webadmin.labels import ACTION_DONE, action_label, status_label
 from ispbot.webadmin.pages import redirect
 from ispbot.webadmin.path_ids import row_id
 from ispbot.webadmin.photos import photo_path
-from ispbot.webadmin.registrations import load_registration
+from ispbot.webadmin.registrations import RefusedAction, detail_page, load_registration
 from ispbot.webadmin.roles import ACTION_PERMISSION, Permission
 from ispbot.webhooks import SERVICES
 from ispbot.workflow import act
@@ -34,8 +34,14 @@ VALUE_ERRORS = {
     "a survey needs a date and time": "Tanggal dan jam survey wajib diisi.",
     "the survey is already at that time": "Survey sudah dijadwalkan pada waktu itu; tidak ada yang diubah.",
 }
+UNCHANGED = {"the survey is already at that time"}
 SURVEY_HORIZON = timedelta(days=90)
 SURVEY_HOURS = (7, 20)  # a survey starts from 07.00 to 20.00 local time
+
+
+class Unchanged(ValueError):
+    """The form asked for what already is (a double submit, a reload): nothing to correct,
+    so the page is shown anew (303) with the message, not sent back filled in."""
 
 
 def refusal_message(exc: TransitionRefused) -> str:
@@ -85,7 +91,8 @@ async def apply_action(
             await act(services, session, registration, action, actor=actor, note=note, reason=reason,
                       survey_date=survey_date, ip=ip)
         except ValueError as exc:
-            raise ValueError(VALUE_ERRORS.get(str(exc), str(exc))) from exc
+            refusal = Unchanged if str(exc) in UNCHANGED else ValueError
+            raise refusal(VALUE_ERRORS.get(str(exc), str(exc))) from exc
         return Status(registration.status)
 
 
@@ -115,8 +122,11 @@ async def registration_action(request: web.Request) -> web.StreamResponse:
         raise Refused(404, "Pendaftaran tidak ditemukan") from None
     except TransitionRefused as exc:
         return redirect(request, back, refusal_message(exc), "error")
-    except ValueError as exc:
+    except Unchanged as exc:
         return redirect(request, back, str(exc), "error")
+    except ValueError as exc:  # the form as sent, to correct, not to type again
+        typed = {name: str(form.get(name, ""))[:MAX_NOTE] for name in ("survey_date", "note", "reason")}
+        return await detail_page(request, RefusedAction(action.value, typed, str(exc)), queue_asked=queue)
     return redirect(request, back, f"{ACTION_DONE[action]}. Status kini “{status_label(status)}”; "
                                    "pesan WhatsApp sudah diantrekan.")
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 import segno
 from aiohttp import web
@@ -40,7 +43,18 @@ def list_filter(request: web.Request) -> queries.RegistrationFilter:
         search=request.query.get("q", "")[:100],
         status=status if status in {s.value for s in Status} else None,
         oldest_first=request.query.get("sort") == "oldest",
+        today=today_start(request).date(),
     )
+
+
+def list_query(flt: queries.RegistrationFilter) -> str:
+    """The list's query string (search, status, order) from one place: the live refresh,
+    its banner, the pager and the exports each built their own, and some dropped the
+    order, so an oldest-first list turned newest-first when it refreshed itself."""
+    values = {"q": flt.search, "status": flt.status or ""}
+    if flt.oldest_first:
+        values["sort"] = "oldest"
+    return urlencode(values)
 
 
 def today_start(request: web.Request) -> datetime:
@@ -60,7 +74,8 @@ async def registration_list(request: web.Request) -> web.StreamResponse:
         total = await queries.count(session, flt) if flt.active else kpis.total
         newest = await queries.newest_id(session)
     context = {
-        "kpis": kpis, "page": page, "total": total, "filter": flt, "newest_id": newest,
+        "kpis": kpis, "page": page, "total": total, "filter": flt, "list_query": list_query(flt),
+        "newest_id": newest,
         "statuses": list(Status), "nav": "registrations",
         "can_bulk_verify": current(request).can(Permission.VERIFY),
         "overdue_before": overdue_before(services),
@@ -81,8 +96,26 @@ async def load_registration(request: web.Request, session: AsyncSession, *, for_
     return found
 
 
+@dataclass(frozen=True)
+class RefusedAction:
+    """An action form sent back with what the agent typed and why it was refused: each
+    refusal used to redirect to a blank form (the survey date reset, the note and the
+    rejection reason gone), to be typed again while the customer waits."""
+
+    action: str
+    values: Mapping[str, str]
+    error: str
+
+
 @staff_view(Permission.VIEW_REGISTRATIONS)
 async def registration_detail(request: web.Request) -> web.StreamResponse:
+    return await detail_page(request)
+
+
+async def detail_page(
+    request: web.Request, refused: RefusedAction | None = None, *, queue_asked: str | None = None
+) -> web.Response:
+    """The registration's page; with `refused`, answered 422 with that form as it was sent."""
     services = request.app[SERVICES]
     staff = current(request)
     async with services.db.sessions() as session:
@@ -96,7 +129,7 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         verifier = await session.get(User, registration.verified_by) if registration.verified_by else None
         convo = await conversations.get(session, registration.contact_key or registration.phone)
         templates_only = service_window.window_state(services, convo)
-        queue = registrations.queue_of(registration, request.query.get("queue"))
+        queue = registrations.queue_of(registration, queue_asked or request.query.get("queue"))
         waiting_next = await registrations.next_waiting(session, after=registration, queue=queue)
         same_nik = await registrations.sharing_nik(session, registration)
     actions = [a for a in allowed_actions(registration.status) if a in staff_actions(staff.user.role)]
@@ -121,8 +154,11 @@ async def registration_detail(request: web.Request) -> web.StreamResponse:
         "waiting_next": waiting_next,
         "queue": queue.value,
         "same_nik": same_nik,
+        "refused": refused,
     }
-    return render(request, "registrations/detail.html", context)
+    if refused is not None and refused.action not in {a.value for a in actions}:
+        context["flash"] = {"kind": "error", "message": refused.error}  # no form left to show it in
+    return render(request, "registrations/detail.html", context, status=422 if refused else 200)
 
 
 def _position(registration: Registration) -> int:

@@ -2,12 +2,15 @@
 unlock, reset a password, and create or revoke a user's API token (shown once, stored
 as its SHA-256). An admin cannot demote or deactivate themself, so an admin always
 remains. Deactivating or resetting a password signs the user out everywhere; a reset
-revokes the API token too."""
+revokes the API token too. A refused form comes back (422) as it was sent, to be
+corrected rather than typed again."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.client_address import client_ip
-from ispbot.providers.phone import InvalidPhone, normalize_phone
+from ispbot.providers.phone import InvalidPhone, local_format, normalize_phone
 from ispbot.storage import audit, sessions
 from ispbot.storage.models import User
 from ispbot.storage.users import (
@@ -64,29 +67,41 @@ def _record(request: web.Request, session: AsyncSession, action: str, target: Us
 
 @staff_view(Permission.MANAGE_USERS)
 async def user_list(request: web.Request) -> web.StreamResponse:
+    return await _list_page(request)
+
+
+NEW_USER = {"username": "", "full_name": "", "phone": "", "role": Role.CS.value, "is_technician": ""}
+
+
+async def _list_page(
+    request: web.Request, typed: Mapping[str, str] | None = None, error: str | None = None
+) -> web.Response:
+    """The list and its "Tambah Pengguna" form: blank, or (422) as the admin sent it with
+    what to correct; the password is never sent back, so it alone is typed again."""
     async with request.app[SERVICES].db.sessions() as session:
         users = list((await session.execute(select(User).order_by(User.is_active.desc(), User.username))).scalars())
     return render(request, "users/list.html", {
         "users": users, "roles": ROLE_LABELS, "nav": "users", "now": request.app[SERVICES].clock.now(),
-    })
+        "new_user": {**NEW_USER, **(typed or {})}, "error": error,
+    }, status=422 if error else 200)
 
 
 @staff_view(Permission.MANAGE_USERS)
 async def user_create(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     form = await request.post()
+    typed = {name: str(form.get(name, ""))[:100] for name in NEW_USER}
     role = str(form.get("role", ""))
     try:
         username = checked_username(str(form.get("username", "")))
     except InvalidUsername:
-        return redirect(request, "/admin/users",
-                        "Nama pengguna 2–60 karakter: huruf a–z, angka, titik, - dan _.", "error")
+        return await _list_page(request, typed, "Nama pengguna 2–60 karakter: huruf a–z, angka, titik, - dan _.")
     if role not in {r.value for r in Role}:
-        return redirect(request, "/admin/users", "Peran tidak dikenal.", "error")
+        return await _list_page(request, typed, "Peran tidak dikenal.")
     try:
         phone = staff_phone(form.get("phone"))
     except InvalidPhone:
-        return redirect(request, "/admin/users", BAD_PHONE, "error")
+        return await _list_page(request, typed, BAD_PHONE)
     try:
         async with services.db.transaction() as session:
             user = await create_user(
@@ -97,9 +112,9 @@ async def user_create(request: web.Request) -> web.StreamResponse:
             user.phone = phone
             _record(request, session, "user.create", user, role=role)
     except UserExists:
-        return redirect(request, "/admin/users", f"Nama pengguna “{username}” sudah dipakai.", "error")
+        return await _list_page(request, typed, f"Nama pengguna “{username}” sudah dipakai.")
     except WeakPassword:
-        return redirect(request, "/admin/users", WEAK_PASSWORD, "error")
+        return await _list_page(request, typed, WEAK_PASSWORD)
     return redirect(request, f"/admin/users/{user.id}", f"Pengguna {username} dibuat.")
 
 
@@ -110,11 +125,14 @@ async def user_detail(request: web.Request) -> web.StreamResponse:
     return _detail_page(request, user)
 
 
-def _detail_page(request: web.Request, user: User, token: str | None = None) -> web.Response:
+def _detail_page(
+    request: web.Request, user: User, token: str | None = None, *, refused: Profile | None = None
+) -> web.Response:
     response = render(request, "users/detail.html", {
         "u": user, "roles": ROLE_LABELS, "nav": "users", "new_token": token, "token_seen": token_fingerprint(user),
         "is_self": user.id == current(request).user.id, "now": request.app[SERVICES].clock.now(),
-    })
+        "profile": refused or Profile.of(user),
+    }, status=422 if refused else 200)
     if token:
         response.headers["Cache-Control"] = "no-store"  # the token is nowhere else: not in a cache either
     return response
@@ -125,6 +143,30 @@ def token_fingerprint(user: User) -> str:
     again (a reload of the page that showed one, a double click) names a token that is no
     longer the user's, and must not replace the one just handed out."""
     return hashlib.sha256((user.api_token_hash or "none").encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The "Profil & Peran" form's values: the user's, or (with `error`) as the admin sent
+    them, so a refused edit (a mistyped phone) keeps the rest of what was changed."""
+
+    full_name: str
+    phone: str
+    role: str
+    is_active: bool
+    is_technician: bool
+    error: str | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Profile:
+        return cls(user.full_name or "", local_format(user.phone) if user.phone else "", user.role,
+                   user.is_active, user.is_technician)
+
+    @classmethod
+    def refused(cls, form: Mapping[str, Any], user: User, error: str) -> Profile:
+        return cls(str(form.get("full_name", user.full_name or ""))[:100], str(form.get("phone", ""))[:20],
+                   str(form.get("role", user.role)), form.get("is_active") == "1", form.get("is_technician") == "1",
+                   error)
 
 
 @staff_view(Permission.MANAGE_USERS)
@@ -141,13 +183,14 @@ async def user_update(request: web.Request) -> web.StreamResponse:
         role = str(form.get("role", user.role))
         active = form.get("is_active") == "1"
         if user.id == current(request).user.id and (role != Role.ADMIN or not active):
-            return redirect(request, back, "Anda tidak dapat menurunkan peran atau menonaktifkan akun sendiri.", "error")
+            return _detail_page(request, user, refused=Profile.refused(
+                form, user, "Anda tidak dapat menurunkan peran atau menonaktifkan akun sendiri."))
         if role not in {r.value for r in Role}:
-            return redirect(request, back, "Peran tidak dikenal.", "error")
+            return _detail_page(request, user, refused=Profile.refused(form, user, "Peran tidak dikenal."))
         try:
             phone = staff_phone(form.get("phone", user.phone or ""))
         except InvalidPhone:
-            return redirect(request, back, BAD_PHONE, "error")
+            return _detail_page(request, user, refused=Profile.refused(form, user, BAD_PHONE))
         before = {"role": user.role, "is_active": user.is_active, "is_technician": user.is_technician,
                   "phone": user.phone}
         user.role, user.is_active = role, active

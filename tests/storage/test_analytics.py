@@ -57,8 +57,30 @@ async def test_status_distribution_and_funnel(db: Database) -> None:
     assert [c.share for c in statuses if c.count] == [33.3, 16.7, 33.3, 16.7]
     assert [(f.stage, f.count, f.of_total, f.of_previous) for f in stages] == [
         ("total", 6, 100.0, None), ("verified", 3, 50.0, 50.0), ("survey", 1, 16.7, 33.3),
-        ("approved", 2, 33.3, 200.0), ("customer", 1, 16.7, 50.0),
+        ("approved", 2, 33.3, 100.0), ("customer", 1, 16.7, 50.0),  # one approved without a survey: not "200%"
     ]
+
+
+async def test_rows_missing_a_stage_date_never_make_a_rate_above_100(db: Database) -> None:
+    """Imported or hand-edited rows (a customer with no approval date) showed "200,0%: 2
+    of 1 approved" and a funnel widening at "Pelanggan"."""
+    async with db.transaction() as s:
+        await s.execute(update(Registration).values(verified_at=None, approved_at=None))  # customer_created_at kept
+    async with db.sessions() as s:
+        got = await analytics.overview(s, last(30))
+        stages = await analytics.funnel(s, last(30))
+        cities = await analytics.areas(s, last(30), "city")
+        packages = await analytics.package_popularity(s, last(30))
+    assert (got.customers, got.approved, got.conversion_rate) == (1, 1, 100.0)  # the customer was approved
+    counts = [f.count for f in stages]
+    assert counts == sorted(counts, reverse=True) == [6, 1, 1, 1, 1]  # …and verified, before that
+    rates = [f.of_previous for f in stages[1:]] + [a.conversion_rate for a in cities] + [got.approval_rate]
+    assert all(r is None or r <= 100.0 for r in rates)
+    assert all(p.approved <= p.registrations for p in packages)
+
+
+def test_a_rate_of_more_than_the_whole_is_the_whole() -> None:
+    assert analytics.rate(2, 1) == 100.0 and analytics.rate(1, 3) == 33.3 and analytics.rate(1, 0) is None
 
 
 async def test_daily_trend_uses_local_days(db: Database) -> None:

@@ -74,6 +74,13 @@ class Browser:
         return await self.page(response.headers["Location"])
 
 
+async def refused(response: aiohttp.ClientResponse) -> str:
+    """The page a refused form comes back on: answered at once (422) as it was sent, not
+    redirected to a blank one."""
+    assert response.status == 422, (response.status, await response.text())
+    return await response.text()
+
+
 @functools.cache
 def password_hash() -> str:
     """PASSWORD hashed once per test run (argon2 is slow on purpose)."""

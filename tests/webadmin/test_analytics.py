@@ -80,6 +80,20 @@ async def test_timeframes_and_custom_range(h: Harness, clock: FakeClock, browser
         assert response.status == 400, bad
 
 
+async def test_a_range_ending_before_it_starts_keeps_the_dates_and_says_why(
+    h: Harness, clock: FakeClock, browser_factory: Any
+) -> None:
+    """It was a bare "Periode tidak valid" page: no analytics, the dates to retype."""
+    await seeded(h, clock)
+    supervisor: Browser = await browser_factory("supervisor")
+    response = await supervisor.get("/admin/analytics?from=2026-11-20&to=2026-11-01")
+    page = await response.text()
+    assert response.status == 400
+    assert 'name="from" value="2026-11-20"' in page and 'name="to" value="2026-11-01"' in page
+    assert "tanggal akhir sebelum tanggal awal. Ditampilkan 30 hari terakhir." in page
+    assert kpi(page, "total") == kpi(await supervisor.page("/admin/analytics"), "total")  # the default period, shown
+
+
 async def test_csv_downloads(h: Harness, clock: FakeClock, browser_factory: Any) -> None:
     await seeded(h, clock)
     supervisor: Browser = await browser_factory("supervisor")

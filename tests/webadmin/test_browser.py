@@ -309,6 +309,44 @@ async def test_an_admins_whole_navigation_shows_on_a_1280_pixel_laptop(live: Liv
     await context.close()
 
 
+async def test_a_registration_on_a_phone_shows_its_actions_first_and_fits_the_screen(
+    live: LiveApp, chromium: Browser
+) -> None:
+    """At 390 px the Aksi card began 2,190 px down a 3,790 px page, below the chat; the
+    "Berikutnya (…): REG-…" button pushed the page 411 px wide; and the nav hid the page's
+    own link past its edge, with no sign there was more."""
+    people = await seed(live)
+    async with live.harness.services.db.transaction() as session:
+        await create_user(session, username="boss", password=PASSWORD, role=Role.ADMIN, now=live.clock.now())
+    context = await chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await sign_in(page, live.url, "boss")
+    await page.goto(f"{live.url}/admin/registrations/{people['budi'].id}")
+    await expect(page.locator("[data-next-waiting]")).to_be_visible()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    async def top(selector: str) -> float:
+        box = await page.locator(selector).first.bounding_box()
+        assert box is not None, selector
+        return float(box["y"])
+
+    actions = await top("#actions")
+    assert actions < 844  # on the first screen, below the header and the steps
+    assert actions < await top(".steps ~ .detail-grid .card:has(h2:text-is('Data Pelanggan'))")
+    assert actions < await top(".card:has(.history)") and actions < await top(".card:has(h2:text-is('Percakapan WhatsApp'))")
+    await shot(page, "registration-detail-mobile")
+
+    await page.goto(f"{live.url}/admin/audit")  # the last link of the nav
+    here = await page.locator(".nav a.active").bounding_box()
+    assert here is not None and here["x"] >= 0 and here["x"] + here["width"] <= 390
+    await expect(page.locator(".nav")).to_have_class("nav nav-more-left")  # faded: more links that way
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await page.goto(f"{live.url}/admin/registrations/{people['budi'].id}")
+    box = await page.locator("#actions").bounding_box()
+    assert box is not None and box["x"] > 683  # the side column on a laptop, as before
+    await context.close()
+
+
 async def test_tracking_page_on_a_phone(live: LiveApp, chromium: Browser) -> None:
     people = await seed(live)
     budi = people["budi"]

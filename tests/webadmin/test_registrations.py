@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ispbot.storage.models import AuditEntry, Customer, OutboxMessage, Registration, Ticket
 from tests.conftest import Harness
-from tests.webadmin.support import Browser, make_registration, status_of, to_customer
+from tests.webadmin.support import Browser, make_registration, refused, status_of, to_customer
 
 
 async def test_list_shows_kpis_and_masks_the_nik(h: Harness, cs: Browser) -> None:
@@ -74,6 +74,26 @@ async def test_search_by_what_a_customer_on_the_phone_reads_out(h: Harness, cs: 
     assert await found(number.replace("-", "")) == {"Budi Santoso"}
     assert await found(number.split("-")[0]) == {"Budi Santoso", "Siti Aminah"}  # that day's
     assert await found("012") == set()  # too short to name anything: nothing, not everyone
+
+
+async def test_search_by_the_last_digits_of_a_registration_number(h: Harness, cs: Browser) -> None:
+    """"0061" (what the customer reads out of REG-20261203-0061) found nothing: it was
+    tried as a phone's ending only."""
+    budi = await make_registration(h)  # REG-20261121-0001
+    h.clock.advance(days=91)
+    assert (await cs.login("cs")).status == 303  # signed in again, three months on
+    await make_registration(h, full_name="Siti Aminah", email="siti@example.com", phone="6281200000102")
+    andi = await make_registration(h, full_name="Andi Wijaya", email="andi@example.com", phone="6281200000103")
+
+    async def found(query: str) -> set[str]:
+        page = await cs.page(f"/admin/registrations?q={query}")
+        return {name for name in ("Budi Santoso", "Siti Aminah", "Andi Wijaya") if name in page}
+
+    assert budi.registration_number.endswith("-0001") and andi.registration_number.endswith("-0002")
+    assert await found("0001") == {"Siti Aminah"}  # today's 0001; Budi's is older than 90 days
+    assert await found("002") == {"Andi Wijaya"}  # read out without the first zero
+    assert await found("0103") == {"Andi Wijaya"}  # still a phone's ending
+    assert await found(budi.registration_number.removeprefix("REG-")) == {"Budi Santoso"}  # whole, at any age
 
 
 async def test_a_nik_on_another_registration_is_flagged_on_the_page(h: Harness, cs: Browser) -> None:
@@ -168,7 +188,7 @@ async def test_the_whole_lifecycle_from_the_admin(h: Harness, admin: Browser) ->
     assert "Pendaftaran diverifikasi. Status kini" in page and "KTP cocok" in page
     response = await admin.post(f"{base}/actions/schedule_survey", {"survey_date": "2026-11-25T09:30"})
     assert "Survey Dijadwalkan" in await admin.follow(response)
-    early = await admin.follow(await admin.post(f"{base}/actions/complete_survey"))
+    early = await refused(await admin.post(f"{base}/actions/complete_survey"))
     assert "tandai selesai pada hari survey" in early and await status_of(h, registration.id) == "survey_scheduled"
     h.clock.advance(days=4)  # Wednesday 25 November, the survey's day
     await admin.login("admin")
@@ -212,8 +232,9 @@ async def test_cs_may_not_approve_or_create_customers(h: Harness, cs: Browser) -
 async def test_reject_needs_a_reason_and_sends_it(h: Harness, cs: Browser) -> None:
     registration = await make_registration(h)
     base = f"/admin/registrations/{registration.id}"
-    page = await cs.follow(await cs.post(f"{base}/actions/reject", {"reason": "  "}))
+    page = await refused(await cs.post(f"{base}/actions/reject", {"reason": "  ", "note": "Alamat di luar area"}))
     assert "Alasan penolakan wajib diisi" in page
+    assert 'name="note" maxlength="1000" value="Alamat di luar area"' in page  # the note, kept to send again
     await cs.post(f"{base}/actions/reject", {"reason": "Di luar area layanan"})
     assert await status_of(h, registration.id) == "rejected"
     await h.settle()
@@ -225,8 +246,26 @@ async def test_survey_date_must_be_in_the_future(h: Harness, cs: Browser) -> Non
     registration = await make_registration(h)
     base = f"/admin/registrations/{registration.id}"
     await cs.post(f"{base}/actions/verify")
-    page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2020-01-01T09:00"}))
+    page = await refused(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": "2020-01-01T09:00"}))
     assert "masa depan" in page and await status_of(h, registration.id) == "verified"
+
+
+async def test_a_refused_survey_date_comes_back_as_typed_with_its_note(h: Harness, cs: Browser) -> None:
+    """A Sunday, an evening, a past date: the form came back with tomorrow's default and
+    the note emptied, to be typed again while the customer waited on the phone."""
+    registration = await make_registration(h)  # the clock: Saturday 21 November 2026
+    base = f"/admin/registrations/{registration.id}"
+    await cs.post(f"{base}/actions/verify")
+    sent = {"survey_date": "2026-11-29T10:00", "note": "Minta teknisi bawa tangga", "queue": "verified"}
+    page = await refused(await cs.post(f"{base}/actions/schedule_survey", sent))
+    form = page[page.index(f'action="{base}/actions/schedule_survey"'):]
+    form = form[:form.index("</form>")]
+    assert "Survey tidak dijadwalkan pada hari Minggu." in form  # said on the form itself
+    assert 'name="survey_date" value="2026-11-29T10:00"' in form
+    assert 'value="Minta teknisi bawa tangga"' in form
+    assert 'name="queue" value="verified"' in form and 'name="csrf_token"' in form
+    assert "Minta teknisi bawa tangga" not in page[page.index(f'action="{base}/actions/reject"'):]  # its own form only
+    assert await status_of(h, registration.id) == "verified"
 
 
 async def test_a_survey_sent_twice_tells_the_customer_once_and_a_new_time_moves_its_ticket(
@@ -242,8 +281,8 @@ async def test_a_survey_sent_twice_tells_the_customer_once_and_a_new_time_moves_
     assert "Survey dijadwalkan. Status kini" in page
     for absurd, told in (("2027-12-31T09:00", "paling lambat 90 hari"), ("2026-11-27T03:00", "antara 07.00 dan 20.00"),
                          ("2026-11-29T10:00", "hari Minggu")):
-        page = await cs.follow(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": absurd}))
-        assert told in page
+        page = await refused(await cs.post(f"{base}/actions/schedule_survey", {"survey_date": absurd}))
+        assert told in page and f'value="{absurd}"' in page
     async with h.services.db.sessions() as session:
         surveys = list((await session.execute(select(Ticket).where(Ticket.kind == "survey"))).scalars())
     assert len(surveys) == 1 and surveys[0].scheduled_at is not None
@@ -405,6 +444,27 @@ async def test_a_new_customer_is_billed_from_the_month_after_installation(h: Har
     assert await bill() == ["2026-12"]
     h.clock.advance(timedelta(hours=1))
     assert await bill() == []  # once
+
+
+async def test_an_oldest_first_list_stays_so_when_it_refreshes_and_when_exported(h: Harness, cs: Browser) -> None:
+    """The live refresh, its "Muat ulang" link and the exports dropped `sort`: the rows
+    turned newest first under a dropdown still saying "Terlama dulu"."""
+    await add_numbered(h, 3)
+    page = await cs.page("/admin/registrations?q=Pelanggan&status=pending_verification&sort=oldest")
+    wanted = "q=Pelanggan&amp;status=pending_verification&amp;sort=oldest"
+    assert f'data-live-src="/admin/registrations?partial=1&amp;{wanted}"' in page
+    banner = page[page.index('id="live-banner"'):]
+    assert f'href="/admin/registrations?{wanted}">Muat ulang' in banner
+    assert f'href="/admin/registrations/export.csv?{wanted}"' in page
+    assert f'href="/admin/registrations/export.xlsx?{wanted}"' in page
+
+    partial = page.split('data-live-src="')[1].split('"')[0].replace("&amp;", "&")
+    refreshed = await cs.page(partial)
+    assert numbered_on(refreshed) == ["000", "001", "002"]
+    assert '<option value="oldest" selected>' in refreshed
+    response = await cs.get("/admin/registrations/export.csv?" + wanted.replace("&amp;", "&"))
+    exported = (await response.read()).decode("utf-8-sig").splitlines()[1:]
+    assert [line.split(",")[3] for line in exported] == [f"Pelanggan Nomor {n:03d}" for n in range(3)]
 
 
 async def test_each_registration_leads_to_the_next_one_waiting_oldest_first(h: Harness, cs: Browser) -> None:

@@ -1,7 +1,8 @@
 """Every route of the app × every role → the answer it must give.
 
 `login` is a redirect to the login page, `see` a redirect elsewhere (a done or refused
-action with its message), numbers are HTTP statuses. The staff API rows are sent with
+action with its message), numbers are HTTP statuses (422: a form sent back filled in,
+with what to correct). The staff API rows are sent with
 the role's bearer token. The table must list every registered route: a new route
 without a row fails `test_the_table_covers_every_route`.
 """
@@ -26,6 +27,7 @@ from tests.webadmin.support import Browser, make_registration, seed_staff
 ROLES = ("anonymous", "cs", "supervisor", "admin")
 STAFF_ONLY = {"anonymous": "login", "cs": 200, "supervisor": 200, "admin": 200}
 STAFF_ACTION = {"anonymous": "login", "cs": "see", "supervisor": "see", "admin": "see"}
+STAFF_FORM_REFUSED = {"anonymous": "login", "cs": 422, "supervisor": 422, "admin": 422}  # sent back as filled in
 SUPERVISOR_ACTION = {"anonymous": "login", "cs": 403, "supervisor": "see", "admin": "see"}
 NO_TOKEN_SEEN = hashlib.sha256(b"none").hexdigest()[:16]  # the form of a user without a token
 ADMIN_PAGE = {"anonymous": "login", "cs": 403, "supervisor": 403, "admin": 200}
@@ -55,9 +57,10 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("POST", "/admin/registrations/{id}/actions/{action}", "/admin/registrations/{reg}/actions/verify", {}, STAFF_ACTION),
     ("POST", "/admin/registrations/{id}/actions/{action}", "/admin/registrations/{reg}/actions/schedule_survey",
      {"survey_date": "2026-12-01T09:00"}, STAFF_ACTION),
-    ("POST", "/admin/registrations/{id}/actions/{action}", "/admin/registrations/{reg}/actions/complete_survey", {}, STAFF_ACTION),
+    ("POST", "/admin/registrations/{id}/actions/{action}", "/admin/registrations/{reg}/actions/complete_survey", {},
+     STAFF_FORM_REFUSED),  # not on the survey's day
     ("POST", "/admin/registrations/{id}/actions/{action}", "/admin/registrations/{reg}/actions/reject",
-     {"reason": ""}, STAFF_ACTION),  # refused for want of a reason: the registration lives on
+     {"reason": ""}, STAFF_FORM_REFUSED),  # refused for want of a reason: the registration lives on
     ("POST", "/admin/registrations/{id}/actions/{action}", "/admin/registrations/{reg}/actions/approve", {}, SUPERVISOR_ACTION),
     ("POST", "/admin/registrations/{id}/actions/{action}", "/admin/registrations/{reg}/actions/create_customer", {},
      SUPERVISOR_ACTION),

@@ -23,7 +23,7 @@ from ispbot.storage.models import AuditEntry, Registration, Ticket, User
 from ispbot.webadmin.events import POLL_SECONDS
 from tests.conftest import Harness
 from tests.fakes import FakeGateway
-from tests.webadmin.support import PASSWORD, Browser, make_registration, status_of, to_customer
+from tests.webadmin.support import PASSWORD, Browser, make_registration, refused, status_of, to_customer
 
 
 async def survey_ticket(h: Harness, browser: Browser) -> Ticket:
@@ -125,15 +125,15 @@ async def test_admin_manages_users(h: Harness, admin: Browser, browser_factory: 
     page = await admin.follow(response)
     assert "Pengguna rina dibuat" in page
     user_path = response.headers["Location"]
-    duplicate = await admin.follow(await admin.post("/admin/users", {"username": "rina", "role": "cs",
-                                                                     "password": "rina-password-1"}))
+    duplicate = await refused(await admin.post("/admin/users", {"username": "rina", "role": "cs",
+                                                                "password": "rina-password-1"}))
     assert "sudah dipakai" in duplicate
-    short = await admin.follow(await admin.post("/admin/users", {"username": "xy", "role": "cs", "password": "short"}))
+    short = await refused(await admin.post("/admin/users", {"username": "xy", "role": "cs", "password": "short"}))
     assert "minimal 10 karakter" in short
-    blank = await admin.follow(await admin.post("/admin/users", {"username": "xy", "role": "cs", "password": " " * 12}))
+    blank = await refused(await admin.post("/admin/users", {"username": "xy", "role": "cs", "password": " " * 12}))
     assert "spasi tidak dihitung" in blank
-    look_alike = await admin.follow(await admin.post("/admin/users", {"username": "rinа", "role": "cs",  # Cyrillic а
-                                                                      "password": "rina-password-1"}))
+    look_alike = await refused(await admin.post("/admin/users", {"username": "rinа", "role": "cs",  # Cyrillic а
+                                                                 "password": "rina-password-1"}))
     assert "huruf a–z" in look_alike
     async with h.services.db.sessions() as session:
         assert (await session.execute(select(User.username).where(User.username.in_(("xy", "rinа"))))).first() is None
@@ -149,8 +149,45 @@ async def test_admin_manages_users(h: Harness, admin: Browser, browser_factory: 
 async def test_admin_cannot_lock_themself_out(h: Harness, admin: Browser) -> None:
     async with h.services.db.sessions() as session:
         me = (await session.execute(select(User).where(User.username == "admin"))).scalar_one()
-    page = await admin.follow(await admin.post(f"/admin/users/{me.id}", {"role": "cs", "is_active": "1"}))
+    page = await refused(await admin.post(f"/admin/users/{me.id}", {"role": "cs", "is_active": "1"}))
     assert "tidak dapat menurunkan peran" in page
+
+
+def form_of(page: str, action: str) -> str:
+    start = page.index(f'action="{action}"')
+    return page[start:page.index("</form>", start)]
+
+
+async def test_a_refused_new_user_comes_back_as_typed_but_the_password(h: Harness, admin: Browser) -> None:
+    """A mistyped username wiped the full name, the phone and the role."""
+    sent = {"username": "rina cs", "full_name": "Rina Kartika", "phone": "0812-3456-7890", "role": "supervisor",
+            "is_technician": "1", "password": "rina-password-1"}
+    form = form_of(await refused(await admin.post("/admin/users", sent)), "/admin/users")
+    assert "huruf a–z" in form
+    assert 'value="rina cs"' in form and 'value="Rina Kartika"' in form and 'value="0812-3456-7890"' in form
+    assert '<option value="supervisor" selected>' in form and 'name="is_technician" value="1" checked' in form
+    assert "rina-password-1" not in form and 'name="csrf_token"' in form
+    page = form_of(await refused(await admin.post("/admin/users", {**sent, "username": "rina", "phone": "12345"})),
+                   "/admin/users")
+    assert "Nomor WhatsApp tidak valid" in page and 'value="Rina Kartika"' in page and 'value="12345"' in page
+    assert "Rina Kartika" not in await admin.page("/admin/users")  # not made, and a fresh form is blank
+    assert "Pengguna rina dibuat" in await admin.follow(await admin.post("/admin/users", {**sent, "username": "rina"}))
+
+
+async def test_a_refused_user_edit_keeps_what_was_changed(h: Harness, admin: Browser) -> None:
+    """A mistyped phone reverted the edited name."""
+    async with h.services.db.sessions() as session:
+        cs_user = (await session.execute(select(User).where(User.username == "cs"))).scalar_one()
+    path = f"/admin/users/{cs_user.id}"
+    sent = {"full_name": "Dewi Lestari", "phone": "12345", "role": "supervisor", "is_technician": "1"}
+    form = form_of(await refused(await admin.post(path, sent)), path)
+    assert "Nomor WhatsApp tidak valid" in form
+    assert 'value="Dewi Lestari"' in form and 'value="12345"' in form
+    assert '<option value="supervisor" selected>' in form
+    assert 'name="is_active" value="1" checked' not in form  # unticked as sent, not re-ticked from the saved user
+    async with h.services.db.sessions() as session:
+        unchanged = await session.get(User, cs_user.id)
+    assert unchanged is not None and unchanged.full_name == "Staf Cs" and unchanged.role == "cs" and unchanged.is_active
 
 
 async def test_api_token_is_shown_once_and_works(h: Harness, admin: Browser) -> None:

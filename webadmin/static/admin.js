@@ -42,6 +42,24 @@
     if (box.matches("[data-check-all], input[name=ids]")) refreshBulk();
   });
 
+  // The top nav scrolls sideways when its links do not fit (a phone): the page's own link
+  // is brought into view (it was hidden past the edge), and a faded edge shows on each
+  // side that has more links.
+  var nav = document.querySelector(".nav");
+  if (nav) {
+    var here = nav.querySelector("a.active");
+    if (here && nav.scrollWidth > nav.clientWidth) {
+      nav.scrollLeft = here.offsetLeft - (nav.clientWidth - here.offsetWidth) / 2;
+    }
+    var edges = function () {
+      nav.classList.toggle("nav-more-left", nav.scrollLeft > 1);
+      nav.classList.toggle("nav-more-right", nav.scrollLeft + nav.clientWidth < nav.scrollWidth - 1);
+    };
+    edges();
+    nav.addEventListener("scroll", edges, { passive: true });
+    window.addEventListener("resize", edges);
+  }
+
   function scrollChats() {
     document.querySelectorAll("[data-scroll-bottom]").forEach(function (el) { el.scrollTop = el.scrollHeight; });
   }
