@@ -23,7 +23,14 @@ from ispbot.storage.models import AuditEntry, Registration, Ticket, User
 from ispbot.webadmin.events import POLL_SECONDS
 from tests.conftest import Harness
 from tests.fakes import FakeGateway
-from tests.webadmin.support import PASSWORD, Browser, make_registration, refused, status_of, to_customer
+from tests.webadmin.support import (
+    PASSWORD,
+    Browser,
+    make_registration,
+    refused,
+    status_of,
+    to_customer,
+)
 
 
 async def survey_ticket(h: Harness, browser: Browser) -> Ticket:
