@@ -7,9 +7,13 @@ contact's place and answers live in the conversation row:
     conversation.data  = {"registration": {"full_name": …, "_history": [...], "_edit": …}}
 
 An answer handler returns `Next(trigger)` (the machine says where that leads) or
-`Retry(template)` (say what is wrong, ask again; earlier answers are kept; two unreadable
-answers in a row hand the chat to CS) or `Stay()` (the handler answered itself: a read
-answer, so the count of unreadable ones starts again).
+`Retry(template)` (say what is wrong, ask again; earlier answers are kept) or `Stay()` (the
+handler answered itself: a read answer, so the count of unreadable ones starts again).
+
+An answer a question could not read at all (not a date, none of the choices) is a format
+mistake, not a lost customer: the second one in a row brings the question's help, the
+third an offer of CS ("ketik *cs*"). A flow never hands the chat over by itself: the
+customer stays at the question, so the next answer it can read is read.
 
 A flow acting for someone (a portal flow, for the customer it was started for) has a
 `guard`, checked before every question is asked or answered: when it fails, the guard has
@@ -43,7 +47,7 @@ class Retry:
     context: dict[str, Any] = field(default_factory=dict)
     ask_again: bool = True
     # The answer could not be read at all (not one of the choices, not a date), as opposed
-    # to read but wrong (a bad NIK): two in a row hand the chat to CS (flows/handoff.py).
+    # to read but wrong (a bad NIK): in a row, they bring the help, then an offer of CS.
     unreadable: bool = False
     # Offered with the message (a short "yes or no?" with the question's buttons), for a
     # question whose full text is too long to send again.
@@ -65,6 +69,9 @@ class Question:
     ask: Asker
     read: Reader
     help: str | None = None  # template explaining the question (bantuan/help)
+    # The answer has a format of its own (a date, one of the choices): a message that reads
+    # as one is an answer, even sent while the customer waits for CS (flows/handoff.py).
+    formatted: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,11 @@ _BEFORE_EDIT = "_before_edit"
 _REQUIRED = "_edit_required"  # the answer kept no longer stands: the change cannot be given up
 _ASKING = frozenset({"_state", "_asked_at", "_refused", "_edit", _BEFORE_EDIT, _REQUIRED})
 EDIT_LIST = "_edit_list"
+
+# Unreadable answers in a row at one question: from this many the question's help comes
+# with the reprompt, and from this many CS is offered (never imposed).
+HELP_AFTER = 2
+OFFER_CS_AFTER = 3
 
 
 # A greeting inside a flow: not "pagi" (a time slot), "p" or "mulai", which answer questions.
@@ -228,14 +240,7 @@ class Flow:
             if answer.unreadable and is_skip(turn.text):
                 # "lewati" to a question that cannot be skipped: understood, just not possible.
                 answer = Retry("cannot_skip")
-            if not answer.unreadable:
-                handoff.understood(turn)
-            elif await handoff.misunderstood(turn):
-                return
-            if answer.choices:
-                turn.ask(answer.template, list(answer.choices), **answer.context)
-            else:
-                turn.say(answer.template, **answer.context)
+            self._reprompt(turn, question, answer)
             if answer.ask_again:
                 await question.ask(turn)
             return
@@ -244,6 +249,46 @@ class Flow:
         if turn.conversation.flow != self.name:  # the handler finished or switched flows
             return
         await self.advance(turn, state, answer.trigger)
+
+    def _reprompt(self, turn: Turn, question: Question, answer: Retry) -> None:
+        """What is wrong with the answer; when the question's format keeps being missed, its
+        help too, then the offer of CS (see above)."""
+        if answer.unreadable:
+            tries = handoff.misread(turn)
+        else:
+            tries = 0
+            handoff.understood(turn)
+        more = [question.help] if tries >= HELP_AFTER and question.help else []
+        if tries >= OFFER_CS_AFTER:
+            more.append("flow_offer_cs")
+        if answer.choices:  # the buttons last, where the customer answers them
+            for template in more:
+                turn.say(template)
+            turn.ask(answer.template, list(answer.choices), **answer.context)
+            return
+        turn.say(answer.template, **answer.context)
+        for template in more:
+            turn.say(template)
+
+    async def reads_as_answer(self, turn: Turn) -> bool:
+        """Whether the question waiting for an answer, if it has a format of its own, would
+        take this message. Tried only: nothing it saves or says is kept."""
+        question = self.questions.get(turn.conversation.state)
+        message = turn.message
+        if question is None or not question.formatted or message.kind not in (InboundKind.TEXT, InboundKind.CHOICE):
+            return False
+        if message.kind is InboundKind.CHOICE and not (message.choice_id or "").startswith(f"{turn.conversation.state}:"):
+            return False
+        if message.kind is InboundKind.TEXT and _greets(message.text):
+            return False
+        conversation = turn.conversation
+        kept = (conversation.data, conversation.flow, conversation.state, len(turn.replies))
+        try:
+            answer = await question.read(turn)
+        finally:
+            conversation.data, conversation.flow, conversation.state = kept[:3]
+            del turn.replies[kept[3]:]
+        return isinstance(answer, Next)
 
     async def advance(self, turn: Turn, state: str, trigger: str) -> None:
         target = self.destination(state, trigger)
