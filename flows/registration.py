@@ -20,6 +20,7 @@ from ispbot.flows import email_answer, otp_step
 from ispbot.flows.answers import HONORIFICS, is_skip, parse_date
 from ispbot.flows.choices import StaleChoice, choice, number_said, pick, value_of
 from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
+from ispbot.flows.name_answer import not_a_name
 from ispbot.flows.registration_draft import answers, remember
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
@@ -122,6 +123,9 @@ def _name_as_said(text: str) -> str:
 async def read_name(turn: Turn) -> Answer:
     if is_skip(turn.text):  # "lewati" was saved as the name
         return Retry("cannot_skip", {"typed_answer": True})
+    said = not_a_name(turn.text)
+    if said is not None:  # "saya mau daftar", "ok kak", "berapa harganya?" were taken as names
+        return Retry("reg_not_a_name", {"said": said}, ask_again=False)
     checked = validate_name(_name_as_said(turn.text))
     if not checked.ok:
         return Retry("reg_bad_name")
