@@ -21,7 +21,7 @@ from ispbot.flows.answers import HONORIFICS, is_skip, parse_date
 from ispbot.flows.choices import StaleChoice, choice, number_said, pick, value_of
 from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.name_answer import not_a_name
-from ispbot.flows.registration_draft import answers, remember
+from ispbot.flows.registration_draft import answers, forget, remember
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
@@ -137,13 +137,23 @@ async def ask_email(turn: Turn) -> None:
     turn.say("reg_ask_email", name=answers(turn).get("full_name", ""))
 
 
+NO_EMAIL = "_no_email"  # in the draft: how often the customer said they have no email
+
+
 async def read_email(turn: Turn) -> Answer:
+    if email_answer.has_none(turn):
+        # The seed's wizard requires an email (invoices and the confirmation go there):
+        # said why and how to get one; said again, CS is offered (the draft is kept).
+        times = int(answers(turn).get(NO_EMAIL) or 0) + 1
+        remember(turn, **{NO_EMAIL: times})
+        return Retry("reg_no_email", {"again": times > 1}, ask_again=False)
     email = email_answer.read_email(turn)
     if isinstance(email, Retry):
         return email
     duplicate = await registrations.find_duplicate(turn.session, email=email, phone=turn.contact.phone)
     if duplicate is not None:
         return await _already_registered(turn, duplicate)
+    forget(turn, NO_EMAIL)
     remember(turn, email=email)
     return Next("email_given")
 

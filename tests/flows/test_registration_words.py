@@ -131,3 +131,37 @@ async def test_real_names_still_pass(fonnte: Harness, name: str) -> None:
     await to_question(chat, "nama lengkap")
     [email] = await chat.send(name)
     assert f"Terima kasih, *{name}*" in email
+
+
+async def test_no_email_is_answered_with_how_to_get_one_then_cs_is_offered(fonnte: Harness) -> None:
+    """"ga punya email kak" was taken for a name ("sepertinya nama, bukan alamat email"),
+    and "lewati", "sy gak ada email" looped without end. The seed's wizard requires the
+    email, so the customer is told why and how to get one."""
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    [told] = await chat.send("ga punya email kak")
+    assert "sepertinya nama" not in told
+    assert "tagihan" in told and "Gmail" in told and "anggota keluarga" in told and "*cs*" in told
+    for said in ("lewati", "sy gak ada email", "belum punya"):
+        [again] = await chat.send(said)
+        assert "Ketik *cs* agar CS membantu Anda" in again and "tetap tersimpan" in again, said
+    [handed] = await chat.send("cs")
+    assert "sambungkan dengan *CS" in handed and "Pendaftaran Anda tetap tersimpan" in handed
+
+
+async def test_an_email_after_saying_there_is_none_is_taken(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    await chat.send("gak punya email")
+    [asked] = await chat.send("anak.saya@gmail.com")
+    assert "Nomor *WhatsApp* mana" in asked
+    assert "_no_email" not in await draft_of(fonnte)
+
+
+async def test_declining_a_suggested_address_is_not_saying_there_is_none(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    [suggested, _again] = await chat.send("budi@gmial.com")
+    assert "gmail.com" in suggested
+    [declined, _again] = await chat.send("tidak")
+    assert "Ketik alamat email Anda yang benar" in declined
