@@ -89,7 +89,10 @@ class EditGroup:
 # bookkeeping of asking, which is not kept with them; the summary's list of fields is showing.
 _BEFORE_EDIT = "_before_edit"
 _REQUIRED = "_edit_required"  # the answer kept no longer stands: the change cannot be given up
-_ASKING = frozenset({"_state", "_asked_at", "_refused", "_edit", _BEFORE_EDIT, _REQUIRED})
+# Where the chat returns once the answers being given again after "kembali" at the
+# summary are complete: the summary.
+_RETURN = "_return_to"
+_ASKING = frozenset({"_state", "_asked_at", "_refused", "_edit", _BEFORE_EDIT, _REQUIRED, _RETURN})
 EDIT_LIST = "_edit_list"
 
 # Unreadable answers in a row at one question: from this many the question's help comes
@@ -293,24 +296,36 @@ class Flow:
     async def advance(self, turn: Turn, state: str, trigger: str) -> None:
         target = self.destination(state, trigger)
         draft = self.draft(turn)
-        editing = draft.get("_edit")
-        if editing and self.summary_state:
-            group = self.edit_groups[editing]
-            inside = self.states[self.states.index(group.first) : self.states.index(group.last) + 1]
+        editing, returning = draft.get("_edit"), draft.get(_RETURN)
+        if (editing or returning) and self.summary_state:
+            # A change from the summary, or answers given again after "kembali" there: the
+            # group of answers that go together (a new city asks its kecamatan again), then
+            # back to where the customer was, the later answers as they were.
+            group = self.edit_groups[editing] if editing else self._group_of(state)
+            inside = self._states_of(group) if group else [state]
             if target not in inside:  # the change is complete: kept
                 draft.pop("_edit", None)
                 draft.pop(_BEFORE_EDIT, None)
                 draft.pop(_REQUIRED, None)
-                target = self.summary_state
+                draft.pop(_RETURN, None)
+                target = returning or self.summary_state
         history = list(draft.get("_history", []))
         history.append(state)
         draft["_history"] = history[-40:]
         self.save(turn, draft)
         await self.enter(turn, target)
 
+    def _states_of(self, group: EditGroup) -> list[str]:
+        return self.states[self.states.index(group.first) : self.states.index(group.last) + 1]
+
+    def _group_of(self, state: str) -> EditGroup | None:
+        return next((g for g in self.edit_groups.values() if state in self._states_of(g)), None)
+
     async def back(self, turn: Turn) -> bool:
         """To the previous question, answers kept. False at the first question. Back from
-        the first question of a change made from the summary: the change is given up."""
+        the first question of a change made from the summary: the change is given up. Back
+        from the summary: the last question, and once it is answered again (or any earlier
+        one "kembali" goes on to), the summary again, not every later question."""
         draft = self.draft(turn)
         history = list(draft.get("_history", []))
         before = draft.get(_BEFORE_EDIT)
@@ -319,6 +334,8 @@ class Flow:
             return await self.cancel_edit(turn)
         if not history:
             return False
+        if turn.conversation.state == self.summary_state:
+            draft[_RETURN] = self.summary_state
         previous = history.pop()
         draft["_history"] = history
         self.save(turn, draft)
@@ -336,6 +353,7 @@ class Flow:
         draft = self.draft(turn)
         draft[_BEFORE_EDIT] = {k: v for k, v in draft.items() if k not in _ASKING}
         draft.pop(_REQUIRED, None)
+        draft.pop(_RETURN, None)
         if required:
             draft[_REQUIRED] = True
         draft["_edit"] = group_key
@@ -354,13 +372,14 @@ class Flow:
         draft = self.draft(turn)
         if not self.editing(turn) or draft.get(_REQUIRED) or self.summary_state is None:
             return False
-        before = draft.get(_BEFORE_EDIT)
+        before, returning = draft.get(_BEFORE_EDIT), draft.get(_RETURN)
         if before is not None:
             draft = dict(before)
         draft.pop("_edit", None)
+        draft.pop(_RETURN, None)
         self.save(turn, draft)
         turn.say("edit_cancelled")
-        await self.enter(turn, self.summary_state)
+        await self.enter(turn, returning or self.summary_state)
         return True
 
     async def help(self, turn: Turn) -> None:

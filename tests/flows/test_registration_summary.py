@@ -1,5 +1,5 @@
-"""The registration summary: changing one answer from it, giving the change up, and what is
-checked again when "kirim" is typed (a number never verified)."""
+"""The registration summary: changing one answer from it, giving the change up, going back
+from it, and what is checked again when "kirim" is typed (a number never verified)."""
 
 from __future__ import annotations
 
@@ -144,3 +144,39 @@ async def test_batal_when_a_new_date_is_needed_cancels_as_anywhere_else(fonnte: 
     cancelled, menu = await chat.send("batal")
     assert "dibatalkan" in cancelled.lower() and "Silakan pilih layanan" in menu
     assert await registrations_of(fonnte) == []
+
+
+async def test_kembali_at_the_summary_asks_the_last_question_then_shows_the_summary(fonnte: Harness) -> None:
+    """"kembali" at the summary led on through every later question again."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    [notes] = await chat.send("kembali")
+    assert "catatan tambahan" in notes
+    [summary] = await chat.send("pagar hijau")
+    assert "Langkah 4/4" in summary and "pagar hijau" in summary
+
+
+async def test_kembali_further_from_the_summary_returns_once_that_answer_is_given(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    for _ in range(6):  # notes, slot, date, package, location, landmark
+        replies = await chat.send("kembali")
+    assert "patokan" in replies[-1]
+    [location] = await chat.send("dekat masjid")
+    assert "lokasi" in location  # asked with the landmark, as from the summary's "Ubah data"
+    [summary] = await chat.send("lewati")
+    assert "Langkah 4/4" in summary and "dekat masjid" in summary
+    assert "Pagi (08.00–12.00)" in summary  # the later answers as they were
+
+
+async def test_a_region_given_again_after_kembali_asks_what_depends_on_it(fonnte: Harness) -> None:
+    """Back from the summary to the kelurahan: its postcode follows, then the summary."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    for _ in range(8):  # notes, slot, date, package, location, landmark, postcode, kelurahan
+        replies = await chat.send("kembali")
+    assert "Kelurahan" in replies[-1]
+    [postcode] = (await chat.send("Sukagalih"))[-1:]
+    assert "40163" in postcode
+    [summary] = await chat.send("ya")
+    assert "Langkah 4/4" in summary
