@@ -89,8 +89,8 @@ class EditGroup:
 # bookkeeping of asking, which is not kept with them; the summary's list of fields is showing.
 _BEFORE_EDIT = "_before_edit"
 _REQUIRED = "_edit_required"  # the answer kept no longer stands: the change cannot be given up
-# Where the chat returns once the answers being given again after "kembali" at the
-# summary are complete: the summary.
+# Where the chat returns once the answers being given again are complete: the summary, or
+# the question a change was started from before the summary (`edit(back_to=…)`).
 _RETURN = "_return_to"
 _ASKING = frozenset({"_state", "_asked_at", "_refused", "_edit", _BEFORE_EDIT, _REQUIRED, _RETURN})
 EDIT_LIST = "_edit_list"
@@ -227,7 +227,8 @@ class Flow:
             turn.say("flow_greeting")
             await question.ask(turn)
             return
-        elif message.kind is InboundKind.TEXT and self.aside is not None and await self.aside(turn):
+        elif message.kind in (InboundKind.TEXT, InboundKind.CHOICE) and self.aside is not None \
+                and await self.aside(turn):
             return  # not an answer: nothing saved, nothing counted for the funnel
         else:
             answer = await question.read(turn)
@@ -344,11 +345,13 @@ class Flow:
         await self.enter(turn, previous)
         return True
 
-    async def edit(self, turn: Turn, group_key: str, *, required: bool = False) -> None:
+    async def edit(self, turn: Turn, group_key: str, *, required: bool = False, back_to: str | None = None) -> None:
         """Change one group of answers from the summary. The answers as they were are kept
         aside until the change is complete, so that giving it up half-way (a new number
         whose code never came) leaves them as they were. `required`: they no longer stand
-        (a date now past), so the change cannot be given up; "batal" then cancels."""
+        (a date now past), so the change cannot be given up; "batal" then cancels.
+        `back_to`: the question the change was asked for at, before the summary ("ubah
+        data" at the date question), where the chat returns instead of the summary."""
         group = self.edit_groups[group_key]
         draft = self.draft(turn)
         draft[_BEFORE_EDIT] = {k: v for k, v in draft.items() if k not in _ASKING}
@@ -356,6 +359,8 @@ class Flow:
         draft.pop(_RETURN, None)
         if required:
             draft[_REQUIRED] = True
+        if back_to is not None:
+            draft[_RETURN] = back_to
         draft["_edit"] = group_key
         self.save(turn, draft)
         await self.enter(turn, group.first)

@@ -17,7 +17,7 @@ from typing import Any
 
 from ispbot.flows import address_questions as address
 from ispbot.flows import email_answer, otp_step
-from ispbot.flows.answers import HONORIFICS, is_skip, parse_date
+from ispbot.flows.answers import HONORIFICS, is_skip, parse_date, short_answer
 from ispbot.flows.choices import StaleChoice, choice, number_said, pick, value_of
 from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.name_answer import not_a_name
@@ -82,9 +82,13 @@ async def menu_word(turn: Turn) -> bool:
     to it: "daftar" asks the question again; another menu word is done, as from any other
     flow, and the answers so far are kept for "daftar" to resume. A place that happens to
     be called like a menu word (the kelurahan Pasang) and the summary's own words are
-    answers."""
+    answers. "ubah data" is the summary's, before it too (see `_change_asked`)."""
     from ispbot.flows import menu
 
+    if await _change_asked(turn):
+        return True
+    if turn.message.kind is not InboundKind.TEXT:
+        return False
     wanted = menu.intent(turn.text)
     if wanted is None or address.names_a_place(turn) or _summary_word(turn):
         return False
@@ -93,6 +97,51 @@ async def menu_word(turn: Turn) -> bool:
         return True
     turn.say("reg_kept")
     return await menu.leave_for_menu_word(turn, REGISTRATION, "register", keep_draft=True)
+
+
+# "ubah data" is the summary's button, so customers learn it: before the summary it means
+# an earlier answer, not the profile (the menu's keyword), whose customer-id question took
+# every later answer for an id.
+_CHANGE_WORDS = {"ubah", "ubah data", "ganti", "ganti data", "edit", "edit data", "ubah jawaban", "ganti jawaban",
+                 "change", "change data", "change answer"}
+CHANGES_SHOWN = "_changes_shown"  # in the draft: the question at which the list of answers was shown
+
+
+async def _change_asked(turn: Turn) -> bool:
+    """Before the summary: "ubah data" shows the answers given so far, to pick one to
+    change, after which the chat comes back to this question; the pick from that list.
+    False for anything else."""
+    state = turn.conversation.state
+    if state == "CONFIRM":
+        return False
+    shown = answers(turn).get(CHANGES_SHOWN)
+    if shown:
+        forget(turn, CHANGES_SHOWN)
+    if shown == state and (picked := _picked(turn, state, _answered_choices(turn, state))) is not None:
+        await REGISTRATION.edit(turn, value_of(picked).split(":", 1)[1], back_to=state)
+        return True
+    if turn.message.kind is not InboundKind.TEXT or short_answer(turn.text) not in _CHANGE_WORDS:
+        return False
+    if address.names_a_place(turn):
+        return False
+    offered, editing = _answered_choices(turn, state), REGISTRATION.editing(turn)
+    if not offered or editing:  # nothing answered yet; or this is a change already
+        turn.say("reg_change_not_yet", editing=editing)
+        await REGISTRATION.reask(turn)
+        return True
+    remember(turn, **{CHANGES_SHOWN: state})
+    turn.ask("reg_edit_which", offered, midway=True, button="Ubah" if turn.locale != "en" else "Change")
+    return True
+
+
+def _answered_choices(turn: Turn, state: str) -> list[Any]:
+    """The summary's fields already answered, as choices of the question at `state`."""
+    answered = set(REGISTRATION.draft(turn).get("_history") or ())
+    return [
+        choice(state, f"edit:{key}", group.title_en if turn.locale == "en" else group.title_id)
+        for key, group in EDIT_GROUPS.items()
+        if group.first in answered and STATES.index(group.first) < STATES.index(state)
+    ]
 
 
 def _summary_word(turn: Turn) -> bool:

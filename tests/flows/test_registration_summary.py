@@ -180,3 +180,50 @@ async def test_a_region_given_again_after_kembali_asks_what_depends_on_it(fonnte
     assert "40163" in postcode
     [summary] = await chat.send("ya")
     assert "Langkah 4/4" in summary
+
+
+async def test_ubah_data_before_the_summary_changes_an_earlier_answer_and_comes_back(fonnte: Harness) -> None:
+    """"ubah data" (the summary's button, so customers learn it) before the summary led to
+    the profile's "Ketik ID pelanggan", and every later answer was taken for an id."""
+    chat = Chat(fonnte)
+    await to_question(chat, "tanggal instalasi")
+    [which] = await chat.send("ubah data")
+    assert "Data mana yang ingin diubah?" in which and "ID pelanggan" not in which
+    assert "1. Nama" in which and "8. Paket" in which and "Jadwal" not in which  # only what is answered
+    [name] = await chat.send("1")
+    assert "nama lengkap" in name
+    [date] = await chat.send("Budi Setiawan")
+    assert "tanggal instalasi" in date  # back where the change was asked for
+    await chat.send("1")
+    await chat.send("1")
+    [summary] = await chat.send("lewati")
+    assert "Budi Setiawan" in summary and "Langkah 4/4" in summary
+
+
+async def test_ubah_data_at_the_first_question_says_there_is_nothing_to_change_yet(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "nama lengkap")
+    told, again = await chat.send("ganti data")
+    assert "Belum ada jawaban yang bisa diubah" in told and "nama lengkap" in again
+
+
+async def test_the_list_of_answers_shown_before_the_summary_can_be_passed_by(fonnte: Harness) -> None:
+    """The list is on screen, but the customer answers the question after all."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Jam berapa")
+    await chat.send("ubah")
+    [notes] = await chat.send("sore")
+    assert "catatan tambahan" in notes
+
+
+async def test_batal_while_changing_an_answer_before_the_summary_comes_back_unchanged(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, gateway="cloudapi")
+    await to_question(chat, "Jam berapa")
+    await chat.send("ubah data")
+    [email] = await chat.tap("Email")
+    assert "alamat *email*" in email
+    undone, slot = await chat.send("batal")
+    assert "tidak jadi diubah" in undone and "Jam berapa" in slot
+    await chat.tap("Pagi")
+    [summary] = await chat.send("lewati")
+    assert "budi@gmail.com" in summary
