@@ -7,9 +7,13 @@ contact's place and answers live in the conversation row:
     conversation.data  = {"registration": {"full_name": …, "_history": [...], "_edit": …}}
 
 An answer handler returns `Next(trigger)` (the machine says where that leads) or
-`Retry(template)` (say what is wrong, ask again; earlier answers are kept; two unreadable
-answers in a row hand the chat to CS) or `Stay()` (the handler answered itself: a read
-answer, so the count of unreadable ones starts again).
+`Retry(template)` (say what is wrong, ask again; earlier answers are kept) or `Stay()` (the
+handler answered itself: a read answer, so the count of unreadable ones starts again).
+
+An answer a question could not read at all (not a date, none of the choices) is a format
+mistake, not a lost customer: the second one in a row brings the question's help, the
+third an offer of CS ("ketik *cs*"). A flow never hands the chat over by itself: the
+customer stays at the question, so the next answer it can read is read.
 
 A flow acting for someone (a portal flow, for the customer it was started for) has a
 `guard`, checked before every question is asked or answered: when it fails, the guard has
@@ -43,7 +47,7 @@ class Retry:
     context: dict[str, Any] = field(default_factory=dict)
     ask_again: bool = True
     # The answer could not be read at all (not one of the choices, not a date), as opposed
-    # to read but wrong (a bad NIK): two in a row hand the chat to CS (flows/handoff.py).
+    # to read but wrong (a bad NIK): in a row, they bring the help, then an offer of CS.
     unreadable: bool = False
     # Offered with the message (a short "yes or no?" with the question's buttons), for a
     # question whose full text is too long to send again.
@@ -65,6 +69,9 @@ class Question:
     ask: Asker
     read: Reader
     help: str | None = None  # template explaining the question (bantuan/help)
+    # The answer has a format of its own (a date, one of the choices): a message that reads
+    # as one is an answer, even sent while the customer waits for CS (flows/handoff.py).
+    formatted: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,16 @@ class EditGroup:
 # bookkeeping of asking, which is not kept with them; the summary's list of fields is showing.
 _BEFORE_EDIT = "_before_edit"
 _REQUIRED = "_edit_required"  # the answer kept no longer stands: the change cannot be given up
-_ASKING = frozenset({"_state", "_asked_at", "_refused", "_edit", _BEFORE_EDIT, _REQUIRED})
+# Where the chat returns once the answers being given again are complete: the summary, or
+# the question a change was started from before the summary (`edit(back_to=…)`).
+_RETURN = "_return_to"
+_ASKING = frozenset({"_state", "_asked_at", "_refused", "_edit", _BEFORE_EDIT, _REQUIRED, _RETURN})
 EDIT_LIST = "_edit_list"
+
+# Unreadable answers in a row at one question: from this many the question's help comes
+# with the reprompt, and from this many CS is offered (never imposed).
+HELP_AFTER = 2
+OFFER_CS_AFTER = 3
 
 
 # A greeting inside a flow: not "pagi" (a time slot), "p" or "mulai", which answer questions.
@@ -212,7 +227,8 @@ class Flow:
             turn.say("flow_greeting")
             await question.ask(turn)
             return
-        elif message.kind is InboundKind.TEXT and self.aside is not None and await self.aside(turn):
+        elif message.kind in (InboundKind.TEXT, InboundKind.CHOICE) and self.aside is not None \
+                and await self.aside(turn):
             return  # not an answer: nothing saved, nothing counted for the funnel
         else:
             answer = await question.read(turn)
@@ -228,14 +244,7 @@ class Flow:
             if answer.unreadable and is_skip(turn.text):
                 # "lewati" to a question that cannot be skipped: understood, just not possible.
                 answer = Retry("cannot_skip")
-            if not answer.unreadable:
-                handoff.understood(turn)
-            elif await handoff.misunderstood(turn):
-                return
-            if answer.choices:
-                turn.ask(answer.template, list(answer.choices), **answer.context)
-            else:
-                turn.say(answer.template, **answer.context)
+            self._reprompt(turn, question, answer)
             if answer.ask_again:
                 await question.ask(turn)
             return
@@ -245,27 +254,79 @@ class Flow:
             return
         await self.advance(turn, state, answer.trigger)
 
+    def _reprompt(self, turn: Turn, question: Question, answer: Retry) -> None:
+        """What is wrong with the answer; when the question's format keeps being missed, its
+        help too, then the offer of CS (see above)."""
+        if answer.unreadable:
+            tries = handoff.misread(turn)
+        else:
+            tries = 0
+            handoff.understood(turn)
+        more = [question.help] if tries >= HELP_AFTER and question.help else []
+        if tries >= OFFER_CS_AFTER:
+            more.append("flow_offer_cs")
+        if answer.choices:  # the buttons last, where the customer answers them
+            for template in more:
+                turn.say(template)
+            turn.ask(answer.template, list(answer.choices), **answer.context)
+            return
+        turn.say(answer.template, **answer.context)
+        for template in more:
+            turn.say(template)
+
+    async def reads_as_answer(self, turn: Turn) -> bool:
+        """Whether the question waiting for an answer, if it has a format of its own, would
+        take this message. Tried only: nothing it saves or says is kept."""
+        question = self.questions.get(turn.conversation.state)
+        message = turn.message
+        if question is None or not question.formatted or message.kind not in (InboundKind.TEXT, InboundKind.CHOICE):
+            return False
+        if message.kind is InboundKind.CHOICE and not (message.choice_id or "").startswith(f"{turn.conversation.state}:"):
+            return False
+        if message.kind is InboundKind.TEXT and _greets(message.text):
+            return False
+        conversation = turn.conversation
+        kept = (conversation.data, conversation.flow, conversation.state, len(turn.replies))
+        try:
+            answer = await question.read(turn)
+        finally:
+            conversation.data, conversation.flow, conversation.state = kept[:3]
+            del turn.replies[kept[3]:]
+        return isinstance(answer, Next)
+
     async def advance(self, turn: Turn, state: str, trigger: str) -> None:
         target = self.destination(state, trigger)
         draft = self.draft(turn)
-        editing = draft.get("_edit")
-        if editing and self.summary_state:
-            group = self.edit_groups[editing]
-            inside = self.states[self.states.index(group.first) : self.states.index(group.last) + 1]
+        editing, returning = draft.get("_edit"), draft.get(_RETURN)
+        if (editing or returning) and self.summary_state:
+            # A change from the summary, or answers given again after "kembali" there: the
+            # group of answers that go together (a new city asks its kecamatan again), then
+            # back to where the customer was, the later answers as they were.
+            group = self.edit_groups[editing] if editing else self._group_of(state)
+            inside = self._states_of(group) if group else [state]
             if target not in inside:  # the change is complete: kept
                 draft.pop("_edit", None)
                 draft.pop(_BEFORE_EDIT, None)
                 draft.pop(_REQUIRED, None)
-                target = self.summary_state
+                draft.pop(_RETURN, None)
+                target = returning or self.summary_state
         history = list(draft.get("_history", []))
         history.append(state)
         draft["_history"] = history[-40:]
         self.save(turn, draft)
         await self.enter(turn, target)
 
+    def _states_of(self, group: EditGroup) -> list[str]:
+        return self.states[self.states.index(group.first) : self.states.index(group.last) + 1]
+
+    def _group_of(self, state: str) -> EditGroup | None:
+        return next((g for g in self.edit_groups.values() if state in self._states_of(g)), None)
+
     async def back(self, turn: Turn) -> bool:
         """To the previous question, answers kept. False at the first question. Back from
-        the first question of a change made from the summary: the change is given up."""
+        the first question of a change made from the summary: the change is given up. Back
+        from the summary: the last question, and once it is answered again (or any earlier
+        one "kembali" goes on to), the summary again, not every later question."""
         draft = self.draft(turn)
         history = list(draft.get("_history", []))
         before = draft.get(_BEFORE_EDIT)
@@ -274,6 +335,8 @@ class Flow:
             return await self.cancel_edit(turn)
         if not history:
             return False
+        if turn.conversation.state == self.summary_state:
+            draft[_RETURN] = self.summary_state
         previous = history.pop()
         draft["_history"] = history
         self.save(turn, draft)
@@ -282,17 +345,22 @@ class Flow:
         await self.enter(turn, previous)
         return True
 
-    async def edit(self, turn: Turn, group_key: str, *, required: bool = False) -> None:
+    async def edit(self, turn: Turn, group_key: str, *, required: bool = False, back_to: str | None = None) -> None:
         """Change one group of answers from the summary. The answers as they were are kept
         aside until the change is complete, so that giving it up half-way (a new number
         whose code never came) leaves them as they were. `required`: they no longer stand
-        (a date now past), so the change cannot be given up; "batal" then cancels."""
+        (a date now past), so the change cannot be given up; "batal" then cancels.
+        `back_to`: the question the change was asked for at, before the summary ("ubah
+        data" at the date question), where the chat returns instead of the summary."""
         group = self.edit_groups[group_key]
         draft = self.draft(turn)
         draft[_BEFORE_EDIT] = {k: v for k, v in draft.items() if k not in _ASKING}
         draft.pop(_REQUIRED, None)
+        draft.pop(_RETURN, None)
         if required:
             draft[_REQUIRED] = True
+        if back_to is not None:
+            draft[_RETURN] = back_to
         draft["_edit"] = group_key
         self.save(turn, draft)
         await self.enter(turn, group.first)
@@ -309,13 +377,14 @@ class Flow:
         draft = self.draft(turn)
         if not self.editing(turn) or draft.get(_REQUIRED) or self.summary_state is None:
             return False
-        before = draft.get(_BEFORE_EDIT)
+        before, returning = draft.get(_BEFORE_EDIT), draft.get(_RETURN)
         if before is not None:
             draft = dict(before)
         draft.pop("_edit", None)
+        draft.pop(_RETURN, None)
         self.save(turn, draft)
         turn.say("edit_cancelled")
-        await self.enter(turn, self.summary_state)
+        await self.enter(turn, returning or self.summary_state)
         return True
 
     async def help(self, turn: Turn) -> None:

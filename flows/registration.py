@@ -17,10 +17,11 @@ from typing import Any
 
 from ispbot.flows import address_questions as address
 from ispbot.flows import email_answer, otp_step, package_words
-from ispbot.flows.answers import HONORIFICS, is_earliest, is_skip, is_yes, parse_date
+from ispbot.flows.answers import HONORIFICS, is_earliest, is_skip, is_yes, parse_date, short_answer
 from ispbot.flows.choices import StaleChoice, choice, number_said, pick, value_of
 from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
-from ispbot.flows.registration_draft import answers, remember
+from ispbot.flows.name_answer import not_a_name
+from ispbot.flows.registration_draft import answers, forget, remember
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
@@ -81,9 +82,13 @@ async def menu_word(turn: Turn) -> bool:
     to it: "daftar" asks the question again; another menu word is done, as from any other
     flow, and the answers so far are kept for "daftar" to resume. A place that happens to
     be called like a menu word (the kelurahan Pasang) and the summary's own words are
-    answers."""
+    answers. "ubah data" is the summary's, before it too (see `_change_asked`)."""
     from ispbot.flows import menu
 
+    if await _change_asked(turn):
+        return True
+    if turn.message.kind is not InboundKind.TEXT:
+        return False
     wanted = menu.intent(turn.text)
     if wanted is None or address.names_a_place(turn) or _summary_word(turn):
         return False
@@ -92,6 +97,51 @@ async def menu_word(turn: Turn) -> bool:
         return True
     turn.say("reg_kept")
     return await menu.leave_for_menu_word(turn, REGISTRATION, "register", keep_draft=True)
+
+
+# "ubah data" is the summary's button, so customers learn it: before the summary it means
+# an earlier answer, not the profile (the menu's keyword), whose customer-id question took
+# every later answer for an id.
+_CHANGE_WORDS = {"ubah", "ubah data", "ganti", "ganti data", "edit", "edit data", "ubah jawaban", "ganti jawaban",
+                 "change", "change data", "change answer"}
+CHANGES_SHOWN = "_changes_shown"  # in the draft: the question at which the list of answers was shown
+
+
+async def _change_asked(turn: Turn) -> bool:
+    """Before the summary: "ubah data" shows the answers given so far, to pick one to
+    change, after which the chat comes back to this question; the pick from that list.
+    False for anything else."""
+    state = turn.conversation.state
+    if state == "CONFIRM":
+        return False
+    shown = answers(turn).get(CHANGES_SHOWN)
+    if shown:
+        forget(turn, CHANGES_SHOWN)
+    if shown == state and (picked := _picked(turn, state, _answered_choices(turn, state))) is not None:
+        await REGISTRATION.edit(turn, value_of(picked).split(":", 1)[1], back_to=state)
+        return True
+    if turn.message.kind is not InboundKind.TEXT or short_answer(turn.text) not in _CHANGE_WORDS:
+        return False
+    if address.names_a_place(turn):
+        return False
+    offered, editing = _answered_choices(turn, state), REGISTRATION.editing(turn)
+    if not offered or editing:  # nothing answered yet; or this is a change already
+        turn.say("reg_change_not_yet", editing=editing)
+        await REGISTRATION.reask(turn)
+        return True
+    remember(turn, **{CHANGES_SHOWN: state})
+    turn.ask("reg_edit_which", offered, midway=True, button="Ubah" if turn.locale != "en" else "Change")
+    return True
+
+
+def _answered_choices(turn: Turn, state: str) -> list[Any]:
+    """The summary's fields already answered, as choices of the question at `state`."""
+    answered = set(REGISTRATION.draft(turn).get("_history") or ())
+    return [
+        choice(state, f"edit:{key}", group.title_en if turn.locale == "en" else group.title_id)
+        for key, group in EDIT_GROUPS.items()
+        if group.first in answered and STATES.index(group.first) < STATES.index(state)
+    ]
 
 
 def _summary_word(turn: Turn) -> bool:
@@ -122,6 +172,9 @@ def _name_as_said(text: str) -> str:
 async def read_name(turn: Turn) -> Answer:
     if is_skip(turn.text):  # "lewati" was saved as the name
         return Retry("cannot_skip", {"typed_answer": True})
+    said = not_a_name(turn.text)
+    if said is not None:  # "saya mau daftar", "ok kak", "berapa harganya?" were taken as names
+        return Retry("reg_not_a_name", {"said": said}, ask_again=False)
     checked = validate_name(_name_as_said(turn.text))
     if not checked.ok:
         return Retry("reg_bad_name")
@@ -133,13 +186,23 @@ async def ask_email(turn: Turn) -> None:
     turn.say("reg_ask_email", name=answers(turn).get("full_name", ""))
 
 
+NO_EMAIL = "_no_email"  # in the draft: how often the customer said they have no email
+
+
 async def read_email(turn: Turn) -> Answer:
+    if email_answer.has_none(turn):
+        # The seed's wizard requires an email (invoices and the confirmation go there):
+        # said why and how to get one; said again, CS is offered (the draft is kept).
+        times = int(answers(turn).get(NO_EMAIL) or 0) + 1
+        remember(turn, **{NO_EMAIL: times})
+        return Retry("reg_no_email", {"again": times > 1}, ask_again=False)
     email = email_answer.read_email(turn)
     if isinstance(email, Retry):
         return email
     duplicate = await registrations.find_duplicate(turn.session, email=email, phone=turn.contact.phone)
     if duplicate is not None:
         return await _already_registered(turn, duplicate)
+    forget(turn, NO_EMAIL)
     remember(turn, email=email)
     return Next("email_given")
 
@@ -519,8 +582,8 @@ REGISTRATION = Flow(
     transitions=TRANSITIONS,
     questions={
         "ASK_NAME": Question(ask_name, read_name, "help_name"),
-        "ASK_EMAIL": Question(ask_email, read_email, "help_email"),
-        "ASK_PHONE": Question(ask_phone, read_phone, "help_phone"),
+        "ASK_EMAIL": Question(ask_email, read_email, "help_email", formatted=True),
+        "ASK_PHONE": Question(ask_phone, read_phone, "help_phone", formatted=True),
         "ASK_OTHER_PHONE": Question(ask_other_phone, read_other_phone, "help_phone"),
         "AWAIT_OTP": Question(ask_otp, read_otp, "help_otp"),
         "ASK_NIK": Question(ask_nik, read_nik, "help_nik"),
@@ -528,9 +591,9 @@ REGISTRATION = Flow(
         **address.QUESTIONS,
         "ASK_LANDMARK": Question(address.ask_landmark, address.read_landmark, "help_landmark"),
         "ASK_LOCATION": Question(address.ask_location, address.read_location, "help_location"),
-        "ASK_PACKAGE": Question(ask_package, read_package, "help_package"),
-        "ASK_DATE": Question(ask_date, read_date, "help_date"),
-        "ASK_SLOT": Question(ask_slot, read_slot, "help_slot"),
+        "ASK_PACKAGE": Question(ask_package, read_package, "help_package", formatted=True),
+        "ASK_DATE": Question(ask_date, read_date, "help_date", formatted=True),
+        "ASK_SLOT": Question(ask_slot, read_slot, "help_slot", formatted=True),
         "ASK_NOTES": Question(ask_notes, read_notes, "help_notes"),
         "CONFIRM": Question(ask_confirm, read_confirm, "help_confirm"),
     },

@@ -46,7 +46,7 @@ async def handle(turn: Turn) -> None:
     flow = FLOWS.get(turn.conversation.flow)
     command = command_of(turn)
     if handoff.is_with_cs(turn):  # CS has it: the bot stays quiet (see flows/handoff.py)
-        await handoff.handle(turn, command)
+        await handoff.handle(turn, command, flow)
         return
     if command == "menu":
         await menu.show(turn)  # a registration draft is kept: "daftar" offers to resume it

@@ -1,5 +1,6 @@
 """Talking to a human, from the customer's side, through real-format webhooks: "cs", the
-menu item, two unreadable messages in a row; the bot staying quiet while CS has the chat;
+menu item, two unreadable messages in a row at the menu (inside a flow: help, then CS
+offered); the bot staying quiet while CS has the chat;
 leaving the queue; office hours; and the job that returns quiet handoffs to the bot."""
 
 from __future__ import annotations
@@ -176,18 +177,80 @@ async def test_an_understood_message_in_between_resets_the_count(fonnte: Harness
     assert (await conversation_of(fonnte)).mode == "bot"
 
 
-async def test_two_unreadable_answers_in_a_flow_hand_over_and_the_draft_survives(fonnte: Harness) -> None:
+async def test_unreadable_answers_in_a_flow_bring_help_then_an_offer_of_cs_never_a_handoff(fonnte: Harness) -> None:
+    """"31/02" then "kemarin" at the date question handed the chat to CS, and the valid
+    "besok" that followed got no reply at all."""
+    from tests.flows.test_registration_paths import to_question
+
+    chat = Chat(fonnte, phone=PHONE)
+    await to_question(chat, "tanggal instalasi")
+    bad, again = await chat.send("31/02")
+    assert '"31/02" belum bisa dibaca sebagai tanggal' in bad and "tanggal instalasi" in again
+    bad, helped, again = await chat.send("kemarin")
+    assert "belum bisa dibaca" in bad and "*besok*" in helped and "tanggal instalasi" in again
+    bad, helped, offered, again = await chat.send("entahlah")
+    assert "Ketik *cs* untuk dibantu CS" in offered and "tetap tersimpan" in offered
+    assert "tanggal instalasi" in again
+    assert not any("sambungkan" in r or "sudah kami catat" in r for r in [bad, helped, offered, again])
+    assert (await conversation_of(fonnte)).mode == "bot"
+    [asked] = await chat.send("lusa")  # the clock's today is a Saturday: "besok" is a Sunday
+    assert "Jam berapa" in asked
+
+
+async def test_changing_the_package_from_the_summary_is_helped_not_handed_over(fonnte: Harness) -> None:
+    from tests.flows.test_registration_paths import to_question
+
+    chat = Chat(fonnte, phone=PHONE)
+    await to_question(chat, "Langkah 4/4")
+    await chat.send("ubah data")
+    [asked] = await chat.send("paket")
+    assert "Home Bronze" in asked
+    bad, _again = await chat.send("bronz")
+    assert "tidak ada" in bad
+    bad, helped, _again = await chat.send("paket 20 ribu")
+    assert "tidak ada" in bad and "unlimited" in helped
+    assert (await conversation_of(fonnte)).mode == "bot"
+    [summary] = await chat.send("Home Gold 75M")
+    assert "Langkah 4/4" in summary and "Home Gold 75M" in summary
+
+
+async def test_cs_asked_inside_a_registration_keeps_it_and_a_readable_answer_carries_on(fonnte: Harness) -> None:
+    """Waiting for CS, the customer types the date after all: read, not swallowed."""
+    from tests.flows.test_registration_paths import to_question
+
+    chat = Chat(fonnte, phone=PHONE)
+    await to_question(chat, "tanggal instalasi")
+    [told] = await chat.send("cs")
+    assert "sambungkan dengan *CS" in told
+    assert "Pendaftaran Anda tetap tersimpan" in told and "Ketik *lanjut*" in told
+    assert await chat.send("halo?") == []  # a word for CS: kept for the agent
+    assert await chat.send("kapan bisa dipasang") == []
+    assert (await conversation_of(fonnte)).mode == "waiting"
+    resumed, asked = await chat.send("lusa")
+    assert "kita lanjutkan pendaftaran Anda tanpa menunggu CS" in resumed and "Jam berapa" in asked
+    convo = await conversation_of(fonnte)
+    assert (convo.mode, convo.state) == ("bot", "ASK_SLOT")
+
+
+async def test_lanjut_while_waiting_for_cs_goes_back_to_the_question(fonnte: Harness) -> None:
+    from tests.flows.test_registration_paths import to_question
+
+    chat = Chat(fonnte, phone=PHONE)
+    await to_question(chat, "Jam berapa")
+    await chat.send("cs")
+    resumed, asked = await chat.send("lanjut kak")
+    assert "tanpa menunggu CS" in resumed and "Jam berapa" in asked
+    assert (await conversation_of(fonnte)).mode == "bot"
+
+
+async def test_a_registration_handed_to_cs_survives_the_agent(fonnte: Harness) -> None:
     agent = await add_agent(fonnte)
     chat = Chat(fonnte, phone=PHONE)
     await chat.send("daftar")
     await chat.send("Rina Wulandari")
-    bad, _again = await chat.send("rina@")  # read but wrong: not counted
-    assert "bukan alamat email" in bad
     await chat.send("rina@example.com")
-    first = await chat.send("yang mana ya")  # not one of the two choices
-    assert len(first) == 2
-    [handed] = await chat.send("entahlah")
-    assert "belum bisa memahami" in handed
+    [handed] = await chat.send("cs")
+    assert "sambungkan dengan *CS" in handed
     async with fonnte.services.db.transaction() as session:
         convo = await conversations.get(session, PHONE, for_update=True)
         assert convo is not None

@@ -1,5 +1,5 @@
-"""The registration summary: changing one answer from it, giving the change up, and what is
-checked again when "kirim" is typed (a number never verified)."""
+"""The registration summary: changing one answer from it, giving the change up, going back
+from it, and what is checked again when "kirim" is typed (a number never verified)."""
 
 from __future__ import annotations
 
@@ -163,3 +163,86 @@ async def test_oke_at_the_list_of_fields_is_not_taken_as_kirim(fonnte: Harness) 
     replies = await chat.send("oke")
     assert not any("REG-" in reply for reply in replies)
     assert await registrations_of(fonnte) == []
+
+
+async def test_kembali_at_the_summary_asks_the_last_question_then_shows_the_summary(fonnte: Harness) -> None:
+    """"kembali" at the summary led on through every later question again."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    [notes] = await chat.send("kembali")
+    assert "catatan tambahan" in notes
+    [summary] = await chat.send("pagar hijau")
+    assert "Langkah 4/4" in summary and "pagar hijau" in summary
+
+
+async def test_kembali_further_from_the_summary_returns_once_that_answer_is_given(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    for _ in range(6):  # notes, slot, date, package, location, landmark
+        replies = await chat.send("kembali")
+    assert "patokan" in replies[-1]
+    [location] = await chat.send("dekat masjid")
+    assert "lokasi" in location  # asked with the landmark, as from the summary's "Ubah data"
+    [summary] = await chat.send("lewati")
+    assert "Langkah 4/4" in summary and "dekat masjid" in summary
+    assert "Pagi (08.00–12.00)" in summary  # the later answers as they were
+
+
+async def test_a_region_given_again_after_kembali_asks_what_depends_on_it(fonnte: Harness) -> None:
+    """Back from the summary to the kelurahan: its postcode follows, then the summary."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    for _ in range(8):  # notes, slot, date, package, location, landmark, postcode, kelurahan
+        replies = await chat.send("kembali")
+    assert "Kelurahan" in replies[-1]
+    [postcode] = (await chat.send("Sukagalih"))[-1:]
+    assert "40163" in postcode
+    [summary] = await chat.send("ya")
+    assert "Langkah 4/4" in summary
+
+
+async def test_ubah_data_before_the_summary_changes_an_earlier_answer_and_comes_back(fonnte: Harness) -> None:
+    """"ubah data" (the summary's button, so customers learn it) before the summary led to
+    the profile's "Ketik ID pelanggan", and every later answer was taken for an id."""
+    chat = Chat(fonnte)
+    await to_question(chat, "tanggal instalasi")
+    [which] = await chat.send("ubah data")
+    assert "Data mana yang ingin diubah?" in which and "ID pelanggan" not in which
+    assert "1. Nama" in which and "8. Paket" in which and "Jadwal" not in which  # only what is answered
+    [name] = await chat.send("1")
+    assert "nama lengkap" in name
+    [date] = await chat.send("Budi Setiawan")
+    assert "tanggal instalasi" in date  # back where the change was asked for
+    await chat.send("1")
+    await chat.send("1")
+    [summary] = await chat.send("lewati")
+    assert "Budi Setiawan" in summary and "Langkah 4/4" in summary
+
+
+async def test_ubah_data_at_the_first_question_says_there_is_nothing_to_change_yet(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "nama lengkap")
+    told, again = await chat.send("ganti data")
+    assert "Belum ada jawaban yang bisa diubah" in told and "nama lengkap" in again
+
+
+async def test_the_list_of_answers_shown_before_the_summary_can_be_passed_by(fonnte: Harness) -> None:
+    """The list is on screen, but the customer answers the question after all."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Jam berapa")
+    await chat.send("ubah")
+    [notes] = await chat.send("sore")
+    assert "catatan tambahan" in notes
+
+
+async def test_batal_while_changing_an_answer_before_the_summary_comes_back_unchanged(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, gateway="cloudapi")
+    await to_question(chat, "Jam berapa")
+    await chat.send("ubah data")
+    [email] = await chat.tap("Email")
+    assert "alamat *email*" in email
+    undone, slot = await chat.send("batal")
+    assert "tidak jadi diubah" in undone and "Jam berapa" in slot
+    await chat.tap("Pagi")
+    [summary] = await chat.send("lewati")
+    assert "budi@gmail.com" in summary

@@ -1,10 +1,12 @@
 """Words that are no answer to a registration question: the menu's words, a skip word at a
-question that needs an answer, and a bare "oke" in reply to a reminder. None is saved."""
+question that needs an answer, a bare "oke" in reply to a reminder, and a request or a
+question typed at the name question. None is saved."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from ispbot.jobs import remind_quiet_registrations
@@ -104,3 +106,62 @@ async def test_ya_without_a_reminder_still_answers_the_question(fonnte: Harness)
     await to_question(chat, "40163")  # "Kode pos 40163, benar?"
     [landmark] = await chat.send("ya")
     assert "patokan" in landmark
+
+
+async def test_requests_yes_words_and_questions_at_the_name_question_are_no_name(fonnte: Harness) -> None:
+    """"saya mau daftar" was saved as the name ("Terima kasih, *Mau Daftar*")."""
+    chat = Chat(fonnte)
+    await to_question(chat, "nama lengkap")
+    for said in ("saya mau daftar", "mau pasang wifi kak", "ok", "iya", "siap kak", "internet mati",
+                 "I want to register"):
+        [again] = await chat.send(said)
+        assert "nama lengkap* Anda sesuai KTP" in again and "Terima kasih" not in again, said
+    for asked in ("berapa harganya", "bisa pasang di Cibubur?"):
+        [again] = await chat.send(asked)
+        assert "*faq*" in again and "nama lengkap* Anda sesuai KTP" in again, asked
+    assert "full_name" not in await draft_of(fonnte)
+    [email] = await chat.send("nama saya I Made Wirawan kak")
+    assert "Terima kasih, *I Made Wirawan*" in email
+
+
+@pytest.mark.parametrize("name", ["Budi Santoso", "Siti Nur Aisyah", "Muhammad Iqbal", "Ni Luh Putu Ayu",
+                                  "R.A. Kartini", "Nur'aini", "Iya Sari"])
+async def test_real_names_still_pass(fonnte: Harness, name: str) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "nama lengkap")
+    [email] = await chat.send(name)
+    assert f"Terima kasih, *{name}*" in email
+
+
+async def test_no_email_is_answered_with_how_to_get_one_then_cs_is_offered(fonnte: Harness) -> None:
+    """"ga punya email kak" was taken for a name ("sepertinya nama, bukan alamat email"),
+    and "lewati", "sy gak ada email" looped without end. The seed's wizard requires the
+    email, so the customer is told why and how to get one."""
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    [told] = await chat.send("ga punya email kak")
+    assert "sepertinya nama" not in told
+    assert "tagihan" in told and "Gmail" in told and "anggota keluarga" in told and "*cs*" in told
+    for said in ("lewati", "sy gak ada email", "belum punya"):
+        [again] = await chat.send(said)
+        assert "Ketik *cs* agar CS membantu Anda" in again and "tetap tersimpan" in again, said
+    [handed] = await chat.send("cs")
+    assert "sambungkan dengan *CS" in handed and "Pendaftaran Anda tetap tersimpan" in handed
+
+
+async def test_an_email_after_saying_there_is_none_is_taken(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    await chat.send("gak punya email")
+    [asked] = await chat.send("anak.saya@gmail.com")
+    assert "Nomor *WhatsApp* mana" in asked
+    assert "_no_email" not in await draft_of(fonnte)
+
+
+async def test_declining_a_suggested_address_is_not_saying_there_is_none(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    [suggested, _again] = await chat.send("budi@gmial.com")
+    assert "gmail.com" in suggested
+    [declined, _again] = await chat.send("tidak")
+    assert "Ketik alamat email Anda yang benar" in declined
