@@ -89,7 +89,7 @@ async def _read_region(
         turn.ask(
             "reg_region_did_you_mean",
             [choice(state, m.region.code, _with_parent(m.region)) for m in suggestions],
-            typed=text,
+            typed=text, one=len(suggestions) == 1,
         )
         return Stay()
     if draft.get(f"_{field}_unknown") == text.lower():

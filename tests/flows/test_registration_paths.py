@@ -401,6 +401,15 @@ async def test_a_new_answer_under_suggestions_is_not_taken_for_one_hidden_inside
     assert "Kasi" not in replies[-1] and "Tambrauw" not in " ".join(replies)
 
 
+async def test_a_single_suggestion_is_offered_as_one_not_as_one_of_these(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await to_question(chat, "kota/kabupaten")
+    await chat.send("kabupaten bandung")
+    [suggested] = await chat.send("coblong")  # a kecamatan of Kota Bandung, not of the kabupaten
+    assert 'Maksud Anda ini untuk "coblong"?' in suggested and "salah satu" not in suggested
+    assert "Coblong (Kota Bandung)" in suggested
+
+
 @pytest.mark.parametrize("typed", ["paket 2", "yg 40mb", "40 Mbps kak", "ambil yang silver"])
 async def test_a_package_as_customers_name_it(fonnte: Harness, typed: str) -> None:
     chat = Chat(fonnte)
