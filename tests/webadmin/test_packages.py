@@ -135,6 +135,19 @@ async def test_a_deactivated_package_leaves_the_chat_but_not_its_registrations(h
     assert not (await package_named(h, "Home Silver 50M")).is_active
 
 
+async def test_a_package_deactivated_after_it_was_chosen_is_chosen_again(h: Harness, admin: Browser) -> None:
+    chat = Chat(h)
+    await to_question(chat, "Langkah 4/4")  # chose "2": Home Silver 40M
+    silver = await package_named(h, "Home Silver 40M")
+    await admin.post(f"/admin/packages/{silver.id}", edited(silver, is_active=""))
+    gone, question = await chat.send("kirim")
+    assert "Home Silver 40M" in gone and "tidak tersedia" in gone
+    assert "Home Bronze 20M" in question and "Home Silver" not in question
+    await chat.send("1")
+    [summary] = await chat.send("kirim")
+    assert "REG-" in summary
+
+
 async def test_no_more_active_packages_than_the_chat_lists(h: Harness, admin: Browser) -> None:
     for n in range(MAX_ACTIVE - 6):  # six from the seed
         await admin.post("/admin/packages", {**NEW, "name": f"Paket Ekstra {n}"})
