@@ -57,6 +57,7 @@ async def test_admin_adds_a_package_and_the_chat_offers_it(h: Harness, admin: Br
     page = await admin.follow(await admin.post("/admin/packages", NEW))
     assert "Paket Home Ultra 500M ditambahkan dan ditawarkan di chat pendaftaran." in page
     assert "Rp 777.000" in page and "home-ultra-500m" in page and "500 Mbps" in page
+    assert '<a href="/admin/packages" class="active">Paket</a>' in page  # in the admin's nav
     added = await package_named(h, "Home Ultra 500M")
     assert (added.code, added.monthly_price, added.speed_mbps, added.category, added.is_active) == (
         "home-ultra-500m", 777_000, 500, "broadband", True)
@@ -70,6 +71,7 @@ async def test_admin_adds_a_package_and_the_chat_offers_it(h: Harness, admin: Br
                       .scalars())
     assert codes == {"home-ultra-500m", "home-ultra-500m-2"}  # unique, though the names are the same
     assert audits == ["package.create", "package.create"]
+    assert "package.create" in await admin.page("/admin/audit")
 
     chat = Chat(h)
     [question] = await to_question(chat, "paket")
