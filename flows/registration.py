@@ -334,12 +334,28 @@ async def _package_choices(turn: Turn) -> list[Any]:
     ][:10]
 
 
+NO_PACKAGES_SHOWN = "_no_packages_shown"  # in the draft: told no package could be chosen
+
+
 async def ask_package(turn: Turn) -> None:
-    turn.ask("reg_ask_package", await _package_choices(turn), button="Paket" if turn.locale != "en" else "Packages")
+    """The active packages; with none (the ISP has not set any up, or deactivated them
+    all) no empty list: the customer is told so and offered CS, the draft kept."""
+    offered = await _package_choices(turn)
+    if not offered:
+        remember(turn, **{NO_PACKAGES_SHOWN: True})
+        turn.say("reg_no_packages")
+        return
+    forget(turn, NO_PACKAGES_SHOWN)
+    turn.ask("reg_ask_package", offered, button="Paket" if turn.locale != "en" else "Packages")
 
 
 async def read_package(turn: Turn) -> Answer:
     offered = await _package_choices(turn)
+    if not offered:
+        return Retry("reg_no_packages", ask_again=False)
+    if answers(turn).get(NO_PACKAGES_SHOWN):  # packages were added since: the list first, nothing picked unseen
+        await ask_package(turn)
+        return Stay()
     try:
         picked = _picked(turn, "ASK_PACKAGE", offered)
     except StaleChoice:

@@ -39,6 +39,13 @@ async def submit(turn: Turn) -> None:
         REGISTRATION.drop(turn)
         await menu.finish_flow(turn, "registration")
         return
+    chosen = await turn.session.get(Package, int(draft["package_id"]))
+    if chosen is None or not chosen.is_active:
+        # Deactivated by the ISP since it was chosen: no longer sold, so chosen again, the
+        # other answers kept (a registration made before keeps its package).
+        turn.say("reg_package_gone", name=draft.get("package_name") or (chosen.name if chosen else ""))
+        await REGISTRATION.edit(turn, "package", required=True)
+        return
     photo = draft.get("ktp_photo")
     photo_marker = await pending_photos.marker(
         turn.session, photo["provider"], photo.get("media_id") or photo.get("url") or "", turn.now

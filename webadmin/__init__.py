@@ -31,6 +31,7 @@ def setup_admin(app: web.Application) -> None:
     from ispbot.webadmin.login import setup_login
     from ispbot.webadmin.openapi import setup_openapi
     from ispbot.webadmin.own_account import setup_own_account
+    from ispbot.webadmin.packages import setup_packages
     from ispbot.webadmin.pages import TEMPLATES, build_environment, security_headers
     from ispbot.webadmin.ratelimit import setup_limits
     from ispbot.webadmin.registration_actions import setup_registration_actions
@@ -53,6 +54,7 @@ def setup_admin(app: web.Application) -> None:
     setup_customers(app)
     setup_invoices(app)
     setup_users(app)
+    setup_packages(app)
     setup_own_account(app)
     setup_audit_view(app)
     setup_data_requests(app)

@@ -20,12 +20,17 @@
 | take over or hand back another agent's chat | ✓ | ✓ |  |
 | FAQ (view)          |   ✓   |     ✓      | ✓  |
 | FAQ (create, edit, deactivate) | ✓ | ✓ |    |
+| packages (view the list)  |   ✓   |     ✓      |    |
+| packages (create, edit, deactivate) | ✓ |  |    |
 
 CS staff see the NIK and the KTP photo because verifying them is their job; each view of
 a photo writes an audit row, and lists and exports always show the NIK masked.
 
 CS look invoices up to answer customers ("CS checks → reply" in the seed); recording a
 payment moves money on the books, so, like approving, it is a supervisor's call.
+
+What the ISP sells and at what price (the packages the chat offers) is the owner's
+decision: admins set packages up; supervisors see the list, as they see the analytics.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ class Permission(StrEnum):
     VIEW_CUSTOMERS = "view_customers"
     RECORD_PAYMENT = "record_payment"
     VIEW_ANALYTICS = "view_analytics"
+    VIEW_PACKAGES = "view_packages"
+    MANAGE_PACKAGES = "manage_packages"
 
 
 _CS = frozenset(
@@ -87,6 +94,7 @@ _SUPERVISOR = _CS | {
     Permission.EDIT_FAQ,
     Permission.RECORD_PAYMENT,
     Permission.VIEW_ANALYTICS,
+    Permission.VIEW_PACKAGES,
 }
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {

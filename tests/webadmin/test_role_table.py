@@ -93,6 +93,12 @@ TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("POST", "/admin/users/{id}/password", "/admin/users/{user}/password", {"password": "another-password"}, ADMIN_ACTION),
     ("POST", "/admin/users/{id}/token", "/admin/users/{user}/token", {"replaces": NO_TOKEN_SEEN}, ADMIN_PAGE),
     ("POST", "/admin/users/{id}/token/revoke", "/admin/users/{user}/token/revoke", {}, ADMIN_ACTION),
+    ("GET", "/admin/packages", "/admin/packages", None, SUPERVISOR_PAGE),
+    ("POST", "/admin/packages", "/admin/packages", {"name": "Paket Tes", "speed_mbps": "10", "monthly_price": "99.000"},
+     ADMIN_ACTION),  # added inactive: the ten-active limit is not in the way
+    ("GET", "/admin/packages/{id}", "/admin/packages/{package}", None, SUPERVISOR_PAGE),
+    ("POST", "/admin/packages/{id}", "/admin/packages/{package}",
+     {"name": "Home Silver 40M", "speed_mbps": "40", "monthly_price": "199.900", "is_active": "1"}, ADMIN_ACTION),
     ("GET", "/admin/audit", "/admin/audit", None, {"anonymous": "login", "cs": 403, "supervisor": 200, "admin": 200}),
     ("GET", "/admin/data-requests", "/admin/data-requests", None, {"anonymous": "login", "cs": 403, "supervisor": 200,
                                                                    "admin": 200}),
@@ -213,7 +219,8 @@ async def test_every_route_answers_each_role_as_the_table_says(
         await session.flush()
     values = {"reg": str(registration.id), "ticket": str(ticket.id), "user": str(tech.id),
               "number": registration.registration_number, "convo": str(convo.id), "faq": str(entry.id),
-              "data_request": str(data_request.id), "customer": str(customer.id), "invoice": str(invoice.id)}
+              "data_request": str(data_request.id), "customer": str(customer.id), "invoice": str(invoice.id),
+              "package": str(registration.package_id)}
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     browsers: dict[str, Browser] = {}
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as anonymous:

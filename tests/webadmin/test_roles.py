@@ -10,7 +10,7 @@ from ispbot.webadmin.roles import Permission, can, staff_actions
 P = Permission
 EXPECTED = {
     "admin": set(Permission),
-    "supervisor": set(Permission) - {P.MANAGE_USERS},
+    "supervisor": set(Permission) - {P.MANAGE_USERS, P.MANAGE_PACKAGES},
     "cs": {P.VIEW_REGISTRATIONS, P.VIEW_IDENTITY, P.VERIFY, P.SCHEDULE_SURVEY, P.COMPLETE_SURVEY, P.REJECT,
            P.MESSAGE_CUSTOMER, P.EXPORT, P.TICKETS, P.HANDOFF, P.VIEW_FAQ, P.VIEW_CUSTOMERS},
     "technician": set(),  # not a role: holds nothing
