@@ -662,3 +662,25 @@ async def test_a_report_photo_that_is_no_image_is_not_kept_and_the_customer_is_t
     page = await cs.page(f"/admin/tickets/{ticket.id}")
     assert "/photo" not in page and "foto sedang diambil" not in page
     assert (await cs.get(f"/admin/tickets/{ticket.id}/photo")).status == 404
+
+
+async def test_a_report_photo_the_gateway_never_hands_over_is_given_up_and_noted_on_the_ticket(
+    h: Harness, admin: Browser, cs: Browser
+) -> None:
+    """The ticket's page said "being fetched" for ever and the job asked the gateway again
+    every minute."""
+    from ispbot.ticket_photos import fetch_pending_photos
+    from tests.bot.test_ktp_photos import serve_photo
+
+    chat, ticket = await report_with_photo(h, admin, SIGNED_URL)
+    serve_photo(h, httpx.Response(502))
+    for _ in range(4 * 60):  # the job's four hours
+        await fetch_pending_photos(h.services)
+        h.clock.advance(minutes=1)
+    await h.settle()
+    [told] = chat.replies()
+    assert f"foto untuk tiket *{ticket.ticket_number}* tidak berhasil kami terima" in told
+    assert "petugas kami akan memintanya lewat chat ini" in told
+    page = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert "foto sedang diambil" not in page and f"/admin/tickets/{ticket.id}/photo" not in page
+    assert "Foto yang dikirim pelanggan dengan laporan ini tidak bisa diambil" in page
