@@ -225,6 +225,33 @@ async def test_a_photo_replaced_while_its_fetch_failed_is_not_given_up(fonnte: H
         assert (await s.execute(select(PendingPhoto))).first() is None
 
 
+@pytest.mark.parametrize(("answer", "attempts"), [
+    (httpx.Response(404, json={"error": {"code": 100, "message": "Unsupported get request"}}), 1),  # expired
+    (httpx.Response(500, json={"error": {"code": 2, "message": "Service temporarily unavailable"}}), 6),
+])
+async def test_cloud_api_media_gone_is_given_up_at_once_an_outage_after_six_tries(
+    cloudapi: Harness, answer: httpx.Response, attempts: int
+) -> None:
+    """Meta keeps an inbound media id for a limited time; its answer for one gone is a
+    permanent error (before, any gateway error was retried every minute for ever)."""
+    from tests.webadmin.support import make_registration
+
+    asked: list[str] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/65463453"):
+            asked.append(request.url.path)
+            return answer
+        return cloudapi.gateway.handle(request)
+
+    cloudapi.services.http._transport = httpx.MockTransport(route)
+    registration = await make_registration(cloudapi, id_card_photo="pending:cloudapi:65463453")
+    await run_every_minute(cloudapi, hours=4)
+    assert len(asked) == attempts and await photo_of(cloudapi) is None
+    await cloudapi.settle()
+    assert "tidak berhasil kami terima" in cloudapi.gateway.texts_to(registration.phone)[-1]
+
+
 def test_image_types_are_judged_by_content() -> None:
     assert image_type(JPEG) == "jpg"
     assert image_type(b"\x89PNG\r\n\x1a\n....") == "png"
