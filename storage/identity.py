@@ -17,10 +17,30 @@ from ispbot.storage.regions import Level, Region, get_region
 
 _SEPARATOR = r"[\s.\-]"  # what people put between a NIK's digits
 _SEPARATORS = re.compile(_SEPARATOR)
-# Digits with those separators between them: "3273 0155 0895 0002", "327301.550895.0002".
-_WRITTEN_DIGITS = re.compile(rf"[0-9]+(?:{_SEPARATOR}+[0-9]+)*")
-_DIGIT_GROUP = re.compile(r"[0-9]+")
 NIK_LENGTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenDigits:
+    """How a kind of text writes groups of digits apart: `stretch` finds digit groups with
+    separators between them ("3273 0155 0895 0002", "327301.550895.0002"), `tokens` cuts
+    one stretch into its groups and separators."""
+
+    stretch: re.Pattern[str]
+    tokens: re.Pattern[str]
+
+    @classmethod
+    def apart(cls, separator: str, *, starts: str = "") -> WrittenDigits:
+        """Groups with `separator` (a regex matching one separator, never starting with a
+        digit) between them; `starts` is a look-behind a stretch's first digit must pass."""
+        return cls(
+            stretch=re.compile(rf"{starts}[0-9]+(?:(?:{separator})+[0-9]+)*"),
+            tokens=re.compile(rf"(?:{separator})+|[0-9]+"),
+        )
+
+
+# As people type a NIK in the chat, a note or an address.
+TYPED = WrittenDigits.apart(_SEPARATOR)
 
 
 class NikReason(StrEnum):
@@ -128,17 +148,18 @@ def mask_nik(text: str) -> str:
     return nik[:4] + "*" * (len(nik) - 8) + nik[-4:]
 
 
-def mask_niks_in(text: str) -> str:
+def mask_niks_in(text: str, layout: WrittenDigits = TYPED) -> str:
     """Every NIK written in a free text (a chat message, a note) masked as `mask_nik` does:
     any stretch of whole digit groups that `normalize_nik` turns into 16 digits, however
-    it is grouped or separated, so a NIK the chat would take is never shown in full."""
-    return _WRITTEN_DIGITS.sub(lambda m: _mask_nik_groups(m[0]), text)
+    it is grouped or separated, so a NIK the chat would take is never shown in full.
+    `layout` says what separates the groups (bot/logs.py adds how URLs and reprs write them)."""
+    return layout.stretch.sub(lambda m: _mask_nik_groups(m[0], layout), text)
 
 
-def _mask_nik_groups(written: str) -> str:
+def _mask_nik_groups(written: str, layout: WrittenDigits) -> str:
     """In one stretch of digit groups, each run of consecutive groups holding exactly 16
     digits masked, leftmost first (`12 3273015508950002`: the 12 is a number of its own)."""
-    groups = list(_DIGIT_GROUP.finditer(written))
+    groups = [token for token in layout.tokens.finditer(written) if token[0][0] in "0123456789"]
     parts: list[str] = []
     shown = 0  # `written` up to here is already in `parts`
     first = 0
@@ -151,7 +172,7 @@ def _mask_nik_groups(written: str) -> str:
             first += 1
             continue
         start, end = groups[first].start(), groups[last].end()
-        parts += [written[shown:start], mask_nik(written[start:end])]
+        parts += [written[shown:start], mask_nik("".join(group[0] for group in groups[first:last + 1]))]
         shown, first = end, last + 1
     parts.append(written[shown:])
     return "".join(parts)
