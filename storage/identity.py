@@ -3,7 +3,8 @@ exactly what is wrong, and masked for display.
 
 Layout: `PP RR DD DDMMYY SSSS`: province, regency and district where it was issued, the
 birth date (women add 40 to the day) and a serial. The issuing district may have been
-split or renumbered since, so an unknown regency or district is only a warning.
+split or renumbered since, so an unknown regency or district is only a warning. A KTP is
+issued from the age of 17 (KTP_AGE), so a birth date making its holder younger is refused.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ispbot.storage.regions import Level, Region, get_region
 _SEPARATOR = r"[\s.\-]"  # what people put between a NIK's digits
 _SEPARATORS = re.compile(_SEPARATOR)
 NIK_LENGTH = 16
+KTP_AGE = 17  # a KTP is issued from this age
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class NikReason(StrEnum):
     PROVINCE = "province"  # digits 1–2 are no province
     BIRTH_DATE = "birth_date"  # digits 7–12 are no real date (31 Feb, day 00, month 13…)
     FUTURE_BIRTH_DATE = "future_birth_date"  # a real date, but after `today`
+    TOO_YOUNG = "too_young"  # born less than KTP_AGE years before `today`: no KTP yet
     SERIAL = "serial"  # digits 13–16 are 0000
 
 
@@ -108,20 +111,26 @@ def validate_nik(text: str, *, today: date) -> NikCheck:
 
 
 def _birth(digits: str, today: date) -> date | NikReason:
-    """DDMMYY (day + 40 for women) as a date; of 19YY and 20YY the latest not after today."""
+    """DDMMYY (day + 40 for women) as a date, its year the latest ending in YY that is not
+    after `today`'s year (in 2026: 26 is 2026, 27 is 1927), the holder at least KTP_AGE."""
     day, month, yy = int(digits[:2]), int(digits[2:4]), int(digits[4:])
     if day > 40:
         day -= 40
-    candidates = []
-    for century in (2000, 1900):
-        try:
-            candidates.append(date(century + yy, month, day))
-        except ValueError:
-            continue
-    if not candidates:
+    year = today.year - (today.year - yy) % 100
+    try:
+        born = date(year, month, day)
+    except ValueError:  # day 00 or 32–40 (or above 71), month 00 or 13+, 31 February…
         return NikReason.BIRTH_DATE
-    past = [born for born in candidates if born <= today]
-    return past[0] if past else NikReason.FUTURE_BIRTH_DATE
+    if born > today:
+        return NikReason.FUTURE_BIRTH_DATE
+    if _age(born, today) < KTP_AGE:
+        return NikReason.TOO_YOUNG
+    return born
+
+
+def _age(born: date, today: date) -> int:
+    """Whole years from `born` to `today` (born 29 February: a year older on 1 March)."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _issuing_region(nik: str, province: Region) -> tuple[Region, tuple[str, ...]]:
