@@ -597,7 +597,7 @@ REGISTRATION = Flow(
     states=STATES,
     transitions=TRANSITIONS,
     questions={
-        "ASK_NAME": Question(ask_name, read_name, "help_name"),
+        "ASK_NAME": Question(ask_name, read_name, "help_name"),  # courtesy: flows/name_answer.py
         "ASK_EMAIL": Question(ask_email, read_email, "help_email", formatted=True),
         "ASK_PHONE": Question(ask_phone, read_phone, "help_phone", formatted=True),
         "ASK_OTHER_PHONE": Question(ask_other_phone, read_other_phone, "help_phone"),
@@ -605,12 +605,12 @@ REGISTRATION = Flow(
         "ASK_NIK": Question(ask_nik, read_nik, "help_nik"),
         "ASK_KTP_PHOTO": Question(ask_ktp_photo, read_ktp_photo, "help_ktp_photo"),
         **address.QUESTIONS,
-        "ASK_LANDMARK": Question(address.ask_landmark, address.read_landmark, "help_landmark"),
+        "ASK_LANDMARK": Question(address.ask_landmark, address.read_landmark, "help_landmark", free_text=True),
         "ASK_LOCATION": Question(address.ask_location, address.read_location, "help_location"),
         "ASK_PACKAGE": Question(ask_package, read_package, "help_package", formatted=True),
         "ASK_DATE": Question(ask_date, read_date, "help_date", formatted=True),
         "ASK_SLOT": Question(ask_slot, read_slot, "help_slot", formatted=True),
-        "ASK_NOTES": Question(ask_notes, read_notes, "help_notes"),
+        "ASK_NOTES": Question(ask_notes, read_notes, "help_notes", free_text=True),
         "CONFIRM": Question(ask_confirm, read_confirm, "help_confirm"),
     },
     summary_state="CONFIRM",
