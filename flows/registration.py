@@ -256,14 +256,16 @@ async def read_other_phone(turn: Turn) -> Answer:
     if duplicate is not None:
         return await _already_registered(turn, duplicate)
     remember(turn, phone=phone, whatsapp_verified=False)
-    return await _send_code(turn, phone, then=Next("other_number_given"))
+    # The same number again while its code still works: told to type that code, at its question.
+    return await _send_code(turn, phone, then=Next("other_number_given"), earlier=Next("other_number_given", ask=False))
 
 
-async def _send_code(turn: Turn, phone: str, *, then: Answer) -> Answer:
+async def _send_code(turn: Turn, phone: str, *, then: Answer, earlier: Answer | None = None) -> Answer:
     """The code goes to a number the chat has not proved is the customer's, so the message
     carries nothing they typed (not even their name): the ISP's number never relays a
     stranger's words to it."""
-    return await otp_step.send_code(turn, phone=phone, purpose="registration", template="otp", then=then)
+    return await otp_step.send_code(turn, phone=phone, purpose="registration", template="otp", then=then,
+                                    earlier=earlier)
 
 
 async def ask_otp(turn: Turn) -> None:
