@@ -69,8 +69,10 @@ EDIT_GROUPS = {
     "notes": EditGroup("Catatan", "Notes", "ASK_NOTES", "ASK_NOTES"),
 }
 
-SLOTS = {"pagi": ("Pagi (08.00–12.00)", "Morning (08–12)"), "siang": ("Siang (12.00–15.00)", "Midday (12–15)"),
-         "sore": ("Sore (15.00–18.00)", "Afternoon (15–18)")}
+# Indonesian times have a dot, English ones a colon (messages.Messages.datetime does the same).
+SLOTS = {"pagi": ("Pagi (08.00–12.00)", "Morning (08:00–12:00)"),
+         "siang": ("Siang (12.00–15.00)", "Midday (12:00–15:00)"),
+         "sore": ("Sore (15.00–18.00)", "Afternoon (15:00–18:00)")}
 
 
 def _picked(turn: Turn, state: str, offered: list[Any]) -> Any:
@@ -499,8 +501,9 @@ async def ask_date_again_if_gone(turn: Turn) -> bool:
 
 
 def _slot_choices(turn: Turn) -> list[Any]:
-    index = 1 if turn.locale == "en" else 0
-    return [choice("ASK_SLOT", key, titles[index]) for key, titles in SLOTS.items()]
+    if turn.locale == "en":  # "Afternoon (15:00–18:00)" is longer than a button's 20 characters: the hours below it
+        return [choice("ASK_SLOT", key, *english.removesuffix(")").split(" (")) for key, (_, english) in SLOTS.items()]
+    return [choice("ASK_SLOT", key, indonesian) for key, (indonesian, _) in SLOTS.items()]
 
 
 async def ask_slot(turn: Turn) -> None:
