@@ -35,8 +35,10 @@ _GROUPED = re.compile(r"\b\d{1,3}(?:[.,]\d{3})+\b")  # 199.900
 _WORD = re.compile(r"[a-z]+")
 # "75 mbps", "yg 40mb", "100 mega", "20m"; and at the summary "ganti paket jadi 75".
 _SPEED = re.compile(r"(\d{1,4})\s*(?:m|mb|mbps|mega|megabit|megabits)\b", re.IGNORECASE)
-_PACKAGE_THEN_NUMBER = re.compile(r"\b(?:paket|paketnya|package|plan)\b\D{0,15}?\b(\d{1,4})\b(?!\s*(?:rb|ribu|k|jt)\b)",
-                                  re.IGNORECASE)
+_PACKAGE_THEN_NUMBER = re.compile(
+    r"\b(?:paket|paketnya|package|plan)\b\D{0,15}?\b(\d{1,4})\b(?![.,]\d)(?!\s*(?:rb|ribu|rebu|k|jt|juta)\b)",
+    re.IGNORECASE)
+LIST_ROWS = 10  # a bare number up to this may be a row of the list ("paket 2"), not a speed
 
 
 def _said(text: str) -> str:
@@ -60,11 +62,11 @@ def by_rank(text: str, packages: Sequence[Package]) -> Package | None:
 
 def said_speed(text: str, *, after_package_word: bool = False) -> int | None:
     """The speed in Mbps a reply names with its unit ("ganti paket jadi 75 mbps" → 75);
-    `after_package_word`: also a bare number after "paket" ("paket 75"), where no row
-    number can be meant (at the summary)."""
+    `after_package_word`: also a bare number after "paket" ("paket 75") too large to be a
+    row of the list (at the summary, where the package list is not on screen)."""
     if found := _SPEED.search(text):
         return int(found[1])
-    if after_package_word and (found := _PACKAGE_THEN_NUMBER.search(text)):
+    if after_package_word and (found := _PACKAGE_THEN_NUMBER.search(text)) and int(found[1]) > LIST_ROWS:
         return int(found[1])
     return None
 

@@ -28,6 +28,8 @@ def test_at_the_summary_a_number_after_paket_is_a_speed() -> None:
     assert said_speed("ganti paket jadi 75", after_package_word=True) == 75
     assert said_speed("paketnya 100 aja", after_package_word=True) == 100
     assert said_speed("paket 199rb", after_package_word=True) is None
+    assert said_speed("paket 199.900", after_package_word=True) is None
+    assert said_speed("ganti paket 2", after_package_word=True) is None  # a row, maybe: the list is asked
     assert said_speed("ganti paket jadi 75") is None  # at the package question "75" may be a row
 
 
