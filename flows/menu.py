@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import OSA
 
 from ispbot.flows import handoff
-from ispbot.flows.answers import HONORIFICS, acknowledgement, short_answer, words_of
+from ispbot.flows.answers import HONORIFICS, short_answer, words_of
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
+from ispbot.flows.courtesy_words import acknowledgement
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Choice, InboundKind
