@@ -373,7 +373,7 @@ TICKETS = Flow(
     questions={
         "TICKET_MENU": Question(ask_menu, read_menu, "help_tickets"),
         "ASK_CATEGORY": Question(ask_category, read_category, "help_tickets"),
-        "ASK_DESCRIPTION": Question(ask_description, read_description, "help_ticket_description"),
+        "ASK_DESCRIPTION": Question(ask_description, read_description, "help_ticket_description", free_text=True),
         "ASK_SAME_TICKET": Question(ask_same_ticket, read_same_ticket, "help_tickets"),
         "ASK_PHOTO": Question(ask_photo, read_photo, "help_ticket_photo"),
     },
