@@ -141,3 +141,31 @@ async def test_the_cs_answer_in_an_english_chat_gives_the_hours_in_english(with_
     await chat.send("english")
     _, answer = await chat.send("jam buka cs")
     assert "Monday–Saturday 08:00–17:00 WIB" in answer
+
+
+@pytest.mark.parametrize("typed", ["lanjut", "lewati", "gak jadi", "salah", "iya kak"])
+async def test_an_answer_typed_at_the_menu_gets_the_menu_not_a_faq_answer(with_faq: Harness, typed: str) -> None:
+    """With no question open (a chat just ended, a message sent twice), "lanjut" was
+    answered how to stop subscribing, "lewati" how to pay, "gak jadi" what a late payment costs."""
+    chat = Chat(with_faq)
+    await chat.send("halo")
+    replies = "\n".join(await chat.send(typed))
+    assert "❓" not in replies and "beberapa jawaban" not in replies
+    assert "Silakan pilih layanan" in replies and "belum mengerti" not in replies
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("bisa bicara dengan admin?", "sambungkan dengan *CS"),
+    ("mau ngomong sama cs aja", "sambungkan dengan *CS"),
+    ("saya mau daftar aja kak", "nama lengkap"),
+])
+async def test_a_request_in_everyday_words_at_the_customer_id_question_is_done(
+    with_faq: Harness, typed: str, expected: str
+) -> None:
+    """Asked for a customer id, "bisa bicara dengan admin?" was answered "not a customer id,
+    type *cs*" (and "saya mau daftar aja" the same), three times over."""
+    chat = Chat(with_faq)
+    [_, asked] = await chat.send("tagihan")
+    assert "ID pelanggan" in asked
+    replies = "\n".join(await chat.send(typed))
+    assert expected in replies and "bukan ID pelanggan" not in replies
