@@ -99,3 +99,41 @@ async def test_handoff_round_trip_in_the_browser(live: LiveApp, chromium: Browse
     await customer_says(live, CUSTOMER, "halo")
     assert "Silakan pilih layanan" in live.texts(CUSTOMER)[-1]  # the bot answers again
     await context.close()
+
+
+async def test_the_queue_and_the_packages_fit_a_phone(live: LiveApp, chromium: Browser) -> None:  # noqa: F811
+    """At 390 px the queue's "Pesan terakhir" and the packages' price and status were off
+    the side of a sideways-scrolling table: an agent on a phone saw a number and a badge,
+    not what the customer wrote."""
+    async with live.harness.services.db.transaction() as session:
+        await seed_packages(session)
+        await create_user(session, username="boss", password=PASSWORD, role=Role.ADMIN, now=live.clock.now())
+    await customer_says(live, CUSTOMER, "halo")
+    await customer_says(live, CUSTOMER, "cs")
+    await customer_says(live, CUSTOMER, "Internet saya putus sejak pagi")
+
+    context = await chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await page.goto(f"{live.url}/admin/login?next=/admin/inbox")
+    await page.fill("input[name=username]", "boss")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button:has-text('Masuk')")
+    await expect(page.locator("h1")).to_have_text("Chat CS")
+
+    async def in_sight(cell: Any) -> None:
+        await expect(cell).to_be_visible()
+        box = await cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    preview = page.locator("#conversations td.preview")
+    await expect(preview).to_contain_text("Internet saya putus sejak pagi")
+    await in_sight(preview)
+    await shot(page, "inbox-queue-mobile")
+
+    await page.goto(f"{live.url}/admin/packages")
+    first = page.locator("#packages tbody tr").first
+    await in_sight(first.locator("td", has_text="Rp "))
+    await in_sight(first.locator(".badge"))
+    await shot(page, "packages-mobile")
+    await context.close()
