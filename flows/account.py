@@ -24,6 +24,7 @@ from typing import Any
 from ispbot.flows import otp_step
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
 from ispbot.flows.turn import Turn
+from ispbot.providers.messages import InboundKind
 from ispbot.providers.phone import masked
 from ispbot.storage import customers, otp
 from ispbot.storage.models import Customer
@@ -31,6 +32,7 @@ from ispbot.storage.models import Customer
 LINK_DAYS = 7
 MAX_UNKNOWN_IDS = 3  # then stop: customer ids are not to be guessed one by one
 MISSES_WINDOW = timedelta(hours=1)
+QUESTION_WORDS = 3  # fewer ("paket", "lupa id") are a word for the id question, not a question for the FAQ
 MISSES = "_account_id_misses"  # in the conversation's data, outside the flow's draft: starting
 # over ("akun" again) reset the count kept in the draft, so ids could be tried without end
 LOGOUT_WORDS = {"keluar", "logout", "keluar akun", "putuskan akun"}
@@ -145,6 +147,8 @@ async def read_customer_id(turn: Turn) -> Answer:
     draft = ACCOUNT.draft(turn)
     code = customer_code_in(turn.text, prefix=turn.settings.customer_id_prefix)
     if code is None:  # "paket", "100mb": no id typed, so none guessed; not counted
+        if await _answered_by_the_faq(turn):
+            return Stay()
         return Retry("account_not_an_id", {"typed": turn.text[:30]}, unreadable=True)
     customer = await customers.by_code(turn.session, code)
     if not usable(customer):
@@ -157,6 +161,22 @@ async def read_customer_id(turn: Turn) -> Answer:
     draft.update(customer_id=customer.id)
     ACCOUNT.save(turn, draft)
     return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent"))
+
+
+async def _answered_by_the_faq(turn: Turn) -> bool:
+    """A question the FAQ answers ("kapan teknisi datang?"), typed where the id is asked:
+    the link is given up and the question answered. Someone who registered and typed
+    "tagihan" was told "not a customer id" to every question after it, until "menu"."""
+    from ispbot.flows import faq
+
+    if turn.message.kind is not InboundKind.TEXT or len(turn.text.split()) < QUESTION_WORDS:
+        return False
+    if not await faq.matches(turn, turn.text):
+        return False
+    ACCOUNT.drop(turn)
+    await _to_menu(turn)
+    await faq.start(turn, turn.text)
+    return True
 
 
 def customer_code_in(text: str, *, prefix: str) -> str | None:

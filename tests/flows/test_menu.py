@@ -169,3 +169,17 @@ async def test_a_request_in_everyday_words_at_the_customer_id_question_is_done(
     assert "ID pelanggan" in asked
     replies = "\n".join(await chat.send(typed))
     assert expected in replies and "bukan ID pelanggan" not in replies
+
+
+@pytest.mark.parametrize("typed", ["kapan teknisi datang?", "mau ganti jadwal survey", "internet saya mati total"])
+async def test_a_question_at_the_customer_id_question_is_answered(with_faq: Harness, typed: str) -> None:
+    """Someone who registered and typed "tagihan" was asked for a customer id, and every
+    question after it ("kapan teknisi datang?") was "not a customer id", then "type *cs*",
+    until they found *menu*."""
+    chat = Chat(with_faq)
+    [_, asked] = await chat.send("tagihan")
+    assert "ID pelanggan" in asked
+    replies = "\n".join(await chat.send(typed))
+    assert "❓" in replies or "beberapa jawaban" in replies
+    assert "bukan ID pelanggan" not in replies
+    assert "ID pelanggan" in "\n".join(await chat.send("tagihan"))  # asked again, not stuck elsewhere
