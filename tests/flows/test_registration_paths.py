@@ -529,6 +529,16 @@ async def test_the_time_slot_is_read_from_a_time_said_in_words(fonnte: Harness) 
     assert "Pagi (08.00–12.00)" in summary
 
 
+@pytest.mark.parametrize("typed", ["malam", "malem aja kak", "evening"])
+async def test_an_evening_asked_for_is_told_the_installation_hours(fonnte: Harness, typed: str) -> None:
+    """"malam aja kak" (at work all day) was "Mohon pilih salah satu pilihan", no word on
+    why the evening is not offered."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Jam berapa")
+    refused, again = await chat.send(typed)
+    assert "08.00–18.00" in refused and "Jam berapa" in again
+
+
 async def test_a_draft_kept_while_the_customer_went_to_the_menu_expires_too(fonnte: Harness) -> None:
     """It holds the NIK; parked at the menu it was kept for ever."""
     chat = Chat(fonnte)
