@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from ispbot.storage.demo import seed_packages
+from ispbot.storage.demo import seed_faq, seed_packages
 from ispbot.storage.users import Role, create_user
 from tests.conftest import WEBHOOK_SECRET
 from tests.webadmin.support import PASSWORD
@@ -101,12 +101,13 @@ async def test_handoff_round_trip_in_the_browser(live: LiveApp, chromium: Browse
     await context.close()
 
 
-async def test_the_queue_and_the_packages_fit_a_phone(live: LiveApp, chromium: Browser) -> None:  # noqa: F811
-    """At 390 px the queue's "Pesan terakhir" and the packages' price and status were off
-    the side of a sideways-scrolling table: an agent on a phone saw a number and a badge,
-    not what the customer wrote."""
+async def test_the_admin_lists_fit_a_phone(live: LiveApp, chromium: Browser) -> None:  # noqa: F811
+    """At 390 px the queue's "Pesan terakhir", the packages' price and status, the FAQ's
+    questions and the staff's status were off the side of a sideways-scrolling table: an
+    agent on a phone saw a number and a badge, not what the customer wrote."""
     async with live.harness.services.db.transaction() as session:
         await seed_packages(session)
+        await seed_faq(session, live.clock.now())
         await create_user(session, username="boss", password=PASSWORD, role=Role.ADMIN, now=live.clock.now())
     await customer_says(live, CUSTOMER, "halo")
     await customer_says(live, CUSTOMER, "cs")
@@ -136,4 +137,9 @@ async def test_the_queue_and_the_packages_fit_a_phone(live: LiveApp, chromium: B
     await in_sight(first.locator("td", has_text="Rp "))
     await in_sight(first.locator(".badge"))
     await shot(page, "packages-mobile")
+
+    await page.goto(f"{live.url}/admin/faq")  # the question, the column that matters, was cut in half
+    await in_sight(page.locator("#faq tbody tr").first.locator("a"))
+    await page.goto(f"{live.url}/admin/users")
+    await in_sight(page.locator("table tbody tr").first.locator(".badge"))
     await context.close()
