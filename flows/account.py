@@ -23,11 +23,13 @@ from typing import Any
 
 from ispbot.flows import otp_step
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
+from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.providers.phone import masked
-from ispbot.storage import customers, otp
-from ispbot.storage.models import Customer
+from ispbot.storage import customers, otp, registrations
+from ispbot.storage.lifecycle import ACTIVE
+from ispbot.storage.models import Customer, Registration
 
 LINK_DAYS = 7
 MAX_UNKNOWN_IDS = 3  # then stop: customer ids are not to be guessed one by one
@@ -90,9 +92,21 @@ async def require(turn: Turn, then: str) -> Customer | None:
     if await _on_file(turn) is not None:  # known, but the portal or the account is off
         turn.say("account_inactive")
         return None
-    turn.say("account_not_linked")
+    waiting = await _open_registration(turn)
+    if waiting is not None:
+        # Registered, not installed yet: "tagihan" was told "this number is not a customer's"
+        # and asked for a customer id they do not have.
+        turn.say("account_registration_open", registration=waiting, status=status_words(turn.locale, waiting.status))
+    else:
+        turn.say("account_not_linked")
     await _ask_for_the_id(turn, then)
     return None
+
+
+async def _open_registration(turn: Turn) -> Registration | None:
+    """This chat's registration still on its way to becoming a customer, if any."""
+    made = await registrations.of_chat(turn.session, turn.contact.phone or "", turn.contact.key)
+    return next((r for r in made if r.status in ACTIVE), None)
 
 
 async def still_acting_for(turn: Turn, flow: Flow, then: str) -> bool:

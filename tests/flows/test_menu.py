@@ -183,3 +183,25 @@ async def test_a_question_at_the_customer_id_question_is_answered(with_faq: Harn
     assert "❓" in replies or "beberapa jawaban" in replies
     assert "bukan ID pelanggan" not in replies
     assert "ID pelanggan" in "\n".join(await chat.send("tagihan"))  # asked again, not stuck elsewhere
+
+
+@pytest.mark.parametrize("typed", ["tagihan", "lapor gangguan", "akun"])
+async def test_someone_registered_but_not_installed_is_told_why_there_is_no_account(
+    with_faq: Harness, typed: str
+) -> None:
+    """A registration waiting for its survey, and "tagihan" said "this WhatsApp number is
+    not on file as a customer's" and asked for a customer id the customer never had."""
+    from tests.webadmin.support import make_registration
+
+    registration = await make_registration(with_faq)  # this chat's number, pending verification
+    chat = Chat(with_faq)
+    told = "\n".join(await chat.send(typed))
+    assert f"Pendaftaran Anda *{registration.registration_number}* masih diproses" in told
+    assert "Pendaftaran diterima" in told and "belum terdaftar sebagai nomor pelanggan" not in told
+    [status] = await chat.send("status")
+    assert registration.registration_number in status and "← _saat ini_" in status
+
+
+async def test_a_number_without_a_registration_is_still_asked_to_link_its_account(with_faq: Harness) -> None:
+    told = "\n".join(await Chat(with_faq).send("tagihan"))
+    assert "belum terdaftar sebagai nomor pelanggan" in told and "masih diproses" not in told
