@@ -69,7 +69,9 @@ def create_app(
     services = build_services(settings, clock=clock, transport=transport)
     app[SERVICES] = services
     sender = OutboxSender(services)
-    dispatcher = Dispatcher(services, handler or default_handler(), on_outbox=sender.wake)
+    dispatcher = Dispatcher(
+        services, handler or default_handler(), on_outbox=sender.wake, replies=sender
+    )
     app[SENDER] = sender
     app[DISPATCHER] = dispatcher
     app[WAKE_DISPATCHER] = dispatcher.wake if background else (lambda *_: None)

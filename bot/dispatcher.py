@@ -15,7 +15,9 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 from enum import Enum
+from typing import Protocol
 
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundMessage, OutboundKind, OutboundMessage
@@ -40,11 +42,26 @@ class Outcome(Enum):
     DONE = "handled; nothing was pending behind it"
 
 
+class ReplyTaker(Protocol):
+    """The sender, as the dispatcher hands it a turn's replies (`OutboxSender`)."""
+
+    def idle(self) -> bool: ...  # nothing being sent: a claim would take this turn's replies alone
+
+    def hand_over(self, rows: list[outbox.Handed]) -> None: ...
+
+
 class Dispatcher:
-    def __init__(self, services: Services, handler: Handler, on_outbox: Callable[[], None]) -> None:
+    def __init__(
+        self, services: Services, handler: Handler, on_outbox: Callable[[], None], replies: ReplyTaker | None = None
+    ) -> None:
+        """`on_outbox`: rows were written for the sender to claim. `replies`: this
+        process's sender, which takes a turn's replies written claimed while it is idle
+        (`outbox.enqueue_many`); without it every reply is left for a claim."""
         self.services = services
         self.handler = handler
         self.on_outbox = on_outbox
+        self.replies = replies
+        self._lease = timedelta(seconds=services.settings.outbox_lease_seconds)
         self._wake = asyncio.Event()
         self._active: dict[str, asyncio.Task[None]] = {}
         self._recheck: set[str] = set()  # active contacts the inbox showed pending again
@@ -184,8 +201,13 @@ class Dispatcher:
                 conversation.version += 1
                 conversation.updated_at = now
                 conversation.last_inbound_at = now
-                await outbox.enqueue_many(
-                    session, provider=conversation.provider, messages=turn.replies, now=now, inbox_id=row.id
+                # An idle sender would claim these replies alone, in a transaction of its own:
+                # they are written claimed and handed to it. A busy one claims them in a
+                # batch with others' (a claim per reply costs more than the check it saves).
+                replies = self.replies if self.replies is not None and self.replies.idle() else None
+                handed = await outbox.enqueue_many(
+                    session, provider=conversation.provider, messages=turn.replies, now=now, inbox_id=row.id,
+                    claim_for=self._lease if replies else None,
                 )
                 await inbox.mark_done(session, row.id, now)
                 received_at = row.received_at
@@ -198,7 +220,10 @@ class Dispatcher:
         services.metrics.processing.labels(message.provider).observe(
             max(0.0, (services.clock.now() - received_at).total_seconds())
         )
-        self.on_outbox()
+        if handed and self.replies is not None:
+            self.replies.hand_over(handed)
+        else:
+            self.on_outbox()
         return Outcome.MORE if len(pending) > 1 else Outcome.DONE
 
     async def _record_failure(

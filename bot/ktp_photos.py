@@ -1,6 +1,7 @@
 """KTP photos sent by chat, fetched and stored privately by the `ktp-photos` job (how, in
 `ispbot.chat_photos`). A refused photo is dropped and the customer is told on WhatsApp why
-and that staff will ask for the KTP at verification."""
+and that staff will ask for the KTP at verification; so is one the gateway never handed
+over, and staff find a note of it in the registration's history."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ispbot.chat_photos import MAX_BYTES, PhotoColumn, fetch_pending
 from ispbot.ktp_encryption import KTP_PHOTOS
 from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
 from ispbot.services import Services
-from ispbot.storage import outbox
+from ispbot.storage import outbox, registrations
 from ispbot.storage.models import Registration
 
 
@@ -26,7 +27,24 @@ async def _tell_refused(
                          purpose="ktp_photo_refused")
 
 
-KTP = PhotoColumn(Registration.id_card_photo, KTP_PHOTOS, _tell_refused, "ktp photo of registration")
+NOT_RECEIVED_NOTE = ("📷 Foto KTP yang dikirim pelanggan lewat WhatsApp tidak bisa diambil dari gateway "
+                     "(medianya kedaluwarsa atau tidak tersedia). Pelanggan sudah diberi tahu bahwa foto KTP "
+                     "akan diminta saat verifikasi.")
+
+
+async def _tell_not_received(
+    services: Services, session: AsyncSession, registration: Registration, provider: str
+) -> None:
+    now = services.clock.now()
+    await registrations.add_note(session, registration, NOT_RECEIVED_NOTE, now=now)
+    text = services.messages.render(registration.locale, "ktp_photo_not_received",
+                                    number=registration.registration_number)
+    message = OutboundMessage(to=Contact(phone=registration.phone), kind=OutboundKind.TEXT, text=text)
+    await outbox.enqueue(session, provider=provider, message=message, now=now, purpose="ktp_photo_not_received")
+
+
+KTP = PhotoColumn(Registration.id_card_photo, KTP_PHOTOS, _tell_refused, "ktp photo of registration",
+                  _tell_not_received)
 
 
 async def fetch_pending_photos(services: Services) -> int:

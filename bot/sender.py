@@ -8,7 +8,6 @@ contact's rows go out in order: when one fails, the rest of that contact's batch
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -33,8 +32,24 @@ class OutboxSender:
         self._waiting = False  # the last claim left a row behind an earlier one being sent
         self._finished = 0  # deliveries finished so far
         self._deliveries: set[asyncio.Task[None]] = set()  # claimed batches being sent
+        self._handed: list[outbox.Handed] = []  # replies the dispatcher wrote claimed, not yet sent
+        self._claim_wanted = True  # a wake asked for a claim (not only a hand-over)
+        self._to_mark: list[outbox.Delivered] = []  # waiting for the mark in progress to finish
+        self._marking = asyncio.Lock()
 
     def wake(self) -> None:
+        """Rows may be claimable: claim at the next round."""
+        self._claim_wanted = True
+        self._wake.set()
+
+    def idle(self) -> bool:
+        """Nothing claimed or handed over is being sent."""
+        return not self._deliveries and not self._handed
+
+    def hand_over(self, rows: list[outbox.Handed]) -> None:
+        """A turn's replies, committed already claimed for this sender (the dispatcher,
+        `outbox.enqueue_many`): sent at the next round without a claim."""
+        self._handed.extend(rows)
         self._wake.set()
 
     async def run(self, poll_seconds: float = 1.0) -> None:
@@ -51,34 +66,53 @@ class OutboxSender:
         try:
             while True:
                 try:
-                    while await self._claim_and_start() and self._more:
-                        pass
+                    await self._start_handed()
+                    if self._claim_wanted:
+                        self._claim_wanted = False
+                        while await self._claim_and_start() and self._more:
+                            pass
                 except Exception:
                     log.exception("sender: could not read the outbox; retrying")
-                with contextlib.suppress(TimeoutError):  # asyncio.timeout: no task per wait, as wait_for made
-                    async with asyncio.timeout(poll_seconds):
+                try:
+                    async with asyncio.timeout(poll_seconds):  # asyncio.timeout: no task per wait, as wait_for made
                         await self._wake.wait()
+                except TimeoutError:
+                    self._claim_wanted = True  # the poll: retries after their backoff, leases run out
                 self._wake.clear()
         finally:
             for task in list(self._deliveries):
                 task.cancel()
             await asyncio.gather(*self._deliveries, return_exceptions=True)
 
-    async def _claim_and_start(self, limit: int = 100) -> int:
+    async def _start_handed(self) -> None:
+        """Send what the dispatcher handed over since the last round, as one batch."""
+        if not self._handed:
+            return
+        await self._room_for_delivery()
+        rows, self._handed = self._handed, []
+        self._start_delivery(rows)
+
+    async def _room_for_delivery(self) -> None:
         if len(self._deliveries) >= MAX_DELIVERIES:
             await asyncio.wait(self._deliveries, return_when=asyncio.FIRST_COMPLETED)
+
+    def _start_delivery(self, rows: list[OutboxMessage | outbox.Handed]) -> None:
+        task = asyncio.create_task(self._deliver(rows), name="sender:batch")
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _claim_and_start(self, limit: int = 100) -> int:
+        await self._room_for_delivery()
         finished = self._finished
         claim = await self._claim(limit)
         self._more, self._waiting = claim.full, claim.waiting
         if claim.waiting and self._finished != finished:
             self.wake()  # a delivery finished during the claim: what it left may be free now
         if claim.rows:
-            task = asyncio.create_task(self._deliver(claim.rows), name="sender:batch")
-            self._deliveries.add(task)
-            task.add_done_callback(self._deliveries.discard)
+            self._start_delivery(list(claim.rows))
         return len(claim.rows)
 
-    async def _deliver(self, rows: list[OutboxMessage]) -> None:
+    async def _deliver(self, rows: list[OutboxMessage | outbox.Handed]) -> None:
         try:
             await self._send_and_mark(rows)
         except Exception:
@@ -99,7 +133,11 @@ class OutboxSender:
         """Claim due rows, send them (each contact's in order, contacts at once), then mark
         the delivered ones sent in ONE transaction: a crash before that mark re-sends them
         after the lease, as a crash between any send and its mark always could."""
-        rows = (await self._claim(limit)).rows
+        rows: list[OutboxMessage | outbox.Handed]
+        if self._handed:
+            rows, self._handed = self._handed, []
+        else:
+            rows = list((await self._claim(limit)).rows)
         await self._send_and_mark(rows)
         return len(rows)
 
@@ -112,8 +150,8 @@ class OutboxSender:
                 lease=timedelta(seconds=self.services.settings.outbox_lease_seconds),
             )
 
-    async def _send_and_mark(self, rows: list[OutboxMessage]) -> None:
-        by_contact: dict[str, list[OutboxMessage]] = defaultdict(list)
+    async def _send_and_mark(self, rows: list[OutboxMessage | outbox.Handed]) -> None:
+        by_contact: dict[str, list[OutboxMessage | outbox.Handed]] = defaultdict(list)
         for row in rows:
             by_contact[row.contact_key].append(row)
         delivered: list[outbox.Delivered] = []
@@ -121,10 +159,23 @@ class OutboxSender:
             await asyncio.gather(*(self._send_in_order(batch, delivered) for batch in by_contact.values()))
         finally:
             if delivered:
-                async with self.services.db.autocommit() as session:  # one statement (executemany)
-                    await outbox.mark_all_sent(session, delivered)
+                await self._mark_sent(delivered)
 
-    async def _send_in_order(self, batch: list[OutboxMessage], delivered: list[outbox.Delivered]) -> None:
+    async def _mark_sent(self, delivered: list[outbox.Delivered]) -> None:
+        """Mark delivered rows sent, in one statement (executemany) with whatever other
+        deliveries finished while the previous mark was being written: under load a mark
+        per delivery would be a transaction per reply."""
+        self._to_mark.extend(delivered)
+        async with self._marking:
+            batch, self._to_mark = self._to_mark, []
+            if not batch:
+                return  # the mark before this one took these rows too
+            async with self.services.db.autocommit() as session:
+                await outbox.mark_all_sent(session, batch)
+
+    async def _send_in_order(
+        self, batch: list[OutboxMessage | outbox.Handed], delivered: list[outbox.Delivered]
+    ) -> None:
         for index, row in enumerate(batch):
             if not await self._send_one(row, delivered):
                 async with self.services.db.transaction(on_loop=True) as session:
@@ -132,7 +183,7 @@ class OutboxSender:
                         await outbox.release(session, later.id)
                 return
 
-    async def _send_one(self, row: OutboxMessage, delivered: list[outbox.Delivered]) -> bool:
+    async def _send_one(self, row: OutboxMessage | outbox.Handed, delivered: list[outbox.Delivered]) -> bool:
         """Deliver one row. False when it must be retried later (the contact waits)."""
         services = self.services
         provider = services.provider_for(row.provider)
@@ -151,7 +202,7 @@ class OutboxSender:
         return True
 
     async def _failed(
-        self, row: OutboxMessage, error: str, *, permanent: bool, retry_after: float | None = None
+        self, row: OutboxMessage | outbox.Handed, error: str, *, permanent: bool, retry_after: float | None = None
     ) -> bool:
         services = self.services
         async with services.db.transaction(on_loop=True) as session:

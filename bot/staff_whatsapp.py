@@ -16,8 +16,9 @@ from ispbot.services import Services
 from ispbot.storage.models import Customer, Registration, Ticket, User
 
 # Why a job was taken back from its technician: its registration rejected or cancelled
-# (the visit is called off), or the ticket unassigned or given to someone else.
-Withdrawn = Literal["rejected", "cancelled", "unassigned"]
+# (the visit is called off), the ticket unassigned or given to someone else, or closed or
+# resolved in the admin by someone else before he had done it.
+Withdrawn = Literal["rejected", "cancelled", "unassigned", "closed", "resolved"]
 
 
 def staff_contact(target: str) -> Contact | None:

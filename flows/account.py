@@ -18,6 +18,7 @@ its steps (`still_acting_for`): a link that lapsed mid-flow changes nothing.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -174,7 +175,7 @@ async def read_customer_id(turn: Turn) -> Answer:
     assert customer is not None
     draft.update(customer_id=customer.id)
     ACCOUNT.save(turn, draft)
-    return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent"))
+    return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent", ask=False))
 
 
 async def _answered_by_the_faq(turn: Turn) -> bool:
@@ -235,7 +236,7 @@ async def _code_at_the_id_prompt(turn: Turn, customer: Customer) -> Answer:
     """The code (or "kirim ulang") typed where the id is asked: read as at the code's own
     prompt, which the chat then goes to unless the code was right."""
     if otp_step.wants_resend(turn):
-        return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent"))
+        return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent", ask=False))
     refused = await otp_step.check_code(turn, phone=customer.phone, purpose="portal")
     if refused is not None:
         turn.say(refused.template, **refused.context)  # "Kode salah. Sisa percobaan: 2"
@@ -264,9 +265,11 @@ async def read_otp(turn: Turn) -> Answer:
     if not otp_step.is_code(turn.text) and customer_code_in(turn.text, prefix=turn.settings.customer_id_prefix):
         return await read_customer_id(turn)  # the id again, or another: not a wrong code
     if otp_step.wants_resend(turn):
-        return await _send_code(
+        sent = await _send_code(
             turn, customer, then=Retry("account_otp_resent", {"phone": masked(customer.phone)}, ask_again=False)
         )
+        # Refused ("wait 56 s"): not followed by "a code was sent to …", which it was not.
+        return replace(sent, ask_again=False) if isinstance(sent, Retry) else sent
     refused = await otp_step.check_code(turn, phone=customer.phone, purpose="portal")
     if refused is not None:
         return refused

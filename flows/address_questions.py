@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ispbot.flows.answers import is_no, is_skip, is_yes
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
+from ispbot.flows.courtesy_words import acknowledgement
 from ispbot.flows.engine import Answer, Next, Question, Retry, Stay
 from ispbot.flows.registration_draft import answers, forget, remember
 from ispbot.flows.turn import Turn
@@ -75,6 +76,8 @@ async def _read_region(
     text = turn.text
     if is_skip(text):  # "lewati" offered Kabupaten Pati and Polewali Mandar
         return Retry("cannot_skip", {"typed_answer": True})
+    if (said := acknowledgement(text)) is not None:  # "makasih" typed twice was taken for a city
+        return Retry("flow_courtesy", {"said": said})
     if len(text) < 3:
         return Retry("reg_region_unknown", {"typed": text[:60]})
     exact = [m for m in matches if m.exact]
@@ -245,7 +248,7 @@ def region_code(turn: Turn) -> str | None:
 # questions, and the transitions between them (each flow says where `postcode_given` leads).
 STREET_TO_POSTCODE = ["ASK_STREET", "ASK_RT_RW", "ASK_CITY", "ASK_DISTRICT", "ASK_VILLAGE", "ASK_POSTCODE"]
 QUESTIONS = {
-    "ASK_STREET": Question(ask_street, read_street, "help_street"),
+    "ASK_STREET": Question(ask_street, read_street, "help_street", free_text=True),
     "ASK_RT_RW": Question(ask_rt_rw, read_rt_rw, "help_rt_rw"),
     "ASK_CITY": Question(ask_city, read_city, "help_region"),
     "ASK_DISTRICT": Question(ask_district, read_district, "help_region"),

@@ -1,4 +1,5 @@
-"""Reading everyday answers: skip words, yes/no, thanks, and dates the way Indonesians type them."""
+"""Reading everyday answers: skip words, yes/no and dates the way Indonesians type them (thanks
+and "ok" as chatted are flows/courtesy_words.py)."""
 
 from __future__ import annotations
 
@@ -67,14 +68,6 @@ def short_answer(text: str) -> str:
     return _LETTER_HELD.sub(r"\1", " ".join(words))
 
 
-# Thanks and "noted" as chatted, answered with a friendly word (never "not understood").
-THANKS_WORDS = {"makasih", "makasi", "maksih", "mksh", "mks", "terima kasih", "terimakasih", "trima kasih",
-                "trimakasih", "trims", "tks", "thx", "thanks", "thank you", "tq", "ty", "tengkyu", "suwun",
-                "matur nuwun", "hatur nuhun", "nuhun"}
-ACK_WORDS = {"ok", "oke", "okay", "okey", "oce", "siap", "sip", "mantap", "mantab", "baik", "noted", "good", "👍",
-             "👌", "🙏", "😊", "🙂", "😁", "🤝"}
-# Words said around them: "terima kasih banyak ya kak", "makasih atas infonya".
-_AROUND_THANKS = {"banyak", "banget", "bgt", "sekali", "atas", "infonya", "info", "bantuannya"} | PARTICLES
 _WORD_OR_EMOJI = re.compile(r"[a-z0-9']+|[👍👌🙏😊🙂😁🤝]")
 _POLITE = {"🙏", "😊", "🙂", "😁", "🤝"}  # no word of an answer: "iya kak 🙏"
 
@@ -83,26 +76,6 @@ def words_of(text: str) -> list[str]:
     """The words of a chatted answer, held last letters let go ("iyaa" → "iya"); the
     thumbs-up kinds of emoji count as words, other signs and emoji are dropped."""
     return [_LETTER_HELD.sub(r"\1", word) for word in _WORD_OR_EMOJI.findall(text.lower())]
-
-
-def acknowledgement(text: str) -> str | None:
-    """"thanks" for a thank-you ("makasih kak 🙏"), "ok" for an acknowledgement ("oke siap"),
-    None when the message says anything more."""
-    words, said = words_of(text), set()
-    while words:
-        two = " ".join(words[:2])
-        if len(words) > 1 and two in THANKS_WORDS | ACK_WORDS:
-            said.add(two)
-            words = words[2:]
-        elif words[0] in THANKS_WORDS | ACK_WORDS:
-            said.add(words.pop(0))
-        elif words[0] in _AROUND_THANKS | HONORIFICS:
-            words.pop(0)
-        else:
-            return None
-    if not said:
-        return None
-    return "thanks" if said & THANKS_WORDS else "ok"
 
 
 def is_skip(text: str) -> bool:

@@ -31,6 +31,7 @@ from transitions import Machine
 
 from ispbot.flows import handoff
 from ispbot.flows.answers import is_skip
+from ispbot.flows.courtesy_words import acknowledgement
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Choice, InboundKind
 from ispbot.storage import conversations
@@ -39,6 +40,9 @@ from ispbot.storage import conversations
 @dataclass(frozen=True)
 class Next:
     trigger: str
+    # False: the handler has already said what the next question needs ("the code sent
+    # earlier still works, type it here"), so it is not asked on top of that.
+    ask: bool = True
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,9 @@ class Question:
     # The answer has a format of its own (a date, one of the choices): a message that reads
     # as one is an answer, even sent while the customer waits for CS (flows/handoff.py).
     formatted: bool = False
+    # Any text is an answer (a name, a street, notes): a message that only thanks or says
+    # "ok" ("makasih", "sip", "👍") is none, and the question is asked again (flows/courtesy_words.py).
+    free_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,7 @@ class Flow:
         """The guard's word: False when the flow may not take another step (see above)."""
         return self.guard is None or await self.guard(turn)
 
-    async def enter(self, turn: Turn, state: str) -> None:
+    async def enter(self, turn: Turn, state: str, *, ask: bool = True) -> None:
         if not await self.may_go_on(turn):
             return
         turn.conversation.state = state
@@ -192,7 +199,8 @@ class Flow:
         draft["_asked_at"], draft["_refused"] = turn.now.isoformat(), 0
         self.save(turn, draft)
         conversations.record_event(turn.session, turn.conversation, "asked", turn.now, state)
-        await self.questions[state].ask(turn)
+        if ask:
+            await self.questions[state].ask(turn)
 
     def _refused(self, turn: Turn, state: str) -> None:
         conversations.record_event(turn.session, turn.conversation, "reprompt", turn.now, state)
@@ -227,6 +235,11 @@ class Flow:
             turn.say("flow_greeting")
             await question.ask(turn)
             return
+        elif question.free_text and message.kind is InboundKind.TEXT \
+                and (said := acknowledgement(message.text)) is not None:
+            # "makasih" was saved as the name, "sip" as the landmark: a kind word back, and
+            # the question again, every answer kept.
+            answer = Retry("flow_courtesy", {"said": said})
         elif message.kind in (InboundKind.TEXT, InboundKind.CHOICE) and self.aside is not None \
                 and await self.aside(turn):
             return  # not an answer: nothing saved, nothing counted for the funnel
@@ -252,7 +265,7 @@ class Flow:
         handoff.understood(turn)
         if turn.conversation.flow != self.name:  # the handler finished or switched flows
             return
-        await self.advance(turn, state, answer.trigger)
+        await self.advance(turn, state, answer.trigger, ask=answer.ask)
 
     def _reprompt(self, turn: Turn, question: Question, answer: Retry) -> None:
         """What is wrong with the answer; when the question's format keeps being missed, its
@@ -294,7 +307,7 @@ class Flow:
             del turn.replies[kept[3]:]
         return isinstance(answer, Next)
 
-    async def advance(self, turn: Turn, state: str, trigger: str) -> None:
+    async def advance(self, turn: Turn, state: str, trigger: str, *, ask: bool = True) -> None:
         target = self.destination(state, trigger)
         draft = self.draft(turn)
         editing, returning = draft.get("_edit"), draft.get(_RETURN)
@@ -310,11 +323,12 @@ class Flow:
                 draft.pop(_REQUIRED, None)
                 draft.pop(_RETURN, None)
                 target = returning or self.summary_state
+                ask = True  # the summary is shown whatever the handler said
         history = list(draft.get("_history", []))
         history.append(state)
         draft["_history"] = history[-40:]
         self.save(turn, draft)
-        await self.enter(turn, target)
+        await self.enter(turn, target, ask=ask)
 
     def _states_of(self, group: EditGroup) -> list[str]:
         return self.states[self.states.index(group.first) : self.states.index(group.last) + 1]

@@ -69,14 +69,17 @@ ISP_PLACEHOLDER = "[nama isp]"
 
 
 async def _filled(turn: Turn, answer: str) -> str:
-    """The answer with its placeholders replaced by today's packages and settings."""
+    """The answer with its placeholders replaced by today's packages and settings. With no
+    active package (none set up yet, or all deactivated) the list is no empty line: the
+    customer is told it is being updated and offered CS, as the registration's package
+    question does."""
     if PACKAGES_PLACEHOLDER in answer:
         from ispbot.messages import rupiah
 
         per_month = "/month" if turn.locale == "en" else "/bulan"
         listing = "\n".join(f"• {p.name} — {p.speed_mbps} Mbps · {rupiah(p.monthly_price)}{per_month}"
                             for p in await registrations.packages(turn.session))
-        answer = answer.replace(PACKAGES_PLACEHOLDER, listing)
+        answer = answer.replace(PACKAGES_PLACEHOLDER, listing or turn.render("faq_no_packages"))
     settings = turn.settings
     hours = in_english(settings.office_hours) if turn.locale == "en" else settings.office_hours
     return (answer.replace(HOURS_PLACEHOLDER, hours)

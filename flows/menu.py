@@ -13,7 +13,6 @@ from rapidfuzz.distance import OSA
 from ispbot.flows import handoff
 from ispbot.flows.answers import (
     HONORIFICS,
-    acknowledgement,
     is_acknowledgement,
     is_no,
     is_skip,
@@ -22,6 +21,7 @@ from ispbot.flows.answers import (
     words_of,
 )
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
+from ispbot.flows.courtesy_words import acknowledgement
 from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Choice, InboundKind

@@ -10,6 +10,7 @@ from typing import Any
 from ispbot.flows.engine import Answer, Retry
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import Contact
+from ispbot.providers.phone import masked
 from ispbot.storage import otp
 
 # A new code asked for as it is chatted: "kirim ulang kak", "kirimin lagi", "minta kode baru" …
@@ -45,22 +46,34 @@ async def send_code(
     turn: Turn, *, phone: str, purpose: str, template: str, then: Answer, earlier: Answer | None = None,
     **context: Any,
 ) -> Answer:
-    """Send a code to `phone` with `template`, then answer `then`. When the resend or hourly
-    limit refuses a new one: `earlier`, if given and the code sent before still works (the
-    customer is told to use that one); else a Retry saying how long to wait."""
+    """Send a code to `phone` with `template`, then answer `then`.
+
+    When the resend or hourly limit refuses a new one while the code sent before still
+    works, one message says so, and what to do: type that code, or ask again in so many
+    seconds (it was "the code still works" followed by "a code has been sent to …"). Then
+    `earlier`, if given (a Next that does not ask the code's question again on top of
+    it), else that message as a Retry. With no code that works: a Retry saying how long
+    to wait."""
     issued = await otp.issue(
         turn.session, phone=phone, purpose=purpose, now=turn.now, secret_key=turn.settings.secret_key or ""
     )
-    if isinstance(issued, otp.Refusal) and earlier is not None:
-        until = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now)
-        if until is not None:
-            turn.say("otp_still_valid", minutes=max(1, math.ceil((until - turn.now).total_seconds() / 60)))
-            return earlier
-    if isinstance(issued, otp.Refusal):
-        seconds = math.ceil(issued.retry_after.total_seconds())
+    if not isinstance(issued, otp.Refusal):
+        turn.say_to(Contact(phone=phone), template, sensitive=True, code=issued.code, minutes=_minutes(purpose),
+                    **context)
+        return then
+    seconds = math.ceil(issued.retry_after.total_seconds())
+    until = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now)
+    if until is None:
         return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60)})
-    turn.say_to(Contact(phone=phone), template, sensitive=True, code=issued.code, minutes=_minutes(purpose), **context)
-    return then
+    still_valid = {
+        "phone": masked(phone), "minutes": max(1, math.ceil((until - turn.now).total_seconds() / 60)),
+        "too_many": issued.reason is otp.OtpRefused.TOO_MANY, "seconds": seconds,
+        "wait_minutes": max(1, math.ceil(seconds / 60)),
+    }
+    if earlier is None:
+        return Retry("otp_still_valid", still_valid, ask_again=False)
+    turn.say("otp_still_valid", **still_valid)
+    return earlier
 
 
 def _minutes(purpose: str) -> int:

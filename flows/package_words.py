@@ -3,8 +3,9 @@
 ("rp 199.900", "199rb") or a name misspelt ("bronz").
 
 Each reader returns the one package meant, or None when the words name none or several;
-`said_price` tells the caller a price was named that no package comes near, so the
-customer can be told the prices instead of "that package does not exist".
+`said_price` and `said_speed` tell the caller a price or a speed was named that no package
+has, so the customer can be told the prices or speeds there are instead of "that package
+does not exist".
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ _RUPIAH = re.compile(r"\brp\.?\s*(\d[\d.,]*)")
 _THOUSANDS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(rb|ribu|rebu|k|jt|juta)\b")
 _GROUPED = re.compile(r"\b\d{1,3}(?:[.,]\d{3})+\b")  # 199.900
 _WORD = re.compile(r"[a-z]+")
+# "75 mbps", "yg 40mb", "100 mega", "20m"; and at the summary "ganti paket jadi 75".
+_SPEED = re.compile(r"(\d{1,4})\s*(?:m|mb|mbps|mega|megabit|megabits)\b", re.IGNORECASE)
+_PACKAGE_THEN_NUMBER = re.compile(
+    r"\b(?:paket|paketnya|package|plan)\b\D{0,15}?\b(\d{1,4})\b(?![.,]\d)(?!\s*(?:rb|ribu|rebu|k|jt|juta)\b)",
+    re.IGNORECASE)
+LIST_ROWS = 10  # a bare number up to this may be a row of the list ("paket 2"), not a speed
 
 
 def _said(text: str) -> str:
@@ -51,6 +58,28 @@ def by_rank(text: str, packages: Sequence[Package]) -> Package | None:
     if said in PRICIEST:
         return max(packages, key=lambda p: (p.monthly_price, p.speed_mbps))
     return None
+
+
+def said_speed(text: str, *, after_package_word: bool = False) -> int | None:
+    """The speed in Mbps a reply names with its unit ("ganti paket jadi 75 mbps" → 75);
+    `after_package_word`: also a bare number after "paket" ("paket 75") too large to be a
+    row of the list (at the summary, where the package list is not on screen)."""
+    if found := _SPEED.search(text):
+        return int(found[1])
+    if after_package_word and (found := _PACKAGE_THEN_NUMBER.search(text)) and int(found[1]) > LIST_ROWS:
+        return int(found[1])
+    return None
+
+
+def by_speed(speed: int, packages: Sequence[Package]) -> Package | None:
+    """The one package of that speed; None when no package, or several, have it."""
+    fits = [p for p in packages if p.speed_mbps == speed]
+    return fits[0] if len(fits) == 1 else None
+
+
+def speeds(packages: Sequence[Package]) -> list[int]:
+    """The speeds there are, slowest first, each once."""
+    return sorted({p.speed_mbps for p in packages})
 
 
 def said_price(text: str) -> int | None:

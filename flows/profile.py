@@ -184,11 +184,13 @@ async def read_phone(turn: Turn) -> Answer:
     if other is not None and other.id != customer.id:
         return Retry("profile_phone_taken")
     remember(turn, new_phone=phone)
-    return await _send_code(turn, phone, then=Next("new_number_given"))
+    # The same new number again while its code still works: told to type that code, at its question.
+    return await _send_code(turn, phone, then=Next("new_number_given"), earlier=Next("new_number_given", ask=False))
 
 
-async def _send_code(turn: Turn, phone: str, *, then: Answer) -> Answer:
-    return await otp_step.send_code(turn, phone=phone, purpose="phone_change", template="otp_phone_change", then=then)
+async def _send_code(turn: Turn, phone: str, *, then: Answer, earlier: Answer | None = None) -> Answer:
+    return await otp_step.send_code(turn, phone=phone, purpose="phone_change", template="otp_phone_change", then=then,
+                                    earlier=earlier)
 
 
 async def ask_phone_otp(turn: Turn) -> None:
@@ -198,7 +200,9 @@ async def ask_phone_otp(turn: Turn) -> None:
 async def read_phone_otp(turn: Turn) -> Answer:
     phone = str(answers(turn).get("new_phone", ""))
     if otp_step.wants_resend(turn):
-        return await _send_code(turn, phone, then=Retry("reg_otp_resent", {"phone": masked(phone)}, ask_again=False))
+        sent = await _send_code(turn, phone, then=Retry("reg_otp_resent", {"phone": masked(phone)}, ask_again=False))
+        # Refused ("wait 56 s"): not followed by "a code was sent to …", which it was not.
+        return replace(sent, ask_again=False) if isinstance(sent, Retry) else sent
     refused = await otp_step.check_code(turn, phone=phone, purpose="phone_change")
     if refused is not None:
         return refused

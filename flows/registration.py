@@ -37,6 +37,7 @@ from ispbot.providers.phone import InvalidPhone, masked, normalize_phone
 from ispbot.storage import registrations
 from ispbot.storage.contact_fields import validate_name
 from ispbot.storage.identity import mask_nik, validate_nik
+from ispbot.storage.models import Package
 
 STATES = [
     "ASK_NAME", "ASK_EMAIL", "ASK_PHONE", "ASK_OTHER_PHONE", "AWAIT_OTP", "ASK_NIK", "ASK_KTP_PHOTO",
@@ -76,8 +77,10 @@ EDIT_GROUPS = {
     "notes": EditGroup("Catatan", "Notes", "ASK_NOTES", "ASK_NOTES"),
 }
 
-SLOTS = {"pagi": ("Pagi (08.00–12.00)", "Morning (08–12)"), "siang": ("Siang (12.00–15.00)", "Midday (12–15)"),
-         "sore": ("Sore (15.00–18.00)", "Afternoon (15–18)")}
+# Indonesian times have a dot, English ones a colon (messages.Messages.datetime does the same).
+SLOTS = {"pagi": ("Pagi (08.00–12.00)", "Morning (08:00–12:00)"),
+         "siang": ("Siang (12.00–15.00)", "Midday (12:00–15:00)"),
+         "sore": ("Sore (15.00–18.00)", "Afternoon (15:00–18:00)")}
 
 
 def _picked(turn: Turn, state: str, offered: list[Any]) -> Any:
@@ -156,7 +159,16 @@ def _summary_word(turn: Turn) -> bool:
     """"ubah data" at the summary is its button, not the profile's keyword."""
     if turn.conversation.state != "CONFIRM":
         return False
+    if _speed_at_summary(turn) is not None:  # "ganti paket jadi 75 mbps"
+        return True
     return _picked(turn, "CONFIRM", _confirm_choices(turn) + _edit_choices(turn)) is not None
+
+
+def _speed_at_summary(turn: Turn) -> int | None:
+    """The package speed typed at the summary ("ganti paket jadi 75 mbps", "paket 100")."""
+    if turn.message.kind is not InboundKind.TEXT:
+        return None
+    return package_words.said_speed(turn.text, after_package_word=True)
 
 
 # -- personal data -----------------------------------------------------------------------------
@@ -264,14 +276,16 @@ async def read_other_phone(turn: Turn) -> Answer:
     if duplicate is not None:
         return await _already_registered(turn, duplicate)
     remember(turn, phone=phone, whatsapp_verified=False)
-    return await _send_code(turn, phone, then=Next("other_number_given"))
+    # The same number again while its code still works: told to type that code, at its question.
+    return await _send_code(turn, phone, then=Next("other_number_given"), earlier=Next("other_number_given", ask=False))
 
 
-async def _send_code(turn: Turn, phone: str, *, then: Answer) -> Answer:
+async def _send_code(turn: Turn, phone: str, *, then: Answer, earlier: Answer | None = None) -> Answer:
     """The code goes to a number the chat has not proved is the customer's, so the message
     carries nothing they typed (not even their name): the ISP's number never relays a
     stranger's words to it."""
-    return await otp_step.send_code(turn, phone=phone, purpose="registration", template="otp", then=then)
+    return await otp_step.send_code(turn, phone=phone, purpose="registration", template="otp", then=then,
+                                    earlier=earlier)
 
 
 async def ask_otp(turn: Turn) -> None:
@@ -370,34 +384,63 @@ async def read_package(turn: Turn) -> Answer:
         return Retry("stale_choice")
     if picked is None:  # not a row number (those come first): a speed, "yg 40mb", "100 mbps", "40"
         picked = _by_speed(turn.text, offered)
+    if picked is None and (speed := package_words.said_speed(turn.text)) is not None:
+        speeds = package_words.speeds(await _listed(turn, offered))
+        if speed not in speeds:  # "paket 50 mbps": told the speeds there are, not "no package '50 mbps'"
+            return Retry("reg_package_no_speed", {"speed": speed, "speeds": speeds})
     if picked is None and turn.message.kind is InboundKind.TEXT:  # "paling murah", "199rb", "bronz"
         picked = await _by_words(turn, offered)
     if picked is None and (price := package_words.said_price(turn.text)) is not None:
         return Retry("reg_package_no_price", {"price": price, "count": len(offered)}, unreadable=True)
     if picked is None:
         return Retry("reg_bad_package", {"count": len(offered), "typed": turn.text[:30]}, unreadable=True)
-    price = picked.description or ""
-    remember(turn, package_id=int(value_of(picked)), package_name=picked.title, package_price=price)
+    _remember_package(turn, picked)
     return Next("package_chosen")
 
 
-_SPEED = re.compile(r"(\d{1,4})\s*(?:m|mb|mbps|mega|megabit)\b", re.IGNORECASE)
+def _remember_package(turn: Turn, picked: Any) -> None:
+    price = picked.description or ""
+    remember(turn, package_id=int(value_of(picked)), package_name=picked.title, package_price=price)
 
 
 def _by_speed(text: str, offered: list[Any]) -> Any:
     """The one package of the speed the customer named, with its unit or as a bare number."""
-    said = _SPEED.search(text)
-    speed = int(said.group(1)) if said else number_said(text)
+    speed = package_words.said_speed(text)
+    if speed is None:
+        speed = number_said(text)
     if speed is None:
         return None
     fits = [c for c in offered if (c.description or "").startswith(f"{speed} Mbps")]
     return fits[0] if len(fits) == 1 else None
 
 
+async def _listed(turn: Turn, offered: list[Any]) -> list[Package]:
+    """The packages behind the choices offered."""
+    listed = {value_of(c) for c in offered}
+    return [p for p in await registrations.packages(turn.session) if str(p.id) in listed]
+
+
+async def _package_by_speed(turn: Turn, speed: int) -> None:
+    """"ganti paket jadi 75 mbps" at the summary: that package, and the summary again; no
+    package of that speed: the speeds there are, and the package question (several of that
+    speed: the question, to pick one)."""
+    offered = await _package_choices(turn)
+    listed = await _listed(turn, offered)
+    found = package_words.by_speed(speed, listed)
+    if found is None:
+        if listed and speed not in package_words.speeds(listed):
+            turn.say("reg_package_no_speed", speed=speed, speeds=package_words.speeds(listed))
+        await REGISTRATION.edit(turn, "package")
+        return
+    picked = next(c for c in offered if value_of(c) == str(found.id))
+    _remember_package(turn, picked)
+    turn.say("reg_package_changed", name=picked.title, description=picked.description)
+    await ask_confirm(turn)
+
+
 async def _by_words(turn: Turn, offered: list[Any]) -> Any:
     """The package named by rank, price or a misspelt name (flows/package_words.py)."""
-    listed = {value_of(c) for c in offered}
-    packages = [p for p in await registrations.packages(turn.session) if str(p.id) in listed]
+    packages = await _listed(turn, offered)
     for reader in (package_words.by_rank, package_words.by_price, package_words.by_name):
         if (found := reader(turn.text, packages)) is not None:
             return next(c for c in offered if value_of(c) == str(found.id))
@@ -466,8 +509,9 @@ async def ask_date_again_if_gone(turn: Turn) -> bool:
 
 
 def _slot_choices(turn: Turn) -> list[Any]:
-    index = 1 if turn.locale == "en" else 0
-    return [choice("ASK_SLOT", key, titles[index]) for key, titles in SLOTS.items()]
+    if turn.locale == "en":  # "Afternoon (15:00–18:00)" is longer than a button's 20 characters: the hours below it
+        return [choice("ASK_SLOT", key, *english.removesuffix(")").split(" (")) for key, (_, english) in SLOTS.items()]
+    return [choice("ASK_SLOT", key, indonesian) for key, (indonesian, _) in SLOTS.items()]
 
 
 async def ask_slot(turn: Turn) -> None:
@@ -574,6 +618,10 @@ async def read_confirm(turn: Turn) -> Answer:
     # After "Ubah data" the list on screen is the fields: a typed number picks one of them
     # ("1" is Nama there, not Kirim); the summary's own words still work.
     editing = bool(answers(turn).get(EDIT_LIST_SHOWN))
+    if (speed := _speed_at_summary(turn)) is not None:
+        remember(turn, **{EDIT_LIST_SHOWN: False})
+        await _package_by_speed(turn, speed)
+        return Stay()
     offered = _edit_choices(turn) + _confirm_choices(turn) if editing else _confirm_choices(turn) + _edit_choices(turn)
     try:
         picked = _picked(turn, "CONFIRM", offered)
@@ -609,7 +657,7 @@ REGISTRATION = Flow(
     states=STATES,
     transitions=TRANSITIONS,
     questions={
-        "ASK_NAME": Question(ask_name, read_name, "help_name"),
+        "ASK_NAME": Question(ask_name, read_name, "help_name"),  # courtesy: flows/name_answer.py
         "ASK_EMAIL": Question(ask_email, read_email, "help_email", formatted=True),
         "ASK_PHONE": Question(ask_phone, read_phone, "help_phone", formatted=True),
         "ASK_OTHER_PHONE": Question(ask_other_phone, read_other_phone, "help_phone"),
@@ -617,12 +665,12 @@ REGISTRATION = Flow(
         "ASK_NIK": Question(ask_nik, read_nik, "help_nik"),
         "ASK_KTP_PHOTO": Question(ask_ktp_photo, read_ktp_photo, "help_ktp_photo"),
         **address.QUESTIONS,
-        "ASK_LANDMARK": Question(address.ask_landmark, address.read_landmark, "help_landmark"),
+        "ASK_LANDMARK": Question(address.ask_landmark, address.read_landmark, "help_landmark", free_text=True),
         "ASK_LOCATION": Question(address.ask_location, address.read_location, "help_location"),
         "ASK_PACKAGE": Question(ask_package, read_package, "help_package", formatted=True),
         "ASK_DATE": Question(ask_date, read_date, "help_date", formatted=True),
         "ASK_SLOT": Question(ask_slot, read_slot, "help_slot", formatted=True),
-        "ASK_NOTES": Question(ask_notes, read_notes, "help_notes"),
+        "ASK_NOTES": Question(ask_notes, read_notes, "help_notes", free_text=True),
         "CONFIRM": Question(ask_confirm, read_confirm, "help_confirm"),
     },
     summary_state="CONFIRM",

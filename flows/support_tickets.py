@@ -27,6 +27,7 @@ from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.storage import pending_photos, tickets
+from ispbot.storage.identity import mask_niks_in
 from ispbot.storage.models import Customer, Ticket, TicketEvent
 
 CATEGORIES = {
@@ -340,9 +341,12 @@ async def _open(turn: Turn, photo: str | None) -> Answer:
     draft = _draft(turn)
     category = draft.get("category") or "other"
     description = str(draft.get("description") or "")
+    # The subject is cut from the description: masked first, so no NIK is cut in two
+    # halves that no longer read as one (lists show the subject; the description is masked).
     ticket = await tickets.open_ticket(
         turn.session, kind="support", now=turn.now, timezone=turn.settings.tz,
-        subject=f"{CATEGORIES[category][0]}: {description[:60]}", description=description, category=category,
+        subject=f"{CATEGORIES[category][0]}: {mask_niks_in(description)[:60]}", description=description,
+        category=category,
         customer_id=int(draft["customer_id"]), contact_phone=turn.contact.phone, created_via="whatsapp", photo=photo,
     )
     turn.say("ticket_opened", ticket=ticket, category=_category_label(turn, category), with_photo=photo is not None)
@@ -369,7 +373,7 @@ TICKETS = Flow(
     questions={
         "TICKET_MENU": Question(ask_menu, read_menu, "help_tickets"),
         "ASK_CATEGORY": Question(ask_category, read_category, "help_tickets"),
-        "ASK_DESCRIPTION": Question(ask_description, read_description, "help_ticket_description"),
+        "ASK_DESCRIPTION": Question(ask_description, read_description, "help_ticket_description", free_text=True),
         "ASK_SAME_TICKET": Question(ask_same_ticket, read_same_ticket, "help_tickets"),
         "ASK_PHOTO": Question(ask_photo, read_photo, "help_ticket_photo"),
     },

@@ -89,11 +89,13 @@ class Messages:
         return format_date(value, format=pattern, locale=locale)
 
     def datetime(self, value: datetime | None, locale: str) -> str:
+        """"Kamis, 3 Desember 2026, 10.00 WIB"; in English "Thursday, 3 December 2026, 10:00 WIB"."""
         if value is None:
             return "-"
-        return format_datetime(
-            value.astimezone(self.timezone), format="EEEE, d MMMM y, HH.mm", locale=locale
-        ) + (" WIB" if str(self.timezone) == "Asia/Jakarta" else "")
+        pattern = "EEEE, d MMMM y, HH:mm" if locale == "en" else "EEEE, d MMMM y, HH.mm"
+        return format_datetime(value.astimezone(self.timezone), format=pattern, locale=locale) + (
+            " WIB" if str(self.timezone) == "Asia/Jakarta" else ""
+        )
 
     def names(self, locale: str) -> set[str]:
         return {

@@ -132,6 +132,8 @@ _WITHDRAWN = {
     "rejected": ("pendaftarannya ditolak", "the registration was rejected"),
     "cancelled": ("pendaftarannya dibatalkan", "the registration was cancelled"),
     "unassigned": ("tiket tidak lagi ditugaskan kepada Anda", "the ticket is no longer assigned to you"),
+    "closed": ("tiket sudah ditutup", "the ticket was closed"),
+    "resolved": ("tiket sudah diselesaikan", "the ticket was resolved"),
 }
 
 

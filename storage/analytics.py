@@ -25,6 +25,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage import regions
+from ispbot.storage.identity import mask_niks_in
 from ispbot.storage.lifecycle import Status
 from ispbot.storage.models import Package, Registration
 from ispbot.storage.sql_time import (
@@ -275,14 +276,16 @@ class ReasonCount:
 
 async def rejection_reasons(session: AsyncSession, window: Window, limit: int = 20) -> list[ReasonCount]:
     """The most frequent reasons; each row also carries the window's rejections of every
-    reason (a window sum over the groups, taken before the limit), the shares' whole."""
+    reason (a window sum over the groups, taken before the limit), the shares' whole. A
+    reason is staff's free text: a NIK in it is masked (the chart, its CSV and the API)."""
     reason = func.trim(Registration.rejection_reason).label("reason_text")
     rows = await session.execute(
         select(reason, func.count().label("n"), func.sum(func.count()).over().label("rejections"))
         .where(_in_window(window), Registration.rejected_at.is_not(None))
         .group_by(reason).order_by(func.count().desc(), reason.asc().nulls_last()).limit(limit)  # "-" last on both
     )
-    return [ReasonCount(text or "-", int(n), rate(int(n), int(total))) for text, n, total in rows]
+    return [ReasonCount(mask_niks_in(text) if text else "-", int(n), rate(int(n), int(total)))
+            for text, n, total in rows]
 
 
 @dataclass(frozen=True)

@@ -246,7 +246,8 @@ class Ticket(Base):
 
 class PendingPhoto(Base):
     """The gateway's reference of a photo sent by chat and not fetched yet, when it is too
-    long for the photo column that names it (a signed URL); see storage/pending_photos.py."""
+    long for the photo column that names it (a signed URL) or once a fetch of it failed
+    (its attempts counted here); see storage/pending_photos.py."""
 
     __tablename__ = "pending_photos"
 
@@ -254,6 +255,8 @@ class PendingPhoto(Base):
     provider: Mapped[str] = mapped_column(String(20))
     reference: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # failed fetches
+    next_attempt_at: Mapped[datetime | None]  # not fetched again before then
 
 
 class TicketEvent(Base):

@@ -54,6 +54,17 @@ async def enqueue(
     return row
 
 
+class Handed(NamedTuple):
+    """A turn's reply written already claimed (see `enqueue_many`): what the sender needs
+    to deliver it and mark it, with the message itself instead of its stored copy."""
+
+    id: int
+    provider: str
+    contact_key: str
+    attempts: int
+    message: OutboundMessage
+
+
 async def enqueue_many(
     session: AsyncSession,
     *,
@@ -61,36 +72,54 @@ async def enqueue_many(
     messages: list[OutboundMessage],
     now: datetime,
     inbox_id: int | None = None,
-) -> None:
-    """`enqueue` for a turn's replies: one INSERT (executemany) and no ORM objects, as the
-    dispatcher needs neither the rows nor their ids. Their ids still follow list order."""
+    claim_for: timedelta | None = None,
+) -> list[Handed]:
+    """`enqueue` for a turn's replies: one INSERT and no ORM objects, as the dispatcher
+    needs neither the rows nor their ids. Their ids still follow list order.
+
+    With `claim_for` (the sender's lease), replies to one contact who has no unsent row
+    before them are written claimed, as the sender's claim would leave them, and returned
+    for the dispatcher to hand to its process's sender after the commit: the claim's own
+    transaction (two reads and an UPDATE) is saved for the usual reply. If the process
+    dies before sending them, the lease runs out and any sender takes them, as after a
+    claim. Otherwise (another row of the contact is still unsent, or the replies go to several
+    numbers) they are written pending for the sender to claim in order; [] then."""
     if not messages:
-        return
-    await session.execute(
-        _INSERT,
-        [
-            {
-                "provider": provider,
-                "contact_key": message.to.key,
-                "phone": message.to.phone,
-                "user_id": message.to.user_id,
-                "kind": message.kind.value,
-                "text": message.text,
-                "payload": message.to_json(),
-                "purpose": None,
-                "inbox_id": inbox_id,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "sent_by": None,
-            }
-            for message in messages
-        ],
-    )
+        return []
+    contact_key = messages[0].to.key
+    claim = claim_for is not None and all(m.to.key == contact_key for m in messages)
+    if claim:
+        claim = (await session.execute(_FIRST_UNSENT, {"contact_key": contact_key})).first() is None
+    rows = [
+        {
+            "provider": provider,
+            "contact_key": message.to.key,
+            "phone": message.to.phone,
+            "user_id": message.to.user_id,
+            "kind": message.kind.value,
+            "text": message.text,
+            "payload": message.to_json(),
+            "purpose": None,
+            "inbox_id": inbox_id,
+            "status": "sending" if claim else "pending",
+            "claimed_until": now + claim_for if claim and claim_for is not None else None,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "sent_by": None,
+        }
+        for message in messages
+    ]
+    if not claim:
+        await session.execute(_INSERT, rows)
+        return []
+    ids = (await session.execute(_INSERT_RETURNING, rows)).scalars().all()
+    return [Handed(i, provider, contact_key, 0, m) for i, m in zip(ids, messages, strict=True)]
 
 
-def as_message(row: OutboxMessage) -> OutboundMessage:
+def as_message(row: OutboxMessage | Handed) -> OutboundMessage:
+    if isinstance(row, Handed):
+        return row.message
     contact = Contact(phone=row.phone, user_id=row.user_id)
     return OutboundMessage.from_json(contact, row.payload)
 
@@ -146,6 +175,12 @@ async def claim_due_batch(
 # The sender's and the dispatcher's statements, built once (see inbox.py).
 _OUTBOX = OutboxMessage.__table__
 _INSERT = insert(_OUTBOX)
+_INSERT_RETURNING = _INSERT.returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+_FIRST_UNSENT = (
+    select(_OUTBOX.c.id)
+    .where(_OUTBOX.c.contact_key == bindparam("contact_key"), _OUTBOX.c.status.in_(("pending", "sending")))
+    .limit(1)
+)
 _NOW = bindparam("now", type_=_OUTBOX.c.next_attempt_at.type)
 _CANDIDATES = (
     select(OutboxMessage)
@@ -231,7 +266,7 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 
 async def mark_failed(
     session: AsyncSession,
-    row: OutboxMessage,
+    row: OutboxMessage | Handed,
     error: str,
     now: datetime,
     *,

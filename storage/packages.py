@@ -3,16 +3,20 @@ staff type them: "199.900", "Rp 199.900"), create with a code made from the name
 and the admin's list with how many registrations chose each. A package registrations
 refer to is never deleted, only deactivated: the chat stops offering it, the registrations
 keep it. At most MAX_ACTIVE broadband packages are active, as many as the chat's list
-shows. What the chat offers is `registrations.packages`. Functions only flush.
+shows: a change that activates one counts them under a lock held to the end of its
+transaction (SQLite: its one writer; PostgreSQL: an advisory lock), so two admins
+activating the tenth at once cannot both pass. What the chat offers is
+`registrations.packages`. Functions only flush.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage.models import Package, Registration
@@ -108,7 +112,17 @@ class PackageDraft:
                    form.get("is_active") == "1", code)
 
 
+# One key for every change that may activate a package (a 64-bit advisory lock key).
+_ACTIVATING = int.from_bytes(hashlib.blake2b(b"packages:activate", digest_size=8).digest(), "big", signed=True)
+
+
 async def _active_count(session: AsyncSession, *, besides: int | None = None) -> int:
+    """The active broadband packages (but `besides`), counted after taking the activation
+    lock: on PostgreSQL another transaction's activation may have passed this count and not
+    committed yet; the lock makes it wait for it, and READ COMMITTED then counts its row.
+    SQLite transactions here begin IMMEDIATE, writers one at a time already."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ACTIVATING})
     stmt = select(func.count()).select_from(Package).where(Package.is_active.is_(True), Package.category == BROADBAND)
     if besides is not None:
         stmt = stmt.where(Package.id != besides)

@@ -319,6 +319,16 @@ async def apply(
     return event
 
 
+async def add_note(session: AsyncSession, registration: Registration, note: str, *, now: datetime) -> RegistrationEvent:
+    """A note of the system's in the registration's history for staff (a photo that never
+    came); the status stays as it is."""
+    event = RegistrationEvent(registration_id=registration.id, from_status=registration.status,
+                              to_status=registration.status, actor_label="system", note=note, created_at=now)
+    session.add(event)
+    await session.flush()
+    return event
+
+
 async def history(session: AsyncSession, registration_id: int) -> list[RegistrationEvent]:
     rows = await session.execute(
         select(RegistrationEvent)

@@ -92,6 +92,12 @@ async def open_of_registration(session: AsyncSession, registration_id: int, kind
 async def add_customer_note(session: AsyncSession, ticket: Ticket, note: str, *, now: datetime) -> TicketEvent:
     """What the customer reported again about an open ticket, in its history for staff;
     the status stays as it is."""
+    return await add_note(session, ticket, note, now=now)
+
+
+async def add_note(session: AsyncSession, ticket: Ticket, note: str, *, now: datetime) -> TicketEvent:
+    """A note in the ticket's history for staff (the customer's words, what the bot could
+    not do); the status stays as it is."""
     event = TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status, note=note,
                         created_at=now)
     ticket.updated_at = now

@@ -9,11 +9,13 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import aiohttp
 import httpx
 import pytest
 
+from ispbot.flows import registration as registration_flow
 from ispbot.ktp_photos import fetch_pending_photos
 from ispbot.logs import QUIET, configure_logging, redact
 from tests.conftest import Harness
@@ -113,3 +115,69 @@ def test_redact_masks_phones_and_niks_but_not_other_numbers() -> None:
     line = "GET /admin/registrations?q=081200000101 +62 812-0000-0102 6281200000103 NIK 3273010101900001 id 123456"
     assert redact(line) == ("GET /admin/registrations?q=0812****101 6281****102 6281****103 "
                             "NIK 3273********0001 id 123456")
+
+
+# Every layout the chat takes a NIK in (storage/identity.normalize_nik) and a phone number in
+# (providers/phone.normalize_phone); the numbers are the same, only written apart differently.
+NIK_LAYOUTS = ["3273 0101 0190 0001", "3273.0101.0190.0001", "3273-0101-0190-0001", "327301 010190 0001"]
+PHONE_LAYOUTS = ["+62 812-0000-0104", "0812 0000 0104", "0812-0000-0104", "0812.0000.0104", "62812 0000 0104",
+                 "+62 (812) 0000-0104", "(0812) 0000 0104", "+62 (0)812 0000 0104", "812-0000-0104"]
+
+
+def written_forms(typed: str) -> list[str]:
+    """The typed text, and as it reaches a log: in a query string ("+" or %20) or a repr."""
+    return [typed, quote_plus(typed), quote(typed), typed.replace(" ", "\\n")]
+
+
+async def test_a_nik_or_phone_written_apart_is_masked_in_access_and_error_logs(
+    h: Harness, service_log: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        admin = Browser(h, http)
+        assert (await admin.login("admin")).status == 303
+        for typed in NIK_LAYOUTS + PHONE_LAYOUTS:  # a CS agent searches as the customer reads it out
+            await admin.page(f"/admin/registrations?q={quote_plus(typed)}")  # a form's GET
+            await admin.page(f"/admin/registrations?q={quote(typed)}")  # a link or a script
+
+    def unreadable(text: str, *, today: object) -> None:
+        raise ValueError(f"cannot read {text!r}")
+
+    monkeypatch.setattr(registration_flow, "validate_nik", unreadable)
+    chat = Chat(h, PHONE)
+    for text in ["halo", "1", "Budi Santoso", "budi@gmail.com", "1"]:
+        await chat.send(text)
+    await chat.send("nik saya " + " / ".join(NIK_LAYOUTS) + "\nhp " + " / ".join(PHONE_LAYOUTS))
+
+    log = service_log.getvalue()
+    assert "cannot read" in log and "GET /admin/registrations?q=" in log, "the capture is not working"
+    leaks = [f"{form!r}: {line[:300]}" for line in log.splitlines()
+             for typed in NIK_LAYOUTS + PHONE_LAYOUTS for form in written_forms(typed) if form in line]
+    assert leaks == [], "\n".join(leaks)
+    apart = r"(?:\W|%[0-9A-F]{2}|\\n)*"  # nor any part of them, written apart in any way
+    assert not re.search(rf"0000{apart}0104|0101{apart}0190|0190{apart}0001", log)
+    assert "3273********0001" in log and "0812****104" in log and "6281****104" in log
+
+
+@pytest.mark.parametrize("written", [*NIK_LAYOUTS, "3273  0101  0190  0001", "3273 - 0101 - 0190 - 0001"])
+def test_redact_masks_a_nik_in_every_layout(written: str) -> None:
+    for form in written_forms(written):
+        assert redact(f"GET /admin/registrations?q={form} HTTP/1.1") == "GET /admin/registrations?q=3273********0001 HTTP/1.1"
+    assert redact(f"ValueError: 'NIK saya {written} kak'") == "ValueError: 'NIK saya 3273********0001 kak'"
+
+
+@pytest.mark.parametrize("written", [*PHONE_LAYOUTS, "6281200000104", "081200000104", "+6281200000104",
+                                     "+620812 0000 0104", "62 812 0000 0104"])
+def test_redact_masks_a_phone_number_in_every_layout_the_chat_takes(written: str) -> None:
+    for form in written_forms(written):
+        masked = redact(f"GET /admin/registrations?q={form}&page=2 HTTP/1.1")
+        assert re.fullmatch(r"GET /admin/registrations\?q=(?:\(|%28)?(0812|6281)\*{4}104&page=2 HTTP/1\.1", masked), (form, masked)
+    assert redact(f"ValueError: 'hp sy {written}, kak'").count("****104, kak") == 1
+
+
+@pytest.mark.parametrize("text", [
+    "2026-11-21 03:00:00,812 INFO aiohttp.access: 127.0.0.1 [21/Nov/2026:03:00:00 +0000] \"GET /x HTTP/1.1\" 200 81234",
+    "REG-20261121-0001 INV-202612-0003 Rp 199.900", "jam 08.00-12.00", "Chrome/120.0.6099.81 Safari/537.36",
+    "32730101019000011 (17 digit)", "id 123456, 200 OK in 0.812 s",
+])
+def test_redact_leaves_numbers_that_are_neither(text: str) -> None:
+    assert redact(text) == text

@@ -97,7 +97,7 @@ def test_values_are_written_as_the_text_writes_them() -> None:
     received = MESSAGES.whatsapp_template("id", "registration_confirmation", **CONTEXT["registration_confirmation"])
     assert received is not None and received.parameters[3] == "Rp 249.900"
     survey = MESSAGES.whatsapp_template("en", "notify_survey_scheduled", **CONTEXT["notify_survey_scheduled"])
-    assert survey is not None and survey.parameters[2] == "Thursday, 3 December 2026, 10.00 WIB"
+    assert survey is not None and survey.parameters[2] == "Thursday, 3 December 2026, 10:00 WIB"
     rejected = MESSAGES.whatsapp_template("id", "notify_rejected", **CONTEXT["notify_rejected"])
     assert rejected is not None and rejected.parameters[2] == "tidak disebutkan"  # never an empty parameter
     unassigned = MESSAGES.whatsapp_template("id", "ticket_status", **CONTEXT["ticket_status"])

@@ -1,5 +1,6 @@
 """`/admin/registrations/export.csv` and `.xlsx`: the filtered list (the list page's
-search, status and order) as a spreadsheet. The NIK is masked, dates are local, and any cell
+search, status and order) as a spreadsheet. The NIK is masked (and any NIK the customer typed
+into the address), dates are local, and any cell
 a spreadsheet would run as a formula (=, +, -, @) is defused. Every export is audited."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ispbot.client_address import client_ip
 from ispbot.providers.phone import local_format
 from ispbot.storage import audit
 from ispbot.storage import registration_queries as queries
-from ispbot.storage.identity import mask_nik
+from ispbot.storage.identity import mask_nik, mask_niks_in
 from ispbot.storage.models import Registration
 from ispbot.webadmin.auth import current, staff_view
 from ispbot.webadmin.labels import status_label
@@ -48,7 +49,7 @@ def row(r: Registration, tz: ZoneInfo) -> list[Any]:
     values = [
         r.registration_number, status_label(r.status), when(r.created_at), r.full_name, r.email,
         local_format(r.phone), "ya" if r.whatsapp_verified else "tidak",
-        mask_nik(r.id_card_number) if r.id_card_number else "", r.address, r.rt or "", r.rw or "",
+        mask_nik(r.id_card_number) if r.id_card_number else "", mask_niks_in(r.address), r.rt or "", r.rw or "",
         r.kelurahan, r.kecamatan, r.city, r.postal_code or "", r.package.name, r.package.monthly_price,
         r.preferred_installation_date.isoformat() if r.preferred_installation_date else "",
         r.preferred_time_slot or "", when(r.survey_date), r.source, r.referral_code or "",

@@ -41,8 +41,9 @@ NIK_ERRORS = {
     NikReason.LENGTH: "NIK harus 16 digit.",
     NikReason.NOT_DIGITS: "NIK hanya boleh berisi angka.",
     NikReason.PROVINCE: "Dua digit pertama NIK bukan kode provinsi.",
-    NikReason.BIRTH_DATE: "Tanggal lahir dalam NIK (digit 7–12) tidak valid.",
+    NikReason.BIRTH_DATE: "Tanggal lahir dalam NIK (digit 7–12, TTBBTT; perempuan: tanggal + 40) tidak mungkin.",
     NikReason.FUTURE_BIRTH_DATE: "Tanggal lahir dalam NIK ada di masa depan.",
+    NikReason.TOO_YOUNG: "Menurut tanggal lahir dalam NIK, pemiliknya belum 17 tahun: KTP baru dimiliki mulai umur 17.",
     NikReason.SERIAL: "Empat digit terakhir NIK tidak boleh 0000.",
 }
 

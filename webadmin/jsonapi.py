@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ispbot.json_body import UnreadableJson, parse_json
-from ispbot.storage.identity import mask_nik
+from ispbot.storage.identity import mask_nik, mask_niks_in
 from ispbot.storage.models import Registration
 from ispbot.webadmin.labels import status_label
 
@@ -92,8 +92,15 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _typed(text: str | None) -> str | None:
+    """Free text a customer or staff typed (an address, a note), a NIK in it masked for
+    every role, as the admin's pages show it (webadmin/pages.typed)."""
+    return mask_niks_in(text) if text else text
+
+
 def registration_json(registration: Registration, *, show_nik: bool) -> dict[str, Any]:
-    """A registration as the staff API gives it (the seed's field names)."""
+    """A registration as the staff API gives it (the seed's field names). `show_nik` is
+    about the NIK field only; a NIK typed into free text is masked whoever asks."""
     r = registration
     return {
         "id": r.id,
@@ -108,19 +115,19 @@ def registration_json(registration: Registration, *, show_nik: bool) -> dict[str
         "whatsapp_verified_at": _iso(r.whatsapp_verified_at),
         "id_card_number": (r.id_card_number if show_nik else mask_nik(r.id_card_number)) if r.id_card_number else None,
         "has_id_card_photo": bool(r.id_card_photo),
-        "address": r.address, "rt": r.rt, "rw": r.rw, "kelurahan": r.kelurahan, "kecamatan": r.kecamatan,
+        "address": _typed(r.address), "rt": r.rt, "rw": r.rw, "kelurahan": r.kelurahan, "kecamatan": r.kecamatan,
         "city": r.city, "postal_code": r.postal_code, "region_code": r.region_code,
-        "latitude": r.latitude, "longitude": r.longitude, "address_notes": r.address_notes,
+        "latitude": r.latitude, "longitude": r.longitude, "address_notes": _typed(r.address_notes),
         "package_id": r.package_id,
         "package": {"name": r.package.name, "speed_mbps": r.package.speed_mbps, "monthly_price": r.package.monthly_price},
         "preferred_installation_date": _iso(r.preferred_installation_date),
         "preferred_time_slot": r.preferred_time_slot,
-        "notes": r.notes, "referral_code": r.referral_code,
+        "notes": _typed(r.notes), "referral_code": r.referral_code,
         "utm_source": r.utm_source, "utm_medium": r.utm_medium, "utm_campaign": r.utm_campaign,
         "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at),
         "verified_at": _iso(r.verified_at), "verified_by": r.verified_by,
         "survey_date": _iso(r.survey_date), "survey_completed_at": _iso(r.survey_completed_at),
         "approved_at": _iso(r.approved_at), "approved_by": r.approved_by,
-        "rejected_at": _iso(r.rejected_at), "rejected_by": r.rejected_by, "rejection_reason": r.rejection_reason,
+        "rejected_at": _iso(r.rejected_at), "rejected_by": r.rejected_by, "rejection_reason": _typed(r.rejection_reason),
         "customer_id": r.customer_id,
     }

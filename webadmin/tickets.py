@@ -2,7 +2,8 @@
 number filters, newest first, keyset pages), the detail with its history and the photo the
 customer sent (each view audited), assigning a technician, and status changes (open → in
 progress → resolved → closed) with a note. The customer is told on WhatsApp when their
-ticket changes; every change is audited."""
+ticket changes, the assigned technician when it is taken from him or closed or resolved
+by someone else before he did it; every change is audited."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ispbot.client_address import client_ip
 from ispbot.ktp_encryption import TICKET_PHOTOS
 from ispbot.services import Services
-from ispbot.staff_whatsapp import tell_technician, tell_technician_withdrawn
+from ispbot.staff_whatsapp import Withdrawn, tell_technician, tell_technician_withdrawn
 from ispbot.storage import audit, customers, registrations, tickets
 from ispbot.storage.lifecycle import Action, Status
 from ispbot.storage.models import Customer, Registration, Ticket, TicketEvent, User
@@ -32,6 +33,8 @@ from ispbot.webhooks import SERVICES
 from ispbot.workflow import SURVEY_NOT_DUE, act, survey_not_yet_due
 
 PAGE_SIZE = 50
+# A ticket ended in the admin before its technician had done it, by someone else: he is told.
+ENDED_UNDER: dict[str, Withdrawn] = {"closed": "closed", "resolved": "resolved"}
 
 
 def _filters(request: web.Request) -> dict[str, str]:
@@ -189,6 +192,11 @@ async def change_status(request: web.Request) -> web.StreamResponse:
         # a survey marked done tells the customer so (the seed's message), not "ticket resolved"
         told = surveyed is not None or await messaging.notify_ticket_status(
             services, session, ticket, note=note, actor=staff.user)
+        released = False
+        if before in tickets.ACTIVE and status in ENDED_UNDER and ticket.assigned_to not in (None, staff.user.id):
+            # the job still sits in the technician's chat: he would go anyway
+            released = await tell_technician_withdrawn(services, session, ticket, ticket.assigned_to,
+                                                       reason=ENDED_UNDER[status])
         activated = await customers.activate_if_installed(session, ticket, services.clock.now())
         if activated is not None:
             audit.record(session, action="customer.activate", now=services.clock.now(), actor=staff.user,
@@ -199,7 +207,8 @@ async def change_status(request: web.Request) -> web.StreamResponse:
         message += f" Survey {surveyed.registration_number} ditandai selesai."
     if activated is not None:
         message += f" Akun {activated.customer_code} kini aktif (ditagih mulai bulan depan)."
-    return redirect(request, back, message + (" Pelanggan diberi tahu lewat WhatsApp." if told else ""))
+    message += " Pelanggan diberi tahu lewat WhatsApp." if told else ""
+    return redirect(request, back, message + (" Teknisi yang ditugaskan diberi tahu lewat WhatsApp." if released else ""))
 
 
 def schedule_default(services: Services, ticket: Ticket, registration: Registration | None) -> str:

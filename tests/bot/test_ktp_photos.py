@@ -3,6 +3,7 @@ when its bytes are really an image."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,8 @@ from sqlalchemy import select
 from ispbot.chat_photos import image_type
 from ispbot.ktp_encryption import PhotoCipher, read_photo
 from ispbot.ktp_photos import fetch_pending_photos
-from ispbot.storage.models import Registration
+from ispbot.storage import pending_photos, registrations
+from ispbot.storage.models import PendingPhoto, Registration
 from tests.conftest import Harness
 from tests.flows.chat import Chat
 from tests.flows.test_registration_paths import to_rest_of_registration
@@ -140,13 +142,114 @@ async def test_a_file_that_is_not_a_photo_is_refused_in_the_chat(cloudapi: Harne
     assert "foto (JPG/PNG)" in refused and "foto KTP" in again  # asked again, nothing stored
 
 
-async def test_a_gateway_outage_is_retried_at_the_next_run(fonnte: Harness) -> None:
-    serve_photo(fonnte, httpx.Response(503))
+def count_fetches(h: Harness, answer: httpx.Response) -> list[str]:
+    """The photo host answers `answer` every time; the URLs it was asked for, in order."""
+    fetched: list[str] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "files.example":
+            fetched.append(h.clock.now().strftime("%H:%M"))
+            return answer
+        return h.gateway.handle(request)
+
+    h.services.http._transport = httpx.MockTransport(route)
+    return fetched
+
+
+async def test_a_gateway_outage_is_retried_a_few_minutes_later_not_at_every_run(fonnte: Harness) -> None:
+    """The job runs every minute: a photo the gateway failed to hand over was asked for
+    again at every run, for ever."""
+    fetched = count_fetches(fonnte, httpx.Response(503))
     await register_with_photo(fonnte, "https://files.example/ktp.jpg")
     assert await fetch_pending_photos(fonnte.services) == 0
-    assert (await photo_of(fonnte) or "").startswith("pending:")
+    fonnte.clock.advance(minutes=1)
+    assert await fetch_pending_photos(fonnte.services) == 0
+    assert len(fetched) == 1 and (await photo_of(fonnte) or "").startswith("pending:fonnte:")
     serve_photo(fonnte, httpx.Response(200, content=JPEG))
+    fonnte.clock.advance(minutes=4)  # five minutes after the failure
     assert await fetch_pending_photos(fonnte.services) == 1
+    assert (await photo_of(fonnte) or "").endswith(".jpg")
+    async with fonnte.services.db.sessions() as s:
+        assert (await s.execute(select(PendingPhoto))).first() is None  # its attempts are forgotten too
+
+
+async def run_every_minute(h: Harness, hours: int) -> None:
+    for _ in range(hours * 60):
+        await fetch_pending_photos(h.services)
+        h.clock.advance(minutes=1)
+
+
+async def test_a_photo_that_never_comes_is_given_up_after_six_attempts_and_the_customer_told(fonnte: Harness) -> None:
+    fetched = count_fetches(fonnte, httpx.Response(503))
+    await register_with_photo(fonnte, "https://files.example/ktp.jpg")
+    start = fonnte.clock.now()
+    await run_every_minute(fonnte, hours=6)
+    assert fetched == [(start + timedelta(minutes=m)).strftime("%H:%M") for m in (0, 5, 15, 35, 75, 155)]
+    assert await photo_of(fonnte) is None  # given up, not pending any more
+    async with fonnte.services.db.sessions() as s:
+        assert (await s.execute(select(PendingPhoto))).first() is None
+        registration = (await s.execute(select(Registration))).scalar_one()
+        [*_, note] = await registrations.history(s, registration.id)
+    assert "Foto KTP yang dikirim pelanggan lewat WhatsApp tidak bisa diambil" in (note.note or "")
+    assert note.to_status == registration.status == "pending_verification"  # the registration goes on
+    await fonnte.settle()
+    told = fonnte.gateway.texts_to("6281200000101")
+    assert sum("tidak berhasil kami terima" in t for t in told) == 1
+    assert registration.registration_number in told[-1] and "meminta foto KTP Anda saat verifikasi" in told[-1]
+
+
+@pytest.mark.parametrize("status", [404, 410])
+async def test_media_the_gateway_says_is_gone_is_given_up_at_once(fonnte: Harness, status: int) -> None:
+    fetched = count_fetches(fonnte, httpx.Response(status))
+    await register_with_photo(fonnte, "https://files.example/ktp.jpg")
+    await run_every_minute(fonnte, hours=1)
+    assert len(fetched) == 1 and await photo_of(fonnte) is None
+    await fonnte.settle()
+    assert "tidak berhasil kami terima dari WhatsApp" in fonnte.gateway.texts_to("6281200000101")[-1]
+
+
+async def test_a_photo_replaced_while_its_fetch_failed_is_not_given_up(fonnte: Harness) -> None:
+    """Staff deleted the registration's KTP (or the customer's data was erased) between two
+    attempts: nothing is told, the kept reference goes."""
+    count_fetches(fonnte, httpx.Response(503))
+    await register_with_photo(fonnte, "https://files.example/ktp.jpg")
+    await fetch_pending_photos(fonnte.services)
+    async with fonnte.services.db.transaction() as s:
+        registration = (await s.execute(select(Registration))).scalar_one()
+        await pending_photos.forget(s, registration.id_card_photo)
+        registration.id_card_photo = None
+    await run_every_minute(fonnte, hours=4)
+    await fonnte.settle()
+    assert not any("tidak berhasil kami terima" in t for t in fonnte.gateway.texts_to("6281200000101"))
+    async with fonnte.services.db.sessions() as s:
+        assert (await s.execute(select(PendingPhoto))).first() is None
+
+
+@pytest.mark.parametrize(("answer", "attempts"), [
+    (httpx.Response(404, json={"error": {"code": 100, "message": "Unsupported get request"}}), 1),  # expired
+    (httpx.Response(500, json={"error": {"code": 2, "message": "Service temporarily unavailable"}}), 6),
+])
+async def test_cloud_api_media_gone_is_given_up_at_once_an_outage_after_six_tries(
+    cloudapi: Harness, answer: httpx.Response, attempts: int
+) -> None:
+    """Meta keeps an inbound media id for a limited time; its answer for one gone is a
+    permanent error (before, any gateway error was retried every minute for ever)."""
+    from tests.webadmin.support import make_registration
+
+    asked: list[str] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/65463453"):
+            asked.append(request.url.path)
+            return answer
+        return cloudapi.gateway.handle(request)
+
+    cloudapi.services.http._transport = httpx.MockTransport(route)
+    registration = await make_registration(cloudapi, id_card_photo="pending:cloudapi:65463453")
+    await run_every_minute(cloudapi, hours=4)
+    assert len(asked) == attempts and await photo_of(cloudapi) is None
+    await cloudapi.settle()
+    assert "tidak berhasil kami terima" in cloudapi.gateway.texts_to(registration.phone)[-1]
 
 
 def test_image_types_are_judged_by_content() -> None:
@@ -159,8 +262,6 @@ def test_image_types_are_judged_by_content() -> None:
 async def test_a_signed_url_longer_than_the_photo_column_is_kept_and_fetched(fonnte: Harness) -> None:
     """A signed S3 URL (Evolution's copy of the media) runs to hundreds of characters; the
     column holds 200 (on PostgreSQL the registration failed, elsewhere a cut URL)."""
-    from ispbot.storage.models import PendingPhoto
-
     fetched: list[str] = []
 
     def route(request: httpx.Request) -> httpx.Response:

@@ -131,7 +131,7 @@ def test_a_pick_as_it_is_chatted(typed: str, slot: str) -> None:
     ("ya makasih kak", "thanks"), ("ok", "ok"), ("oke siap", "ok"), ("sipp", "ok"), ("mantap", "ok"), ("👍", "ok"), ("🙏", "ok"),
 ])
 def test_thanks_and_acknowledgements_as_they_are_chatted(typed: str, meant: str) -> None:
-    from ispbot.flows.answers import acknowledgement
+    from ispbot.flows.courtesy_words import acknowledgement
 
     assert acknowledgement(typed) == meant
 
@@ -139,6 +139,6 @@ def test_thanks_and_acknowledgements_as_they_are_chatted(typed: str, meant: str)
 @pytest.mark.parametrize("typed", ["ok tapi internet saya mati", "makasih, tagihan saya berapa?", "kak", "daftar",
                                    "Oktaviani"])
 def test_a_message_with_more_than_thanks_in_it_is_not_just_thanks(typed: str) -> None:
-    from ispbot.flows.answers import acknowledgement
+    from ispbot.flows.courtesy_words import acknowledgement
 
     assert acknowledgement(typed) is None

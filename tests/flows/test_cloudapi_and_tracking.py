@@ -122,7 +122,7 @@ async def test_an_english_summary_names_the_time_slot_in_english(fonnte: Harness
                  "Kota Bandung", "Sumur Bandung", "Braga", "yes", "skip", "skip", "2", "next monday", "1"]:
         await chat.send(text)
     [summary] = await chat.send("skip")
-    assert "*Installation:* Monday, 23 November 2026, Morning (08–12)" in summary
+    assert "*Installation:* Monday, 23 November 2026, Morning (08:00–12:00)" in summary
     [done] = await chat.send("1")
     number = re.search(r"REG-\d{8}-\d{4}", done)
     assert number

@@ -76,6 +76,40 @@ async def test_every_wrong_answer_gets_a_reprompt_that_keeps_earlier_answers(fon
         assert (await s.execute(reprompts)).scalar_one() >= 6  # counted for the drop-off funnel
 
 
+async def test_a_nik_whose_birth_date_cannot_be_gets_a_reprompt_saying_so(fonnte: Harness) -> None:
+    """Digits 7–12 are DDMMYY (women: day + 40): 31 February, day 36, month 13 cannot be; a
+    holder younger than 17 on the clock's date (21 November 2026) has no KTP yet. Each is
+    told what is wrong, the question stays and the earlier answers are kept."""
+    chat = Chat(fonnte)
+    await to_question(chat, "NIK")
+    for impossible in ["3273 0131 0290 0001", "3273013601900001", "3273.0101.1390.0001"]:
+        bad, again = await chat.send(impossible)
+        assert "tanggal lahir" in bad and "tidak mungkin" in bad and "410190" in bad, impossible
+        assert "NIK" in again
+    for young in ["3273010101100001", "3273016211090001"]:  # 2010; a woman born 22 November 2009
+        bad, again = await chat.send(young)
+        assert "belum berumur 17 tahun" in bad and "orang tua" in bad, young
+        assert "NIK" in again
+    [photo] = await chat.send("3273012111090001")  # 17 today
+    assert "foto KTP" in photo
+    for text in ["lewati", "Jl. Sukajadi No. 10", "001/002"]:
+        await chat.send(text)
+    summary = (await to_rest_of_registration(chat))[-1]
+    assert "Budi Santoso" in summary and "budi@gmail.com" in summary and "3273********0001" in summary
+
+
+async def test_an_english_chat_is_told_why_a_nik_is_refused(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await chat.send("english")
+    await chat.send("1")
+    for text in ["Budi Santoso", "budi@gmail.com", "1"]:
+        await chat.send(text)
+    bad, _ = await chat.send("3273013102900001")
+    assert "date of birth" in bad and "cannot be" in bad
+    bad, _ = await chat.send("3273010101100001")
+    assert "not yet 17" in bad
+
+
 async def test_back_returns_to_the_previous_question_with_answers_kept(fonnte: Harness) -> None:
     chat = Chat(fonnte)
     await to_question(chat, "kota/kabupaten")

@@ -83,3 +83,30 @@ async def test_another_problem_while_a_ticket_is_open_gets_its_own_ticket(portal
     assert "foto" in ask_photo
     second = await opened_ticket(portal, (await chat.send("lewati"))[0])
     assert second.ticket_number != first.ticket_number and second.category == "billing"
+
+
+async def test_a_nik_in_the_story_is_not_cut_in_two_by_the_ticket_subject(portal: Harness) -> None:  # noqa: F811
+    """The subject (what lists show) is the story's start: a NIK across its 60th character
+    would leave a dozen digits that no longer read as a NIK. It is masked before the cut."""
+    chat = customer_chat(portal)
+    story = "internet mati sejak pagi, lampu LOS merah, NIK 3273 0155 0895 0002 ya kak"
+    assert "0155 089" in story[:60]  # what the subject held
+    await _report(chat, story)
+    ticket = await opened_ticket(portal, (await chat.send("lewati"))[0])
+    assert ticket.description == story  # kept as typed; staff pages mask it
+    assert ticket.subject.endswith("NIK 3273********0")
+
+
+async def test_thanks_at_the_problem_question_is_no_description(portal: Harness) -> None:  # noqa: F811
+    """"terima kasih" was taken as the fault's description and the ticket asked for a photo."""
+    chat = customer_chat(portal)
+    await chat.send("lapor")
+    await chat.send("1")  # Lapor gangguan baru
+    [asked] = await chat.send("1")  # Internet mati
+    assert "ceritakan masalahnya" in asked
+    courtesy, again = await chat.send("terima kasih kak")
+    assert "Sama-sama" in courtesy and "ceritakan masalahnya" in again
+    [ask_photo] = await chat.send("mati total sejak jam 7 pagi, lampu LOS merah")
+    assert "foto" in ask_photo
+    ticket = await opened_ticket(portal, (await chat.send("lewati"))[0])
+    assert ticket.category == "no_internet" and ticket.description == "mati total sejak jam 7 pagi, lampu LOS merah"

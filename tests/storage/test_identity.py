@@ -80,18 +80,49 @@ def test_leap_day() -> None:
     assert validate_nik("3273012902000001", today=TODAY).birth_date == date(2000, 2, 29)
 
 
-def test_century_is_the_latest_not_in_the_future() -> None:
-    assert validate_nik("3273010101100001", today=TODAY).birth_date == date(2010, 1, 1)
+def test_a_two_digit_year_after_this_years_is_19yy_else_20yy() -> None:
+    assert validate_nik("3273010101080001", today=TODAY).birth_date == date(2008, 1, 1)
     assert validate_nik("3273010101300001", today=TODAY).birth_date == date(1930, 1, 1)
-    # A birthday today is 2026; the same digits a day later can only be 1926.
-    assert validate_nik("3273012111260001", today=TODAY).birth_date == date(2026, 11, 21)
-    assert validate_nik("3273012211260001", today=TODAY).birth_date == date(1926, 11, 22)
+    assert validate_nik("3273010101270001", today=TODAY).birth_date == date(1927, 1, 1)  # 27 is after 26
+    # On another day, another century: the injected date decides, not the machine's.
+    assert validate_nik("3273010101950001", today=date(1990, 1, 1)).birth_date == date(1895, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("3273010101100001", NikReason.TOO_YOUNG),  # 1 January 2010: 16 on TODAY
+        ("3273012211090001", NikReason.TOO_YOUNG),  # 22 November 2009: 17 tomorrow
+        ("3273016211090001", NikReason.TOO_YOUNG),  # a woman born 22 November 2009
+        ("3273012111260001", NikReason.TOO_YOUNG),  # born today
+        ("3273012211260001", NikReason.FUTURE_BIRTH_DATE),  # 22 November 2026, not 1926
+        ("3273013212900001", NikReason.BIRTH_DATE),  # day 32
+        ("3273014001900001", NikReason.BIRTH_DATE),  # day 40: a woman's day 0
+        ("3273017201900001", NikReason.BIRTH_DATE),  # day 72: a woman's 32nd
+        ("3273010100900001", NikReason.BIRTH_DATE),  # month 00
+        ("3273013102900001", NikReason.BIRTH_DATE),  # 31 February
+        ("3273013104900001", NikReason.BIRTH_DATE),  # 31 April
+    ],
+)
+def test_a_birth_date_that_cannot_be_a_ktp_holders(typed: str, reason: NikReason) -> None:
+    check = validate_nik(typed, today=TODAY)
+    assert check.reason is reason and not check.ok
+    assert check.gender is None and check.birth_date is None
+
+
+def test_the_holder_is_17_from_their_birthday_on_the_injected_today() -> None:
+    assert validate_nik("3273012111090001", today=TODAY).birth_date == date(2009, 11, 21)  # 17 today
+    assert validate_nik("3273016111090001", today=TODAY).gender is Gender.FEMALE
+    assert validate_nik("3273012211090001", today=TODAY).reason is NikReason.TOO_YOUNG
+    assert validate_nik("3273012211090001", today=date(2026, 11, 22)).ok  # the next day
+    # Born 29 February 2008: 17 on 1 March 2025, not on 28 February.
+    assert validate_nik("3273012902080001", today=date(2025, 2, 28)).reason is NikReason.TOO_YOUNG
+    assert validate_nik("3273012902080001", today=date(2025, 3, 1)).birth_date == date(2008, 2, 29)
 
 
 def test_future_birth_date_against_the_injected_today() -> None:
-    check = validate_nik("3273010105950001", today=date(1990, 1, 1))  # 1 May 1995 and 2095
+    check = validate_nik("3273010112260001", today=date(2026, 11, 30))  # 1 December 2026
     assert check.reason is NikReason.FUTURE_BIRTH_DATE
-    assert validate_nik("3273010105950001", today=date(1995, 5, 1)).ok
 
 
 def test_unknown_regency_or_district_is_only_a_warning() -> None:

@@ -133,3 +133,47 @@ def test_shipped_faq_answers_are_corrected_unless_the_isp_edited_them(tmp_path: 
     assert answers["Bagaimana cara menghubungi CS?"] == edited
     command.downgrade(alembic_config(url), "0012")
     assert asyncio.run(_faq_rows(url))["Berapa lama gangguan diperbaiki?"] == shipped
+
+
+async def _pending_photos(url: str, insert: bool = False) -> list[dict[str, object]]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            if insert:
+                await connection.execute(sa.text(
+                    "INSERT INTO pending_photos (id, provider, reference, created_at) "
+                    "VALUES (1, 'evolution', 'https://s3.example/ktp.jpg?X-Amz-Signature=ab', :at)"
+                ), {"at": datetime(2026, 12, 1, 8, tzinfo=UTC)})
+            rows = await connection.execute(sa.text("SELECT * FROM pending_photos"))
+            return [dict(row._mapping) for row in rows]
+    finally:
+        await engine.dispose()
+
+
+def _photo_waiting_across_0015(url: str) -> tuple[dict[str, object], dict[str, object]]:
+    """A photo waiting at 0014 (down to it, or up from nothing): its row after 0015, and
+    after 0015 is taken off again; the database is left at head."""
+    upgrade(url, "0014")
+    command.downgrade(alembic_config(url), "0014")
+    asyncio.run(_pending_photos(url, insert=True))
+    upgrade(url)
+    [after] = asyncio.run(_pending_photos(url))
+    command.downgrade(alembic_config(url), "0014")
+    [back] = asyncio.run(_pending_photos(url))
+    upgrade(url)
+    return after, back
+
+
+def _check_photo_waiting_across_0015(url: str) -> None:
+    after, back = _photo_waiting_across_0015(url)
+    assert (after["provider"], after["attempts"], after["next_attempt_at"]) == ("evolution", 0, None)
+    assert set(back) == {"id", "provider", "reference", "created_at"}  # still waiting, as 0014 knew it
+
+
+def test_a_photo_waiting_before_0015_starts_with_no_failed_attempt(tmp_path: Path) -> None:
+    _check_photo_waiting_across_0015(f"sqlite+aiosqlite:///{tmp_path}/m.db")
+
+
+@pytest.mark.postgres
+def test_a_photo_waiting_before_0015_starts_with_no_failed_attempt_on_postgresql(postgres_url: str) -> None:
+    _check_photo_waiting_across_0015(postgres_url)

@@ -156,6 +156,10 @@ async def test_invalid_fields_are_named(h: Harness) -> None:
         assert answer["success"] is False
     suggestion = await (await h.client.post("/api/registrations/public", json=cases["email"])).json()
     assert suggestion["data"]["suggestion"] == "dewi@gmail.com"
+    for nik, says in [("3273013102900001", "tidak mungkin"), ("3273010101100001", "belum 17 tahun")]:
+        refused = await h.client.post("/api/registrations/public", json=form(id_card_number=nik, package_id=pid))
+        answer = await refused.json()  # 31 February 1990; born 2010, 16 on the clock's date
+        assert refused.status == 422 and answer["data"]["field"] == "id_card_number" and says in answer["message"]
     bad_json = await h.client.post("/api/registrations/public", data=b"not json")
     assert bad_json.status == 400
 

@@ -85,3 +85,68 @@ async def test_a_nik_typed_in_any_layout_is_masked_on_every_page_showing_custome
         assert "0895" not in page, name
     assert pages["registration"].count("3273********0002") >= 4 + 3  # the four messages, notes, landmark, address
     assert pages["inbox conversation"].count("3273********0002") >= 4
+
+
+async def test_a_nik_typed_into_free_text_is_masked_in_exports_the_staff_api_and_lists(
+    h: Harness, admin: Browser
+) -> None:
+    """A NIK the customer typed into the address (or the landmark, the notes) and one staff
+    wrote into a note or a reason: masked in the CSV and Excel exports, in the staff API's
+    list and a registration's detail (even for a role that sees the NIK field itself), in
+    the tickets list, the registration's history and the audit page."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+    from sqlalchemy import update
+
+    from ispbot.storage import tickets
+    from ispbot.storage.models import User
+    from ispbot.webadmin.auth import new_api_token
+
+    registration = await make_registration(
+        h, address=f"Jl. Sukajadi No. 10, KTP {NIK_LAYOUTS[0]}", address_notes=f"pagar hijau {NIK_LAYOUTS[1]}",
+        notes=f"NIK suami {NIK_LAYOUTS[2]}",
+    )
+    async with h.services.db.transaction() as session:
+        await tickets.open_ticket(
+            session, kind="support", now=h.clock.now(), timezone=h.services.settings.tz,
+            subject=f"Internet mati: NIK {NIK_LAYOUTS[3]}", description="x", contact_phone=registration.phone,
+            created_via="whatsapp")
+    base = f"/admin/registrations/{registration.id}"
+    assert (await admin.post(f"{base}/actions/verify", {"note": f"cocok dgn NIK {NIK_LAYOUTS[1]}"})).status == 303
+    assert (await admin.post(f"{base}/actions/reject", {"reason": f"NIK {NIK_LAYOUTS[3]} sudah terdaftar"})).status == 303
+
+    csv_rows = list(csv.reader(io.StringIO((await (await admin.get("/admin/registrations/export.csv")).read())
+                                           .decode("utf-8-sig"))))
+    assert csv_rows[1][7] == "3273********0001"  # the NIK field, as before
+    assert csv_rows[1][8] == "Jl. Sukajadi No. 10, KTP 3273********0002"
+    sheet = load_workbook(io.BytesIO(await (await admin.get("/admin/registrations/export.xlsx")).read()),
+                          read_only=True).active
+    assert sheet is not None
+    assert [list(r) for r in sheet.iter_rows(values_only=True)][1][8] == "Jl. Sukajadi No. 10, KTP 3273********0002"
+
+    token, digest = new_api_token()
+    async with h.services.db.transaction() as session:
+        await session.execute(update(User).where(User.username == "admin").values(api_token_hash=digest))
+    bearer = {"Authorization": f"Bearer {token}"}
+    listed = (await (await h.client.get("/api/registrations", headers=bearer)).json())["data"]["registrations"][0]
+    one = (await (await h.client.get(f"/api/registrations/{registration.id}", headers=bearer)).json())["data"]
+    assert one["id_card_number"] == "3273010101900001"  # an admin sees the NIK field whole, as before
+    assert listed["id_card_number"] == "3273********0001"
+    for shown in (listed, one):
+        assert shown["address"] == "Jl. Sukajadi No. 10, KTP 3273********0002"
+        assert shown["address_notes"] == "pagar hijau 3273********0002"
+        assert shown["notes"] == "NIK suami 3273********0002"
+        assert shown["rejection_reason"] == "NIK 3273********0002 sudah terdaftar"
+    reasons = await (await admin.get("/admin/analytics/rejections.csv")).text()
+    assert "NIK 3273********0002 sudah terdaftar" in reasons and "0895" not in reasons
+
+    pages = {
+        "tickets list": await admin.page("/admin/tickets"),
+        "registration history": await admin.page(base),
+        "audit": await admin.page("/admin/audit"),
+    }
+    for name, page in pages.items():
+        assert "3273********0002" in page, name
+        assert "0895" not in page, name

@@ -366,6 +366,24 @@ async def test_a_ktp_photo_still_being_fetched_is_said_so_not_shown_broken(h: Ha
     assert "Berkas foto KTP tidak ditemukan" in page and f"/admin/registrations/{gone.id}/ktp" not in page
 
 
+async def test_a_ktp_photo_the_gateway_no_longer_has_is_noted_for_staff(h: Harness, cs: Browser) -> None:
+    """The page said "being fetched" for ever: the media URL had expired at the gateway."""
+    import httpx
+
+    from ispbot.ktp_photos import fetch_pending_photos
+    from tests.bot.test_ktp_photos import serve_photo
+
+    registration = await make_registration(h, id_card_photo="pending:fonnte:https://files.example/ktp.jpg")
+    serve_photo(h, httpx.Response(410))
+    assert await fetch_pending_photos(h.services) == 0
+    page = await cs.page(f"/admin/registrations/{registration.id}")
+    assert "sedang diambil" not in page and f"/admin/registrations/{registration.id}/ktp" not in page
+    assert "Foto KTP yang dikirim pelanggan lewat WhatsApp tidak bisa diambil dari gateway" in page
+    await h.settle()
+    assert "foto KTP untuk pendaftaran" in h.gateway.texts_to(registration.phone)[-1]
+    assert "tidak berhasil kami terima" in page  # what the customer was told, in the chat shown
+
+
 async def test_only_rejected_registrations_can_be_deleted_and_not_by_cs(
     h: Harness, cs: Browser, browser_factory: Callable[..., Any]
 ) -> None:

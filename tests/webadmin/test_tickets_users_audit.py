@@ -662,3 +662,82 @@ async def test_a_report_photo_that_is_no_image_is_not_kept_and_the_customer_is_t
     page = await cs.page(f"/admin/tickets/{ticket.id}")
     assert "/photo" not in page and "foto sedang diambil" not in page
     assert (await cs.get(f"/admin/tickets/{ticket.id}/photo")).status == 404
+
+
+async def test_a_report_photo_the_gateway_never_hands_over_is_given_up_and_noted_on_the_ticket(
+    h: Harness, admin: Browser, cs: Browser
+) -> None:
+    """The ticket's page said "being fetched" for ever and the job asked the gateway again
+    every minute."""
+    from ispbot.ticket_photos import fetch_pending_photos
+    from tests.bot.test_ktp_photos import serve_photo
+
+    chat, ticket = await report_with_photo(h, admin, SIGNED_URL)
+    serve_photo(h, httpx.Response(502))
+    for _ in range(4 * 60):  # the job's four hours
+        await fetch_pending_photos(h.services)
+        h.clock.advance(minutes=1)
+    await h.settle()
+    [told] = chat.replies()
+    assert f"foto untuk tiket *{ticket.ticket_number}* tidak berhasil kami terima" in told
+    assert "petugas kami akan memintanya lewat chat ini" in told
+    page = await cs.page(f"/admin/tickets/{ticket.id}")
+    assert "foto sedang diambil" not in page and f"/admin/tickets/{ticket.id}/photo" not in page
+    assert "Foto yang dikirim pelanggan dengan laporan ini tidak bisa diambil" in page
+
+
+async def assigned_fault_report(h: Harness, admin: Browser) -> tuple[Ticket, User]:
+    """A customer's fault report by chat (no photo), assigned to the technician, who is on
+    his way (in progress)."""
+    from tests.flows.chat import Chat
+    from tests.flows.test_self_service import opened_ticket
+
+    await to_customer(admin, await make_registration(h))
+    await h.settle()
+    chat = Chat(h)
+    for text in ("lapor", "1", "1", "Sejak pagi internet mati, lampu LOS merah"):
+        await chat.send(text)
+    [opened] = await chat.send("lewati")
+    ticket = await opened_ticket(h, opened)
+    tech = await technician_with_whatsapp(h)
+    await admin.post(f"/admin/tickets/{ticket.id}/assign", {"user_id": str(tech.id)})
+    await admin.post(f"/admin/tickets/{ticket.id}/status", {"status": "in_progress"})
+    return ticket, tech
+
+
+@pytest.mark.parametrize(("status", "heading", "why"), [
+    ("closed", "Kunjungan dibatalkan", "Tiket ini sudah ditutup; tidak perlu datang"),
+    ("resolved", "Tiket sudah diselesaikan", "Tiket ini sudah diselesaikan; tidak perlu datang"),
+])
+async def test_a_ticket_ended_in_the_admin_under_its_technician_tells_him(
+    h: Harness, admin: Browser, cs: Browser, status: str, heading: str, why: str
+) -> None:
+    """CS closed a fault report the customer had called to say was fixed: the technician,
+    sent the job on WhatsApp, still drove out."""
+    ticket, _tech = await assigned_fault_report(h, admin)
+    page = await cs.follow(await cs.post(f"/admin/tickets/{ticket.id}/status",
+                                         {"status": status, "note": "Sudah normal kata pelanggan"}))
+    assert "Teknisi yang ditugaskan diberi tahu lewat WhatsApp" in page
+    await h.settle()
+    job, off = h.gateway.texts_to("6281200000555")
+    assert "Tiket untuk Anda" in job
+    assert f"{heading}: {ticket.ticket_number}" in off and why in off
+    assert "Sudah normal" not in off  # the note is the customer's; nothing the job did not already say
+    # saved again (closed → opened → …) a ticket no longer active tells him nothing more
+    await cs.post(f"/admin/tickets/{ticket.id}/status", {"status": "closed"})
+    await h.settle()
+    assert len(h.gateway.texts_to("6281200000555")) == 2
+
+
+async def test_the_technician_resolving_his_own_ticket_is_not_told_to_stay_home(
+    h: Harness, admin: Browser, browser_factory: Callable[..., Any]
+) -> None:
+    ticket, _tech = await assigned_fault_report(h, admin)
+    technician: Browser = await browser_factory("tech")
+    page = await technician.follow(await technician.post(f"/admin/tickets/{ticket.id}/status", {"status": "resolved"}))
+    assert "Status tiket kini “Selesai”" in page and "Teknisi yang ditugaskan diberi tahu" not in page
+    closed = await admin.follow(await admin.post(f"/admin/tickets/{ticket.id}/status", {"status": "closed"}))
+    assert "Teknisi yang ditugaskan diberi tahu" not in closed  # done already: closing it calls nothing off
+    await h.settle()
+    [job] = h.gateway.texts_to("6281200000555")
+    assert "Tiket untuk Anda" in job
