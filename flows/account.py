@@ -24,14 +24,18 @@ from typing import Any
 
 from ispbot.flows import otp_step
 from ispbot.flows.engine import Answer, Flow, Next, Question, Retry, Stay
+from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
+from ispbot.providers.messages import InboundKind
 from ispbot.providers.phone import masked
-from ispbot.storage import customers, otp
-from ispbot.storage.models import Customer
+from ispbot.storage import customers, otp, registrations
+from ispbot.storage.lifecycle import ACTIVE
+from ispbot.storage.models import Customer, Registration
 
 LINK_DAYS = 7
 MAX_UNKNOWN_IDS = 3  # then stop: customer ids are not to be guessed one by one
 MISSES_WINDOW = timedelta(hours=1)
+QUESTION_WORDS = 3  # fewer ("paket", "lupa id") are a word for the id question, not a question for the FAQ
 MISSES = "_account_id_misses"  # in the conversation's data, outside the flow's draft: starting
 # over ("akun" again) reset the count kept in the draft, so ids could be tried without end
 LOGOUT_WORDS = {"keluar", "logout", "keluar akun", "putuskan akun"}
@@ -89,9 +93,21 @@ async def require(turn: Turn, then: str) -> Customer | None:
     if await _on_file(turn) is not None:  # known, but the portal or the account is off
         turn.say("account_inactive")
         return None
-    turn.say("account_not_linked")
+    waiting = await _open_registration(turn)
+    if waiting is not None:
+        # Registered, not installed yet: "tagihan" was told "this number is not a customer's"
+        # and asked for a customer id they do not have.
+        turn.say("account_registration_open", registration=waiting, status=status_words(turn.locale, waiting.status))
+    else:
+        turn.say("account_not_linked")
     await _ask_for_the_id(turn, then)
     return None
+
+
+async def _open_registration(turn: Turn) -> Registration | None:
+    """This chat's registration still on its way to becoming a customer, if any."""
+    made = await registrations.of_chat(turn.session, turn.contact.phone or "", turn.contact.key)
+    return next((r for r in made if r.status in ACTIVE), None)
 
 
 async def still_acting_for(turn: Turn, flow: Flow, then: str) -> bool:
@@ -146,6 +162,8 @@ async def read_customer_id(turn: Turn) -> Answer:
     draft = ACCOUNT.draft(turn)
     code = customer_code_in(turn.text, prefix=turn.settings.customer_id_prefix)
     if code is None:  # "paket", "100mb": no id typed, so none guessed; not counted
+        if await _answered_by_the_faq(turn):
+            return Stay()
         return Retry("account_not_an_id", {"typed": turn.text[:30]}, unreadable=True)
     customer = await customers.by_code(turn.session, code)
     if not usable(customer):
@@ -158,6 +176,22 @@ async def read_customer_id(turn: Turn) -> Answer:
     draft.update(customer_id=customer.id)
     ACCOUNT.save(turn, draft)
     return await _send_code(turn, customer, then=Next("code_sent"), earlier=Next("code_sent", ask=False))
+
+
+async def _answered_by_the_faq(turn: Turn) -> bool:
+    """A question the FAQ answers ("kapan teknisi datang?"), typed where the id is asked:
+    the link is given up and the question answered. Someone who registered and typed
+    "tagihan" was told "not a customer id" to every question after it, until "menu"."""
+    from ispbot.flows import faq
+
+    if turn.message.kind is not InboundKind.TEXT or len(turn.text.split()) < QUESTION_WORDS:
+        return False
+    if not await faq.matches(turn, turn.text):
+        return False
+    ACCOUNT.drop(turn)
+    await _to_menu(turn)
+    await faq.start(turn, turn.text)
+    return True
 
 
 def customer_code_in(text: str, *, prefix: str) -> str | None:

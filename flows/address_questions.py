@@ -66,7 +66,7 @@ async def _read_region(
     except StaleChoice:
         return Retry("stale_choice")
     if picked is None and len(offered) == 1 and is_yes(turn.text):
-        picked = offered[0]  # "Maksud Anda … ? [1] Coblong (Kota Bandung)" — "ya"
+        picked = offered[0]  # "Maksud Anda … ? [1] Coblong — Kota Bandung" — "ya"
     if picked is not None:
         region = regions.get_region(value_of(picked))
         if region is not None:
@@ -91,7 +91,7 @@ async def _read_region(
         remember(turn, **{f"_{field}_offered": [m.region.code for m in suggestions]})
         turn.ask(
             "reg_region_did_you_mean",
-            [choice(state, m.region.code, _with_parent(m.region)) for m in suggestions],
+            [choice(state, m.region.code, m.region.name, _parent_name(m.region)) for m in suggestions],
             typed=text, one=len(suggestions) == 1,
         )
         return Stay()
@@ -115,12 +115,14 @@ def names_a_place(turn: Turn) -> bool:
     return level is not None and bool(regions.named(level, turn.text))
 
 
-def _with_parent(region: regions.Region) -> str:
-    """`Coblong (Kota Bandung)`: a suggestion from outside the chosen parent says where it is."""
+def _parent_name(region: regions.Region) -> str | None:
+    """`Kota Bandung` for Coblong: a suggestion says where it is, as the row's description
+    (`Coblong — Kota Bandung`). In the title it was cut to WhatsApp's 24 characters on
+    every gateway: "Kiaracondong (Kota Bandu", "Pasar Minggu (Kota Admin"."""
     parent = regions.get_region(region.parent) if region.parent else None
     if region.level is regions.Level.REGENCY or parent is None:
-        return region.name
-    return f"{region.name} ({parent.name})"[:24]
+        return None
+    return parent.name
 
 
 def _accept(turn: Turn, field: str, region: regions.Region, trigger: str) -> Answer:

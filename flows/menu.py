@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import OSA
 
 from ispbot.flows import handoff
-from ispbot.flows.answers import HONORIFICS, short_answer, words_of
+from ispbot.flows.answers import (
+    HONORIFICS,
+    is_acknowledgement,
+    is_no,
+    is_skip,
+    is_yes,
+    short_answer,
+    words_of,
+)
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
 from ispbot.flows.courtesy_words import acknowledgement
 from ispbot.flows.status_words import status_words
@@ -104,7 +112,11 @@ async def leave_for_menu_word(turn: Turn, flow: Flow, own: str, *, keep_draft: b
     """"daftar", "tagihan"… typed instead of an answer: the customer changed their mind, so
     leave `flow` (whose own keyword is `own`) and do what they asked. False otherwise.
     `keep_draft`: the answers so far stay, to be resumed (a registration's, by "daftar")."""
-    if turn.message.kind is not InboundKind.TEXT or intent(turn.text) in (None, own):
+    if turn.message.kind is not InboundKind.TEXT:
+        return False
+    # Said in everyday words too ("bisa bicara dengan admin?" where the customer id is asked):
+    # it was answered "not an id, type *cs*", which the customer had just asked for.
+    if (intent(turn.text) or said_intent(turn.text)) in (None, own):
         return False
     if not keep_draft:
         flow.drop(turn)
@@ -154,6 +166,12 @@ def said_intent(text: str) -> str | None:
     if named == {"status", "register"}:  # "status daftar saya": the registration's status
         return "status"
     return named.pop() if len(named) == 1 else None
+
+
+def answers_nothing_asked(text: str) -> bool:
+    """An answer to a question ("lanjut", "lewati", "iya", "gak jadi", "salah"), typed at the
+    menu, where no question is open."""
+    return is_skip(text) or is_yes(text) or is_no(text) or is_acknowledgement(text)
 
 
 def is_greeting(text: str) -> bool:
@@ -222,6 +240,13 @@ async def handle(turn: Turn) -> None:
     if key is None and (said := acknowledgement(text)) is not None:
         handoff.understood(turn)  # "makasih kak", "ok": the customer is done, not lost
         turn.say("menu_thanks", thanks=said == "thanks")
+        return
+    if key is None and turn.message.kind is InboundKind.TEXT and answers_nothing_asked(text):
+        # "lanjut", "lewati", "gak jadi" with no question open (a chat just ended, a message
+        # sent twice): the menu, not the FAQ ("lanjut" was answered how to stop subscribing,
+        # "lewati" how to pay).
+        handoff.understood(turn)
+        await show(turn)
         return
     if key is None and text and not is_greeting(text) and turn.message.kind is InboundKind.TEXT:
         found = await faq.matches(turn, text)

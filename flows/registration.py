@@ -17,7 +17,15 @@ from typing import Any
 
 from ispbot.flows import address_questions as address
 from ispbot.flows import email_answer, otp_step, package_words
-from ispbot.flows.answers import HONORIFICS, is_earliest, is_skip, is_yes, parse_date, short_answer
+from ispbot.flows.answers import (
+    HONORIFICS,
+    is_earliest,
+    is_skip,
+    is_yes,
+    parse_date,
+    short_answer,
+    words_of,
+)
 from ispbot.flows.choices import StaleChoice, choice, number_said, pick, value_of
 from ispbot.flows.engine import EDIT_LIST, Answer, EditGroup, Flow, Next, Question, Retry, Stay
 from ispbot.flows.name_answer import not_a_name
@@ -522,6 +530,9 @@ async def read_slot(turn: Turn) -> Answer:
         picked = _picked(turn, "ASK_SLOT", _slot_choices(turn))
     except StaleChoice:
         return Retry("stale_choice")
+    if picked is None and _NIGHT_WORDS & set(words_of(turn.text)):
+        # "malam aja kak" (at work all day) was "choose one of the options": said why not
+        return Retry("reg_slot_outside", {"hour": None})
     if picked is None:
         return Retry("choose_one", unreadable=True)
     remember(turn, slot=SLOTS[value_of(picked)][0])
@@ -529,6 +540,7 @@ async def read_slot(turn: Turn) -> Answer:
 
 
 SLOT_HOURS = {"pagi": (8, 12), "siang": (12, 15), "sore": (15, 18)}
+_NIGHT_WORDS = {"malam", "malem", "mlm", "night", "evening", "tonight"}
 _SAID_TIME = re.compile(
     r"(?:\b(?:jam|jm|pukul|pkl)\.?\s*(\d{1,2})(?:[.:]\d{2})?|\b(\d{1,2})[.:]\d{2})\s*(pagi|siang|sore|malam)?\b")
 

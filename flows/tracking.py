@@ -10,6 +10,8 @@ needs both its number and the email it was registered with.
 
 from __future__ import annotations
 
+from datetime import datetime
+from itertools import takewhile
 from typing import Any
 
 from ispbot.flows import menu
@@ -19,7 +21,7 @@ from ispbot.flows.status_words import step_labels
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.storage import registrations
-from ispbot.storage.lifecycle import TIMELINE, timeline_position
+from ispbot.storage.lifecycle import TIMELINE, Status, timeline_position
 from ispbot.storage.models import Registration
 
 STATES = ["ASK_IDENTIFIER", "ASK_PROOF"]
@@ -112,9 +114,20 @@ async def read_proof(turn: Turn) -> Answer:
 
 
 def _steps(turn: Turn, registration: Registration) -> list[dict[str, Any]]:
-    done = timeline_position(registration.status)
     labels = step_labels(turn.locale)
+    if registration.status in (Status.REJECTED, Status.CANCELLED):
+        # The steps it reached, none of them current: a rejected registration showed
+        # "⬜ Pendaftaran diterima", as if it had never arrived (the tracking page ticks them).
+        done = len(list(takewhile(lambda at: at is not None, _reached(registration))))
+        return [{"label": labels[status], "done": i < done, "current": False} for i, status in enumerate(TIMELINE)]
+    done = timeline_position(registration.status)
     return [{"label": labels[status], "done": i < done, "current": i == done - 1} for i, status in enumerate(TIMELINE)]
+
+
+def _reached(registration: Registration) -> list[datetime | None]:
+    """When each step of TIMELINE was reached (None: not reached)."""
+    return [registration.created_at, registration.verified_at, registration.survey_scheduled_at,
+            registration.survey_completed_at, registration.approved_at]
 
 
 async def show_status(turn: Turn, registration: Registration) -> None:

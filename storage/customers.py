@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.storage import sequences
@@ -67,3 +67,9 @@ async def by_phone(session: AsyncSession, phone: str) -> Customer | None:
 async def by_code(session: AsyncSession, code: str) -> Customer | None:
     rows = await session.execute(select(Customer).where(Customer.customer_code == code.strip().upper()))
     return rows.scalar_one_or_none()
+
+
+async def count_on_package(session: AsyncSession, package_id: int) -> int:
+    """The customers on a package: billed its price as it is when each invoice is made."""
+    found = await session.execute(select(func.count()).select_from(Customer).where(Customer.package_id == package_id))
+    return int(found.scalar_one())

@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ispbot.client_address import client_ip
-from ispbot.storage import audit, packages
+from ispbot.storage import audit, customers, packages
 from ispbot.storage.models import Package
 from ispbot.storage.packages import FIELDS, MAX_ACTIVE, InvalidPackage, PackageDraft
 from ispbot.webadmin.auth import Refused, current, staff_view
@@ -115,6 +115,7 @@ async def package_update(request: web.Request) -> web.StreamResponse:
             changed = await packages.update(session, package, PackageDraft.read(typed))
         except InvalidPackage as invalid:  # refused before anything was changed
             return _form_page(request, package, await _registrations_of(session, package), typed, invalid.errors)
+        repriced = await customers.count_on_package(session, package.id) if "monthly_price" in changed else 0
         if changed:
             action = "package.update"
             if set(changed) == {"is_active"}:
@@ -129,6 +130,9 @@ async def package_update(request: web.Request) -> web.StreamResponse:
         message = "Paket diaktifkan: chat pendaftaran menawarkannya lagi."
     else:
         message = "Perubahan disimpan."
+    if repriced:  # the monthly invoices take today's price of the customer's package
+        message += (f" Harga baru berlaku juga untuk {repriced} pelanggan paket ini, mulai tagihan bulanan "
+                    "berikutnya.")
     return redirect(request, f"/admin/packages/{package.id}", message)
 
 

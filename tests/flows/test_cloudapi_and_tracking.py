@@ -165,3 +165,18 @@ async def test_the_menu_tells_an_english_speaker_how_to_switch(fonnte: Harness) 
     assert "Type *english* for English" in menu
     _changed, english_menu = await chat.send("english")
     assert "Please choose a service" in english_menu and "Ketik bahasa untuk Bahasa Indonesia" in english_menu
+
+
+async def test_a_rejected_registration_shows_the_steps_it_reached(cloudapi: Harness) -> None:
+    """Rejected after verification, its status showed "⬜ Pendaftaran diterima" and
+    "⬜ Data diverifikasi", as if it had never arrived; the tracking page ticks both."""
+    chat = Chat(cloudapi, phone="6281200000126", gateway="cloudapi")
+    number = await register_by_buttons(chat)
+    async with cloudapi.services.db.transaction() as s:
+        reg = await registrations.by_number(s, number)
+        assert reg is not None
+        await registrations.apply(s, reg, Action.VERIFY, now=cloudapi.clock.now())
+        await registrations.apply(s, reg, Action.REJECT, now=cloudapi.clock.now(), reason="Di luar area jangkauan")
+    [status] = await chat.send("status")
+    assert "✅ Pendaftaran diterima" in status and "✅ Data diverifikasi" in status
+    assert "⬜ Survey dijadwalkan" in status and "saat ini" not in status and "❌ *Ditolak.*" in status

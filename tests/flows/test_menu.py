@@ -141,3 +141,67 @@ async def test_the_cs_answer_in_an_english_chat_gives_the_hours_in_english(with_
     await chat.send("english")
     _, answer = await chat.send("jam buka cs")
     assert "Monday–Saturday 08:00–17:00 WIB" in answer
+
+
+@pytest.mark.parametrize("typed", ["lanjut", "lewati", "gak jadi", "salah", "iya kak"])
+async def test_an_answer_typed_at_the_menu_gets_the_menu_not_a_faq_answer(with_faq: Harness, typed: str) -> None:
+    """With no question open (a chat just ended, a message sent twice), "lanjut" was
+    answered how to stop subscribing, "lewati" how to pay, "gak jadi" what a late payment costs."""
+    chat = Chat(with_faq)
+    await chat.send("halo")
+    replies = "\n".join(await chat.send(typed))
+    assert "❓" not in replies and "beberapa jawaban" not in replies
+    assert "Silakan pilih layanan" in replies and "belum mengerti" not in replies
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("bisa bicara dengan admin?", "sambungkan dengan *CS"),
+    ("mau ngomong sama cs aja", "sambungkan dengan *CS"),
+    ("saya mau daftar aja kak", "nama lengkap"),
+])
+async def test_a_request_in_everyday_words_at_the_customer_id_question_is_done(
+    with_faq: Harness, typed: str, expected: str
+) -> None:
+    """Asked for a customer id, "bisa bicara dengan admin?" was answered "not a customer id,
+    type *cs*" (and "saya mau daftar aja" the same), three times over."""
+    chat = Chat(with_faq)
+    [_, asked] = await chat.send("tagihan")
+    assert "ID pelanggan" in asked
+    replies = "\n".join(await chat.send(typed))
+    assert expected in replies and "bukan ID pelanggan" not in replies
+
+
+@pytest.mark.parametrize("typed", ["kapan teknisi datang?", "mau ganti jadwal survey", "internet saya mati total"])
+async def test_a_question_at_the_customer_id_question_is_answered(with_faq: Harness, typed: str) -> None:
+    """Someone who registered and typed "tagihan" was asked for a customer id, and every
+    question after it ("kapan teknisi datang?") was "not a customer id", then "type *cs*",
+    until they found *menu*."""
+    chat = Chat(with_faq)
+    [_, asked] = await chat.send("tagihan")
+    assert "ID pelanggan" in asked
+    replies = "\n".join(await chat.send(typed))
+    assert "❓" in replies or "beberapa jawaban" in replies
+    assert "bukan ID pelanggan" not in replies
+    assert "ID pelanggan" in "\n".join(await chat.send("tagihan"))  # asked again, not stuck elsewhere
+
+
+@pytest.mark.parametrize("typed", ["tagihan", "lapor gangguan", "akun"])
+async def test_someone_registered_but_not_installed_is_told_why_there_is_no_account(
+    with_faq: Harness, typed: str
+) -> None:
+    """A registration waiting for its survey, and "tagihan" said "this WhatsApp number is
+    not on file as a customer's" and asked for a customer id the customer never had."""
+    from tests.webadmin.support import make_registration
+
+    registration = await make_registration(with_faq)  # this chat's number, pending verification
+    chat = Chat(with_faq)
+    told = "\n".join(await chat.send(typed))
+    assert f"Pendaftaran Anda *{registration.registration_number}* masih diproses" in told
+    assert "Pendaftaran diterima" in told and "belum terdaftar sebagai nomor pelanggan" not in told
+    [status] = await chat.send("status")
+    assert registration.registration_number in status and "← _saat ini_" in status
+
+
+async def test_a_number_without_a_registration_is_still_asked_to_link_its_account(with_faq: Harness) -> None:
+    told = "\n".join(await Chat(with_faq).send("tagihan"))
+    assert "belum terdaftar sebagai nomor pelanggan" in told and "masih diproses" not in told

@@ -51,6 +51,8 @@ async def test_fonnte_registration_from_halo_to_reg_number(fonnte: Harness) -> N
     assert registration.kelurahan == "Sukagalih" and registration.region_code and registration.postal_code == "40163"
     assert "https://isp.example/track/" + registration.registration_number in confirmation
     assert "Rp 199.900/bulan" in confirmation
+    # in Indonesian, not "sebagai customer ISP kami"
+    assert "Terima kasih telah mendaftar sebagai pelanggan kami!" in confirmation and "customer" not in confirmation
 
 
 async def test_summary_and_status_keep_one_item_per_line(fonnte: Harness) -> None:

@@ -344,7 +344,7 @@ async def test_a_kecamatan_of_another_city_is_offered_with_its_city_and_corrects
     assert "Kabupaten Bandung" in which and "Kota Bandung" in which
     await chat.send("1" if which.index("1. Kabupaten Bandung") >= 0 else "2")  # the wrong one
     [offer] = await chat.send("coblong")
-    assert "Coblong (Kota Bandung)" in offer
+    assert "Coblong — Kota Bandung" in offer
     [village] = await chat.send(accept)
     assert "Kelurahan" in village and "Coblong" in village
     [postcode] = await chat.send("dago")
@@ -435,13 +435,32 @@ async def test_a_new_answer_under_suggestions_is_not_taken_for_one_hidden_inside
     assert "Kasi" not in replies[-1] and "Tambrauw" not in " ".join(replies)
 
 
+async def test_a_suggested_kecamatan_keeps_its_whole_name_and_city(fonnte: Harness) -> None:
+    """Suggestions were cut to 24 characters on every gateway: "Kiaracondong (Kota Bandu",
+    and at Kota Bandung's kecamatan question "minggu" offered "Pasar Minggu (Kota Admin"."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Kecamatan")
+    [offer] = await chat.send("minggu")
+    assert "Pasar Minggu — Kota Administrasi Jakarta Selatan" in offer
+    [offer] = await chat.send("kiaracondog")
+    assert "Kiaracondong — Kota Bandung" in offer
+
+
+async def test_a_suggested_kecamatan_is_a_list_row_with_its_city_below(cloudapi: Harness) -> None:
+    chat = Chat(cloudapi, gateway="cloudapi")
+    await to_question(chat, "Kecamatan")
+    await chat.send("minggu")
+    assert chat.last_choices[0]["title"] == "Pasar Minggu"
+    assert chat.last_choices[0]["description"] == "Kota Administrasi Jakarta Selatan"
+
+
 async def test_a_single_suggestion_is_offered_as_one_not_as_one_of_these(fonnte: Harness) -> None:
     chat = Chat(fonnte)
     await to_question(chat, "kota/kabupaten")
     await chat.send("kabupaten bandung")
     [suggested] = await chat.send("coblong")  # a kecamatan of Kota Bandung, not of the kabupaten
     assert 'Maksud Anda ini untuk "coblong"?' in suggested and "salah satu" not in suggested
-    assert "Coblong (Kota Bandung)" in suggested
+    assert "Coblong — Kota Bandung" in suggested
 
 
 @pytest.mark.parametrize("typed", ["paket 2", "yg 40mb", "40 Mbps kak", "ambil yang silver"])
@@ -542,6 +561,16 @@ async def test_the_time_slot_is_read_from_a_time_said_in_words(fonnte: Harness) 
     assert "catatan" in notes
     [summary] = await chat.send("lewati")
     assert "Pagi (08.00–12.00)" in summary
+
+
+@pytest.mark.parametrize("typed", ["malam", "malem aja kak", "evening"])
+async def test_an_evening_asked_for_is_told_the_installation_hours(fonnte: Harness, typed: str) -> None:
+    """"malam aja kak" (at work all day) was "Mohon pilih salah satu pilihan", no word on
+    why the evening is not offered."""
+    chat = Chat(fonnte)
+    await to_question(chat, "Jam berapa")
+    refused, again = await chat.send(typed)
+    assert "08.00–18.00" in refused and "Jam berapa" in again
 
 
 async def test_a_draft_kept_while_the_customer_went_to_the_menu_expires_too(fonnte: Harness) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from ispbot.storage.demo import seed_packages
+from ispbot.storage.demo import seed_faq, seed_packages
 from ispbot.storage.users import Role, create_user
 from tests.conftest import WEBHOOK_SECRET
 from tests.webadmin.support import PASSWORD
@@ -98,4 +98,48 @@ async def test_handoff_round_trip_in_the_browser(live: LiveApp, chromium: Browse
     assert "kembali dilayani bot" in live.texts(CUSTOMER)[-1]
     await customer_says(live, CUSTOMER, "halo")
     assert "Silakan pilih layanan" in live.texts(CUSTOMER)[-1]  # the bot answers again
+    await context.close()
+
+
+async def test_the_admin_lists_fit_a_phone(live: LiveApp, chromium: Browser) -> None:  # noqa: F811
+    """At 390 px the queue's "Pesan terakhir", the packages' price and status, the FAQ's
+    questions and the staff's status were off the side of a sideways-scrolling table: an
+    agent on a phone saw a number and a badge, not what the customer wrote."""
+    async with live.harness.services.db.transaction() as session:
+        await seed_packages(session)
+        await seed_faq(session, live.clock.now())
+        await create_user(session, username="boss", password=PASSWORD, role=Role.ADMIN, now=live.clock.now())
+    await customer_says(live, CUSTOMER, "halo")
+    await customer_says(live, CUSTOMER, "cs")
+    await customer_says(live, CUSTOMER, "Internet saya putus sejak pagi")
+
+    context = await chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await page.goto(f"{live.url}/admin/login?next=/admin/inbox")
+    await page.fill("input[name=username]", "boss")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button:has-text('Masuk')")
+    await expect(page.locator("h1")).to_have_text("Chat CS")
+
+    async def in_sight(cell: Any) -> None:
+        await expect(cell).to_be_visible()
+        box = await cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    preview = page.locator("#conversations td.preview")
+    await expect(preview).to_contain_text("Internet saya putus sejak pagi")
+    await in_sight(preview)
+    await shot(page, "inbox-queue-mobile")
+
+    await page.goto(f"{live.url}/admin/packages")
+    first = page.locator("#packages tbody tr").first
+    await in_sight(first.locator("td", has_text="Rp "))
+    await in_sight(first.locator(".badge"))
+    await shot(page, "packages-mobile")
+
+    await page.goto(f"{live.url}/admin/faq")  # the question, the column that matters, was cut in half
+    await in_sight(page.locator("#faq tbody tr").first.locator("a"))
+    await page.goto(f"{live.url}/admin/users")
+    await in_sight(page.locator("table tbody tr").first.locator(".badge"))
     await context.close()

@@ -167,3 +167,21 @@ async def test_no_more_active_packages_than_the_chat_lists(h: Harness, admin: Br
     page = await admin.follow(await admin.post(f"/admin/packages/{eleventh.id}", edited(eleventh, is_active="1")))
     assert "Paket diaktifkan" in page
     assert (await package_named(h, "Paket Kesebelas")).is_active
+
+
+async def test_a_new_price_tells_the_admin_it_bills_the_packages_customers(h: Harness, admin: Browser) -> None:
+    """The monthly invoices take the package's price of the day: a price raised "for new
+    sign-ups" billed every customer on it more from the next invoice, and the page said
+    only "Perubahan disimpan."."""
+    from ispbot.storage.demo import seed_demo_customer
+
+    async with h.services.db.transaction() as session:
+        await seed_demo_customer(session, h.clock.now(), h.clock.now().date())  # on Home Silver 40M
+    silver = await package_named(h, "Home Silver 40M")
+    form = await admin.page(f"/admin/packages/{silver.id}")
+    assert 'id="price-note"' in form and "tagihan bulanan berikutnya" in form
+    page = await admin.follow(await admin.post(f"/admin/packages/{silver.id}", edited(silver, monthly_price="219.900")))
+    assert "Perubahan disimpan. Harga baru berlaku juga untuk 1 pelanggan paket ini" in page
+    renamed = await admin.follow(await admin.post(f"/admin/packages/{silver.id}", edited(
+        await package_named(h, "Home Silver 40M"), name="Home Silver 40M Plus")))
+    assert "Perubahan disimpan." in renamed and "pelanggan paket ini" not in renamed
