@@ -32,7 +32,12 @@ def setup_admin(app: web.Application) -> None:
     from ispbot.webadmin.openapi import setup_openapi
     from ispbot.webadmin.own_account import setup_own_account
     from ispbot.webadmin.packages import setup_packages
-    from ispbot.webadmin.pages import TEMPLATES, build_environment, security_headers
+    from ispbot.webadmin.pages import (
+        TEMPLATES,
+        admin_not_found,
+        build_environment,
+        security_headers,
+    )
     from ispbot.webadmin.ratelimit import setup_limits
     from ispbot.webadmin.registration_actions import setup_registration_actions
     from ispbot.webadmin.registrations import setup_registration_pages
@@ -69,4 +74,5 @@ def setup_admin(app: web.Application) -> None:
     setup_openapi(app)
     from ispbot.webadmin.path_ids import oversized_ids
 
+    app.middlewares.append(admin_not_found)  # around oversized_ids, whose refusal is a 404 too
     app.middlewares.append(oversized_ids)  # after the API's json_errors, which wraps it

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from importlib.resources import files
 from typing import Any
@@ -195,6 +196,23 @@ def pop_flash(request: web.Request) -> dict[str, str] | None:
 
 def error_page(request: web.Request, status: int, title: str, detail: str) -> web.Response:
     return render(request, "error.html", {"status": status, "title": title, "detail": detail}, status=status)
+
+
+@web.middleware
+async def admin_not_found(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """An /admin address that names no page (a mistyped link, a row that is gone) answers
+    with the admin's own page and a way back, not aiohttp's bare "404: Not Found"."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        if request.method != "GET" or not request.path.startswith("/admin/"):
+            raise
+        return render(request, "error.html", {
+            "status": 404, "title": "Halaman tidak ditemukan",
+            "detail": "Alamat ini tidak ada di admin, atau datanya sudah tidak ada.", "back": "/admin/registrations",
+        }, status=404)
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:

@@ -31,6 +31,30 @@ async def test_pages_need_a_login_and_come_back_after_it(browser_factory: Callab
     assert 'name="next" value="/admin/registrations?status=verified"' in form
 
 
+async def test_the_admin_pages_have_a_tab_icon_that_is_served(browser_factory: Callable[..., Any]) -> None:
+    """Every admin page load asked for /favicon.ico and got a 404 (in the browser console)."""
+    browser: Browser = await browser_factory()
+    page = await (await browser.get("/admin/login")).text()
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page)
+    assert icon is not None
+    served = await browser.get(icon.group(1))
+    assert served.status == 200 and served.headers["Content-Type"] == "image/svg+xml"
+    assert (await served.text()).startswith("<svg")
+
+
+async def test_a_mistyped_admin_address_gets_the_admins_page_with_a_way_back(
+    browser_factory: Callable[..., Any],
+) -> None:
+    """/admin/registrations/9999 or a mistyped link showed aiohttp's bare "404: Not Found"."""
+    browser: Browser = await browser_factory("cs")
+    for path in ("/admin/nonexistent", "/admin/registrations/99999", "/admin/registrations/99999999999999999999999"):
+        response = await browser.get(path)
+        page = await response.text()
+        assert response.status == 404, path
+        assert "/static/admin.css" in page and 'href="/admin/registrations">Kembali' in page, path
+    assert "Halaman tidak ditemukan" in await (await browser.get("/admin/nonexistent")).text()
+
+
 async def test_login_sets_a_hardened_session_cookie_and_stores_only_its_hash(
     browser_factory: Callable[..., Any], h: Harness
 ) -> None:
