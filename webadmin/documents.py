@@ -15,7 +15,8 @@ from ispbot.storage.models import Customer, Invoice, Package
 from ispbot.webadmin.ratelimit import PUBLIC_REQUESTS
 from ispbot.webhooks import SERVICES
 
-REFUSED = "Tautan ini tidak berlaku atau sudah kedaluwarsa. Ketik *tagihan* di WhatsApp untuk tautan baru."
+# A plain-text page (a browser shows *tagihan* with its stars): the word in quotes.
+REFUSED = "Tautan ini tidak berlaku atau sudah kedaluwarsa. Ketik \"tagihan\" di WhatsApp untuk tautan baru."
 
 
 async def invoice_pdf(request: web.Request) -> web.StreamResponse:

@@ -87,7 +87,10 @@ async def test_invoices_are_listed_and_the_chosen_one_arrives_as_a_signed_pdf(po
         assert (await portal.client.get(f"/d/invoice/{tampered}")).status == 403
 
     portal.clock.advance(timedelta(days=portal.services.settings.document_link_days, seconds=1))
-    assert (await portal.client.get(path)).status == 403
+    expired = await portal.client.get(path)
+    assert expired.status == 403
+    # What to do, as a browser shows it: no WhatsApp stars around the word to type.
+    assert 'Ketik "tagihan" di WhatsApp' in await expired.text()
 
 
 async def test_a_customer_cannot_ask_for_someone_elses_invoice(portal: Harness) -> None:
