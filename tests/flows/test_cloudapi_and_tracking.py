@@ -164,7 +164,7 @@ async def test_the_menu_tells_an_english_speaker_how_to_switch(fonnte: Harness) 
     [menu] = await chat.send("hello")
     assert "Type *english* for English" in menu
     _changed, english_menu = await chat.send("english")
-    assert "Please choose a service" in english_menu and "Ketik *bahasa* untuk Bahasa Indonesia" in english_menu
+    assert "Please choose a service" in english_menu and "Ketik bahasa untuk Bahasa Indonesia" in english_menu
 
 
 async def test_a_rejected_registration_shows_the_steps_it_reached(cloudapi: Harness) -> None:
