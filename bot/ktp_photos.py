@@ -15,16 +15,20 @@ from ispbot.storage import outbox, registrations
 from ispbot.storage.models import Registration
 
 
+async def _tell(
+    services: Services, session: AsyncSession, registration: Registration, provider: str, template: str,
+    **context: object,
+) -> None:
+    text = services.messages.render(registration.locale, template, number=registration.registration_number, **context)
+    message = OutboundMessage(to=Contact(phone=registration.phone), kind=OutboundKind.TEXT, text=text)
+    await outbox.enqueue(session, provider=provider, message=message, now=services.clock.now(), purpose=template)
+
+
 async def _tell_refused(
     services: Services, session: AsyncSession, registration: Registration, provider: str, too_large: bool
 ) -> None:
-    text = services.messages.render(
-        registration.locale, "ktp_photo_refused", number=registration.registration_number, too_large=too_large,
-        max_mb=MAX_BYTES // (1024 * 1024),
-    )
-    message = OutboundMessage(to=Contact(phone=registration.phone), kind=OutboundKind.TEXT, text=text)
-    await outbox.enqueue(session, provider=provider, message=message, now=services.clock.now(),
-                         purpose="ktp_photo_refused")
+    await _tell(services, session, registration, provider, "ktp_photo_refused", too_large=too_large,
+                max_mb=MAX_BYTES // (1024 * 1024))
 
 
 NOT_RECEIVED_NOTE = ("📷 Foto KTP yang dikirim pelanggan lewat WhatsApp tidak bisa diambil dari gateway "
@@ -35,12 +39,8 @@ NOT_RECEIVED_NOTE = ("📷 Foto KTP yang dikirim pelanggan lewat WhatsApp tidak 
 async def _tell_not_received(
     services: Services, session: AsyncSession, registration: Registration, provider: str
 ) -> None:
-    now = services.clock.now()
-    await registrations.add_note(session, registration, NOT_RECEIVED_NOTE, now=now)
-    text = services.messages.render(registration.locale, "ktp_photo_not_received",
-                                    number=registration.registration_number)
-    message = OutboundMessage(to=Contact(phone=registration.phone), kind=OutboundKind.TEXT, text=text)
-    await outbox.enqueue(session, provider=provider, message=message, now=now, purpose="ktp_photo_not_received")
+    await registrations.add_note(session, registration, NOT_RECEIVED_NOTE, now=services.clock.now())
+    await _tell(services, session, registration, provider, "ktp_photo_not_received")
 
 
 KTP = PhotoColumn(Registration.id_card_photo, KTP_PHOTOS, _tell_refused, "ktp photo of registration",
