@@ -33,8 +33,11 @@ from ispbot.storage.sql_time import (
     as_day_hour,
     local_clock,
     local_day_hour,
+    local_hour_of,
     prefix,
     seconds_between,
+    utc_hour,
+    whole_hours,
 )
 
 TIMEFRAMES = (7, 30, 60, 90)
@@ -236,14 +239,30 @@ class HourCount:
 
 
 async def hourly_counts(session: AsyncSession, window: Window) -> list[HourCount]:
-    """One row per local hour of the window that has registrations."""
+    """One row per local hour of the window that has registrations. The database groups by
+    the UTC hour and Python names its local hour where the zone's offsets are whole hours
+    (a UTC hour is then one local hour; two, merged, when a clock goes back); otherwise
+    the database converts every row."""
     d, r = _dialect(session), Registration
-    slot = local_day_hour(d, local_clock(d, r.created_at, window.tz, window.span)).label("local_hour")
+    if not whole_hours(window.tz, window.span):
+        slot = local_day_hour(d, local_clock(d, r.created_at, window.tz, window.span)).label("local_hour")
+        rows = await session.execute(
+            select(slot, func.count(), func.count(_approved()), func.count(r.rejected_at))
+            .where(_in_window(window)).group_by(slot)
+        )
+        return [HourCount(*as_day_hour(v), int(n), int(a), int(x)) for v, n, a, x in rows]
+    slot = utc_hour(d, r.created_at).label("utc_hour")
     rows = await session.execute(
         select(slot, func.count(), func.count(_approved()), func.count(r.rejected_at))
         .where(_in_window(window)).group_by(slot)
     )
-    return [HourCount(*as_day_hour(v), int(n), int(a), int(x)) for v, n, a, x in rows]
+    merged: dict[tuple[date, int], list[int]] = {}
+    for v, n, a, x in rows:
+        sums = merged.setdefault(local_hour_of(v, window.tz), [0, 0, 0])
+        sums[0] += int(n)
+        sums[1] += int(a)
+        sums[2] += int(x)
+    return [HourCount(day, hour, *sums) for (day, hour), sums in merged.items()]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ analytics' aggregate queries:
     seconds_between(a, b)          b − a in seconds (a float)
     local_clock(column, tz, span)  the column as local wall-clock time in `tz`
     local_day / local_day_hour     the local day (YYYY-MM-DD), or day and hour (YYYY-MM-DD HH)
+    utc_hour                       the UTC hour, made local in Python (`local_hours_of`) where
+                                   every offset of the span is whole hours: no conversion per row
 
 PostgreSQL converts with its own time-zone database (`timezone(tz, column)`). SQLite has
 none, so the UTC offsets `tz` takes within the queried span are read from zoneinfo and
@@ -102,3 +104,30 @@ def prefix(column: Any, length: int) -> ColumnElement[str]:
 
 def as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def whole_hours(tz: ZoneInfo, span: Span) -> bool:
+    """Whether every UTC offset `tz` takes within `span` is a whole number of hours (all
+    of Indonesia's; not India's or Nepal's): then a UTC hour is one local hour."""
+    return all(seconds % 3600 == 0 for _, seconds in offset_changes(tz, span))
+
+
+def utc_hour(dialect: str, column: Any) -> ColumnElement[Any]:
+    """The UTC hour of a timestamp column: the first 13 characters of SQLite's stored text
+    (YYYY-MM-DD HH), PostgreSQL's `date_trunc`. Cheaper per row than `local_clock`, whose
+    datetime() or to_char() was most of an hourly aggregate's time."""
+    if dialect == "sqlite":
+        return func.substr(column, 1, 13)
+    return func.date_trunc("hour", column)
+
+
+def as_utc_hour(value: str | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.fromisoformat(value[:10] + "T" + value[11:13]).replace(tzinfo=UTC)
+
+
+def local_hour_of(value: str | datetime, tz: ZoneInfo) -> tuple[date, int]:
+    """A `utc_hour` value as the local (day, hour) it is in `tz` (see `whole_hours`)."""
+    local = as_utc_hour(value).astimezone(tz)
+    return local.date(), local.hour

@@ -79,23 +79,35 @@ class Report:
 
 
 async def load_report(services: Services, window: Window) -> Report:
-    async with services.db.sessions() as s:
-        cohort = await analytics.cohort(s, window)  # the overview and the funnel are made of one read
-        slots = await analytics.hourly_counts(s, window)  # and the trend and the heatmap of another
-        return Report(
-            window=window,
-            overview=analytics.overview_of(cohort, await analytics.pending_over_sla(s, window)),
-            statuses=await analytics.status_distribution(s, window),
-            funnel=analytics.funnel_of(cohort),
-            trend=analytics.trend_of(slots, window),
-            reasons=await analytics.rejection_reasons(s, window),
-            cities=await analytics.areas(s, window, "city"),
-            districts=await analytics.areas(s, window, "district"),
-            heatmap=analytics.heatmap_of(slots),
-            packages=await analytics.package_popularity(s, window),
-            questions=await chat_funnel.question_funnel(s, window, "registration", REGISTRATION_STATES),
-            otp=await chat_funnel.otp_steps(s, window),
+    """The page's reads are independent: on PostgreSQL they run at once (`read_each`)."""
+    w = window
+    cohort, slots, pending, statuses, reasons, cities, districts, packages, questions, otp = \
+        await services.db.read_each(
+            lambda s: analytics.cohort(s, w),  # the overview and the funnel are made of one read
+            lambda s: analytics.hourly_counts(s, w),  # and the trend and the heatmap of another
+            lambda s: analytics.pending_over_sla(s, w),
+            lambda s: analytics.status_distribution(s, w),
+            lambda s: analytics.rejection_reasons(s, w),
+            lambda s: analytics.areas(s, w, "city"),
+            lambda s: analytics.areas(s, w, "district"),
+            lambda s: analytics.package_popularity(s, w),
+            lambda s: chat_funnel.question_funnel(s, w, "registration", REGISTRATION_STATES),
+            lambda s: chat_funnel.otp_steps(s, w),
         )
+    return Report(
+        window=window,
+        overview=analytics.overview_of(cohort, pending),
+        statuses=statuses,
+        funnel=analytics.funnel_of(cohort),
+        trend=analytics.trend_of(slots, window),
+        reasons=reasons,
+        cities=cities,
+        districts=districts,
+        heatmap=analytics.heatmap_of(slots),
+        packages=packages,
+        questions=questions,
+        otp=otp,
+    )
 
 
 def _short_day(day: date) -> str:

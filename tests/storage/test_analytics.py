@@ -14,7 +14,7 @@ from ispbot.storage import analytics, chat_funnel
 from ispbot.storage.analytics import Window
 from ispbot.storage.database import Database
 from ispbot.storage.models import Package, Registration
-from ispbot.storage.sql_time import Span, offset_changes
+from ispbot.storage.sql_time import Span, offset_changes, whole_hours
 from tests.storage.analytics_data import NOW, WIB, seed_chats, seed_registrations
 
 STATES = ["ASK_NAME", "ASK_EMAIL", "ASK_PHONE", "ASK_OTHER_PHONE", "AWAIT_OTP", "CONFIRM"]
@@ -195,6 +195,30 @@ async def test_local_days_follow_daylight_saving(db_url: str, clock: FakeClock) 
     assert heat.counts[6][0] == 1 and heat.counts[6][23] == 1  # both on Sunday the 25th
     await database.dispose()
     clock.advance(timedelta(0))
+
+
+async def test_a_half_hour_zone_is_converted_row_by_row(db_url: str, clock: FakeClock) -> None:
+    """India's +05:30: a UTC hour is no local hour, so the database converts each row; a
+    registration at 18:45 UTC is 00:15 on the next local day, one at 18:15 UTC 23:45."""
+    kolkata = ZoneInfo("Asia/Kolkata")
+    database = Database(db_url)
+    await seed_registrations(database, clock, tz=kolkata)
+    async with database.transaction() as s:
+        a, b = (await s.get(Registration, 1)), (await s.get(Registration, 2))
+        assert a is not None and b is not None
+        a.created_at = datetime(2026, 11, 18, 18, 45, tzinfo=UTC)
+        b.created_at = datetime(2026, 11, 18, 18, 15, tzinfo=UTC)
+    window = Window.between(date(2026, 11, 18), date(2026, 11, 19), now=NOW, tz=kolkata)
+    async with database.sessions() as s:
+        hours = await analytics.hourly_counts(s, window)
+    await database.dispose()
+    assert {(h.day, h.hour) for h in hours} >= {(date(2026, 11, 19), 0), (date(2026, 11, 18), 23)}
+
+
+def test_a_utc_hour_is_one_local_hour_only_in_whole_hour_zones() -> None:
+    span = Span(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+    assert whole_hours(WIB, span) and whole_hours(ZoneInfo("Europe/Berlin"), span)
+    assert not whole_hours(ZoneInfo("Asia/Kolkata"), span)
 
 
 async def test_a_rejection_without_a_reason_ties_last_on_both_databases(db: Database) -> None:
