@@ -4,7 +4,9 @@ connection; PostgreSQL runs through asyncpg. Nothing is created at import time.
 SQLite lets one writer in at a time and every transaction here begins IMMEDIATE, so two
 sessions of one process would only meet in SQLite's busy handler, which sleeps (up to
 100 ms a try). Instead the sessions of one process take turns on an asyncio lock (a task
-already holding it passes through); other processes still meet at the file lock.
+already holding it passes through); other processes still meet at the file lock. Sessions
+that only read (`reads()`: the admin's lists, exports and analytics) begin DEFERRED on
+connections of their own and take no turn: WAL lets them run beside the writer.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -45,13 +48,20 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(sqlite_driver.BEGIN)
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def _sqlite_begin_reading(connection: Any) -> None:
+    # DEFERRED: a reader takes no write lock, so in WAL mode it neither waits for the
+    # writer nor holds it up (`Database.reads`).
+    connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str, *, reading: bool = False, **kwargs: Any) -> AsyncEngine:
+    """`reading` (SQLite): connections for read-only sessions, begun DEFERRED."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite+aiosqlite"):
             kwargs.setdefault("module", sqlite_driver.dbapi())  # one thread trip per statement
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_reading if reading else _sqlite_begin)
         return engine
     # A fixed pool: a session past it waits for a connection rather than opening one for
     # a single transaction, whose connect (and statement preparing) cost more than the
@@ -111,22 +121,35 @@ class Database:
             info[sequences.COUNTERS] = self.counters
         factory = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
         self.sessions: Any = _TakingTurns(factory) if url.startswith("sqlite") else factory
+        # SQLite: readers on connections of their own, outside the turns (see `reads`).
+        self._reader: AsyncEngine | None = None
+        self._read_sessions: Any = factory
+        if url.startswith("sqlite") and make_url(url).database not in (None, "", ":memory:"):  # a file
+            self._reader = create_engine(url, reading=True, **engine_kwargs)
+            self._read_sessions = async_sessionmaker(self._reader, expire_on_commit=False, info=info)
         self._parallel_reads = asyncio.Semaphore(READ_PARALLELISM)
         self._autocommit_sessions = None if url.startswith("sqlite") else async_sessionmaker(
             self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, info=info)
 
+    @asynccontextmanager
+    async def reads(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads (an admin list, an export, the analytics). On SQLite it
+        runs on a connection of its own, begun DEFERRED, and does not take turns with the
+        writers: in WAL mode a reader sees the last commit and neither waits for the writer
+        nor holds it up, so a CS agent's export of 100,000 registrations no longer stops
+        every chat of the process until it is done. On PostgreSQL, a session."""
+        async with self._read_sessions() as session:
+            yield session
+
     async def read_each(self, *reads: Callable[[AsyncSession], Awaitable[Any]]) -> list[Any]:
-        """Independent reads (each a function of a session), their results in order. On
-        PostgreSQL each runs in a session of its own, up to READ_PARALLELISM at once, so a
-        page of aggregates waits for its slowest query rather than for their sum, and
-        never takes more of the pool than that from the messages; on SQLite, whose sessions
-        of one process take turns anyway, one after another in one session."""
-        if not self.is_postgres:
-            async with self.sessions() as session:
-                return [await read(session) for read in reads]
+        """Independent reads (each a function of a session), their results in order, each
+        in a `reads()` session of its own, up to READ_PARALLELISM at once: a page of
+        aggregates waits for its slowest query rather than for their sum (PostgreSQL's
+        server, or SQLite on its connections' threads, works on several), and never takes
+        more of the pool than that from the messages."""
 
         async def alone(read: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-            async with self._parallel_reads, self.sessions() as session:
+            async with self._parallel_reads, self.reads() as session:
                 return await read(session)
 
         return list(await asyncio.gather(*(alone(read) for read in reads)))
@@ -165,5 +188,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._reader is not None:
+            await self._reader.dispose()
         if self.counters is not None:
             await self.counters.dispose()

@@ -66,7 +66,7 @@ def section(handler: Section) -> Callable[[web.Request], Awaitable[web.StreamRes
             window = window_from_query(request.query, services)
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None
-        async with services.db.sessions() as session:
+        async with services.db.reads() as session:
             data = await handler(session, window)
         return answer({"window": {"from": window.first_day.isoformat(), "to": window.last_day.isoformat(),
                                   "timezone": services.settings.timezone}, **plain(data)})

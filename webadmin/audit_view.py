@@ -30,7 +30,7 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
                               AuditEntry.target_id == who))
     if (after := row_id(request.query.get("after", ""))) is not None:
         stmt = stmt.where(AuditEntry.id < after)
-    async with request.app[SERVICES].db.sessions() as session:
+    async with request.app[SERVICES].db.reads() as session:
         rows = list((await session.execute(stmt)).scalars())
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]

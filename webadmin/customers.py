@@ -24,7 +24,7 @@ async def customer_list(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     term = " ".join(request.query.get("q", "").split())[:60]
     after = request.query.get("after", "")
-    async with services.db.sessions() as session:
+    async with services.db.reads() as session:
         rows, next_after = await billing_queries.search_customers(
             session, term, after=row_id(after)
         )

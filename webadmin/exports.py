@@ -61,7 +61,7 @@ def row(r: Registration, tz: ZoneInfo) -> list[Any]:
 async def _rows(request: web.Request) -> list[list[Any]]:
     services = request.app[SERVICES]
     rows: list[list[Any]] = []
-    async with services.db.sessions() as session:
+    async with services.db.reads() as session:
         async for batch in queries.batches(session, list_filter(request), limit=MAX_ROWS):
             rows.extend(row(r, services.settings.tz) for r in batch)
     return rows

@@ -40,7 +40,7 @@ async def invoice_list(request: web.Request) -> web.StreamResponse:
     flt = billing_queries.InvoiceFilter.parse(request.query)
     after = request.query.get("after", "")
     today = local_today(services)
-    async with services.db.sessions() as session:
+    async with services.db.reads() as session:
         rows, next_after = await billing_queries.list_invoices(
             session, flt, today=today, after=row_id(after)
         )

@@ -68,7 +68,7 @@ def today_start(request: web.Request) -> datetime:
 async def registration_list(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     flt = list_filter(request)
-    async with services.db.sessions() as session:
+    async with services.db.reads() as session:
         kpis = await queries.kpis(session, today_start=today_start(request))
         page = await queries.page(session, flt, after=request.query.get("after"), before=request.query.get("before"))
         total = await queries.count(session, flt) if flt.active else kpis.total

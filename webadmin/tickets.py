@@ -71,7 +71,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
         stmt = stmt.where(Ticket.ticket_number.startswith(flt["q"].upper(), autoescape=True))
     if (after := row_id(request.query.get("after", ""))) is not None:
         stmt = stmt.where(Ticket.id < after)
-    async with services.db.sessions() as session:
+    async with services.db.reads() as session:
         rows = list((await session.execute(stmt)).scalars())
         staff_users = {u.id: u for u in await technicians(session)}
     more = len(rows) > PAGE_SIZE
