@@ -76,7 +76,8 @@ async def submit(turn: Turn) -> None:
         source="whatsapp",
         locale=turn.locale,
     )
-    registration = await registrations.create(turn.session, new, now=turn.now, timezone=turn.settings.tz)
+    registration = await registrations.create(turn.session, new, quoted_monthly_price=chosen.monthly_price,
+                                              now=turn.now, timezone=turn.settings.tz)
     package = await turn.session.get(Package, registration.package_id)
     turn.say(
         "registration_confirmation",
