@@ -346,12 +346,17 @@ async def read_ktp_photo(turn: Turn) -> Answer:
 # -- package and schedule ---------------------------------------------------------------------
 
 
-async def _package_choices(turn: Turn) -> list[Any]:
+def _package_line(turn: Turn, package: Package) -> str:
+    """"40 Mbps · Rp 199.900/bulan": a package as the list and the summary show it."""
     from ispbot.messages import rupiah
 
     per_month = "/month" if turn.locale == "en" else "/bulan"
+    return f"{package.speed_mbps} Mbps · {rupiah(package.monthly_price)}{per_month}"
+
+
+async def _package_choices(turn: Turn) -> list[Any]:
     return [
-        choice("ASK_PACKAGE", str(p.id), p.name, f"{p.speed_mbps} Mbps · {rupiah(p.monthly_price)}{per_month}")
+        choice("ASK_PACKAGE", str(p.id), p.name, _package_line(turn, p))
         for p in await registrations.packages(turn.session)
     ][:10]
 
@@ -394,13 +399,42 @@ async def read_package(turn: Turn) -> Answer:
         return Retry("reg_package_no_price", {"price": price, "count": len(offered)}, unreadable=True)
     if picked is None:
         return Retry("reg_bad_package", {"count": len(offered), "typed": turn.text[:30]}, unreadable=True)
-    _remember_package(turn, picked)
+    await _remember_package(turn, picked)
     return Next("package_chosen")
 
 
-def _remember_package(turn: Turn, picked: Any) -> None:
-    price = picked.description or ""
-    remember(turn, package_id=int(value_of(picked)), package_name=picked.title, package_price=price)
+async def _remember_package(turn: Turn, picked: Any) -> None:
+    """The package chosen, with its price as the list showed it: the price the summary
+    shows and the registration keeps (see `price_confirmed`)."""
+    package = await turn.session.get(Package, int(value_of(picked)))  # the one the list was made of
+    remember(turn, package_id=int(value_of(picked)), package_name=picked.title, package_price=picked.description or "",
+             package_monthly_price=package.monthly_price if package is not None else None)
+
+
+def _price_shown(turn: Turn, package: Package) -> int | None:
+    """The monthly price the summary showed for the package chosen; None when it is not
+    known (a draft kept before the price was, whose summary showed another price)."""
+    draft = answers(turn)
+    if draft.get("package_monthly_price") is not None:
+        return int(draft["package_monthly_price"])
+    from ispbot.messages import rupiah
+
+    return package.monthly_price if rupiah(package.monthly_price) in str(draft.get("package_price", "")) else None
+
+
+async def price_confirmed(turn: Turn, package: Package) -> int | None:
+    """The monthly price the customer confirmed at the summary, the one their registration
+    keeps. A draft waits at its summary for hours or days, and the ISP may change the
+    package's price meanwhile: then None, the customer told so and shown the summary again
+    at today's price to confirm; no registration is made at a price they were not shown."""
+    shown = _price_shown(turn, package)
+    if shown == package.monthly_price:
+        return shown
+    remember(turn, package_id=package.id, package_name=package.name, package_price=_package_line(turn, package),
+             package_monthly_price=package.monthly_price)
+    turn.say("reg_package_repriced", name=package.name, description=_package_line(turn, package))
+    await ask_confirm(turn)
+    return None
 
 
 def _by_speed(text: str, offered: list[Any]) -> Any:
@@ -433,7 +467,7 @@ async def _package_by_speed(turn: Turn, speed: int) -> None:
         await REGISTRATION.edit(turn, "package")
         return
     picked = next(c for c in offered if value_of(c) == str(found.id))
-    _remember_package(turn, picked)
+    await _remember_package(turn, picked)
     turn.say("reg_package_changed", name=picked.title, description=picked.description)
     await ask_confirm(turn)
 

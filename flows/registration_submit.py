@@ -16,7 +16,7 @@ from ispbot.storage.models import Package
 
 
 async def submit(turn: Turn) -> None:
-    from ispbot.flows.registration import REGISTRATION, ask_date_again_if_gone
+    from ispbot.flows.registration import REGISTRATION, ask_date_again_if_gone, price_confirmed
 
     if await ask_date_again_if_gone(turn):  # the summary was shown before it passed
         return
@@ -45,6 +45,9 @@ async def submit(turn: Turn) -> None:
         # other answers kept (a registration made before keeps its package).
         turn.say("reg_package_gone", name=draft.get("package_name") or (chosen.name if chosen else ""))
         await REGISTRATION.edit(turn, "package", required=True)
+        return
+    quoted = await price_confirmed(turn, chosen)
+    if quoted is None:  # repriced since the summary was shown: shown again, to confirm
         return
     photo = draft.get("ktp_photo")
     photo_marker = await pending_photos.marker(
@@ -76,7 +79,8 @@ async def submit(turn: Turn) -> None:
         source="whatsapp",
         locale=turn.locale,
     )
-    registration = await registrations.create(turn.session, new, now=turn.now, timezone=turn.settings.tz)
+    registration = await registrations.create(turn.session, new, quoted_monthly_price=quoted, now=turn.now,
+                                              timezone=turn.settings.tz)
     package = await turn.session.get(Package, registration.package_id)
     turn.say(
         "registration_confirmation",

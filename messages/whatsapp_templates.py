@@ -86,7 +86,7 @@ def _customer_created(c: Context, _: str) -> tuple[Any, ...]:
 
 def _received(c: Context, _: str) -> tuple[Any, ...]:
     r, package = c["registration"], c["package"]
-    return r.full_name, r.registration_number, package.name, c["rupiah"](package.monthly_price), c["tracking_url"]
+    return r.full_name, r.registration_number, package.name, c["rupiah"](r.quoted_monthly_price), c["tracking_url"]
 
 
 def _invoice(c: Context, _: str) -> tuple[Any, ...]:

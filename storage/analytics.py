@@ -374,11 +374,13 @@ class PackageRow:
     package_id: int
     name: str
     speed_mbps: int
-    monthly_price: int
+    monthly_price: int  # the package's price today
     registrations: int
     approved: int
     approval_rate: float | None
-    revenue_potential: int  # monthly price × approved: monthly revenue once they are installed
+    # today's monthly price × approved: monthly revenue once they are installed, billed at
+    # their package's price of the day (storage.invoices), not at the prices they were quoted
+    revenue_potential: int
 
 
 async def package_popularity(session: AsyncSession, window: Window) -> list[PackageRow]:

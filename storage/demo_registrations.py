@@ -83,7 +83,8 @@ async def seed_registrations(
     progress: Callable[[int], None] = lambda _n: None,
 ) -> int:
     """Add `count` registrations ending today, PER_DAY a day; returns how many were added."""
-    packages = list((await session.execute(select(Package.id).order_by(Package.id))).scalars())
+    packages = [(package_id, price) for package_id, price
+                in await session.execute(select(Package.id, Package.monthly_price).order_by(Package.id))]
     if not packages:
         raise ValueError("no packages yet: seed the demo packages first")
     offset = int((await session.execute(select(func.count()).select_from(Registration))).scalar_one())
@@ -95,13 +96,15 @@ async def seed_registrations(
         first, last = FIRST[serial % len(FIRST)], LAST[(serial // len(FIRST)) % len(LAST)]
         place = PLACES[serial % len(PLACES)]
         status = STATUSES[serial % len(STATUSES)]
+        package_id, price = packages[serial % len(packages)]
         batch.append({
             "day": day, "status": status, "source": "whatsapp", "locale": "id",
             "full_name": f"{first} {last} {serial:06d}", "email": f"demo{serial:06d}@example.com",
             "phone": f"62819{serial:08d}", "contact_key": f"62819{serial:08d}", "whatsapp_verified": True,
             "address": f"Jl. Contoh No. {serial % 200 + 1}", "rt": "001", "rw": "002", "kelurahan": place.kelurahan,
             "kecamatan": place.kecamatan, "city": place.city, "postal_code": place.postal_code,
-            "region_code": place.region_code, "package_id": packages[serial % len(packages)],
+            "region_code": place.region_code, "package_id": package_id,
+            "quoted_monthly_price": price,  # each quoted its package's price of today
             "created_at": at, **stage_times(status, serial, at, now),
         })
         if len(batch) == BATCH:

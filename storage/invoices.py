@@ -127,7 +127,12 @@ async def issue_monthly(
     """Bill every active customer with a package, installed before this month began, for
     the month of `today` (the ISP's local date), once `today` has reached `billing_day`. Returns only the invoices this
     call created: a rerun, or a concurrent run, returns []. Issue date is `today`, due
-    date `today + due_days`."""
+    date `today + due_days`.
+
+    The amount is the price of the customer's package as it is today: a customer pays the
+    tariff of their subscription, which the ISP may change (the admin is told how many
+    customers a price change bills). A registration's quoted price is what the customer
+    was offered when registering; it is shown with the registration and never billed."""
     if not 1 <= billing_day <= 28:
         raise ValueError("billing_day must be 1 to 28 (every month has it)")
     if due_days < 0:

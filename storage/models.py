@@ -123,6 +123,9 @@ class Registration(Base):
     address_notes: Mapped[str | None] = mapped_column(Text)
 
     package_id: Mapped[int] = mapped_column(ForeignKey("packages.id"), index=True)
+    # whole Rupiah: the package's monthly price as the customer was quoted it when the
+    # registration was made; the package's own price may change since
+    quoted_monthly_price: Mapped[int]
     preferred_installation_date: Mapped[date | None] = mapped_column(Date)
     preferred_time_slot: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)

@@ -145,8 +145,11 @@ async def sharing_nik(session: AsyncSession, registration: Registration, limit: 
 
 
 async def create(
-    session: AsyncSession, new: NewRegistration, *, now: datetime, timezone: ZoneInfo, actor_label: str = "customer"
+    session: AsyncSession, new: NewRegistration, *, quoted_monthly_price: int, now: datetime, timezone: ZoneInfo,
+    actor_label: str = "customer",
 ) -> Registration:
+    """`quoted_monthly_price` is the package's price as the customer was shown it and
+    agreed to; the registration keeps it whatever the package's price becomes."""
     day = now.astimezone(timezone).strftime("%Y%m%d")
     number = await sequences.next_value(session, f"REG-{day}")
     registration = Registration(
@@ -172,6 +175,7 @@ async def create(
         longitude=new.longitude,
         address_notes=new.address_notes,
         package_id=new.package_id,
+        quoted_monthly_price=quoted_monthly_price,
         preferred_installation_date=new.preferred_installation_date,
         preferred_time_slot=new.preferred_time_slot,
         notes=new.notes,

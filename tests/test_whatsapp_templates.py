@@ -23,7 +23,7 @@ MESSAGES = Messages(ZoneInfo("Asia/Jakarta"))
 
 REGISTRATION = SimpleNamespace(
     full_name="Rina Wulandari", registration_number="REG-20261201-0007", rejection_reason=None,
-    survey_date=datetime(2026, 12, 3, 3, 0, tzinfo=UTC),
+    survey_date=datetime(2026, 12, 3, 3, 0, tzinfo=UTC), quoted_monthly_price=249900,
 )
 INVOICE = SimpleNamespace(invoice_number="INV-202612-0003", period="2026-12", amount=199900, due_date=date(2026, 12, 10))
 TICKET = SimpleNamespace(ticket_number="TKT-20261201-0002", subject="Internet mati", scheduled_at=None)
@@ -38,7 +38,7 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "notify_customer_created": {"registration": REGISTRATION, "customer": SimpleNamespace(customer_code="AGLS202612010001")},
     "notify_cancelled": {"registration": REGISTRATION},
     "registration_confirmation": {
-        "registration": REGISTRATION, "package": SimpleNamespace(name="Home Silver 40M", monthly_price=249900),
+        "registration": REGISTRATION, "package": SimpleNamespace(name="Home Silver 40M", monthly_price=275000),  # repriced since
         "tracking_url": "https://isp.example/track/REG-20261201-0007",
     },
     "otp": {"code": "482913", "minutes": 5},

@@ -140,8 +140,9 @@ async def register(request: web.Request) -> web.StreamResponse:
             duplicate = await registrations.find_duplicate(session, email=new.email, phone=new.phone)
             if duplicate is not None:
                 raise ApiError(409, _duplicate_message(duplicate), {"matched_on": duplicate.matched_on})
-            registration = await registrations.create(session, new, now=now, timezone=services.settings.tz,
-                                                      actor_label="web")
+            # the price the form lists the package at (…/public/packages: today's)
+            registration = await registrations.create(session, new, quoted_monthly_price=package.monthly_price,
+                                                      now=now, timezone=services.settings.tz, actor_label="web")
             url = tracking_url(services, registration)
             await messaging.queue(services, session, phone=new.phone, contact_key=new.phone,
                                   template="registration_confirmation", purpose="registration_confirmation",

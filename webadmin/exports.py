@@ -50,7 +50,7 @@ def row(r: Registration, tz: ZoneInfo) -> list[Any]:
         r.registration_number, status_label(r.status), when(r.created_at), r.full_name, r.email,
         local_format(r.phone), "ya" if r.whatsapp_verified else "tidak",
         mask_nik(r.id_card_number) if r.id_card_number else "", mask_niks_in(r.address), r.rt or "", r.rw or "",
-        r.kelurahan, r.kecamatan, r.city, r.postal_code or "", r.package.name, r.package.monthly_price,
+        r.kelurahan, r.kecamatan, r.city, r.postal_code or "", r.package.name, r.quoted_monthly_price,
         r.preferred_installation_date.isoformat() if r.preferred_installation_date else "",
         r.preferred_time_slot or "", when(r.survey_date), r.source, r.referral_code or "",
         r.utm_source or "", r.utm_medium or "", r.utm_campaign or "",

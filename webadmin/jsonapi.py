@@ -119,7 +119,8 @@ def registration_json(registration: Registration, *, show_nik: bool) -> dict[str
         "city": r.city, "postal_code": r.postal_code, "region_code": r.region_code,
         "latitude": r.latitude, "longitude": r.longitude, "address_notes": _typed(r.address_notes),
         "package_id": r.package_id,
-        "package": {"name": r.package.name, "speed_mbps": r.package.speed_mbps, "monthly_price": r.package.monthly_price},
+        "package": {"name": r.package.name, "speed_mbps": r.package.speed_mbps,
+                    "monthly_price": r.quoted_monthly_price},  # as quoted when it was made
         "preferred_installation_date": _iso(r.preferred_installation_date),
         "preferred_time_slot": r.preferred_time_slot,
         "notes": _typed(r.notes), "referral_code": r.referral_code,

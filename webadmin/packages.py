@@ -115,7 +115,9 @@ async def package_update(request: web.Request) -> web.StreamResponse:
             changed = await packages.update(session, package, PackageDraft.read(typed))
         except InvalidPackage as invalid:  # refused before anything was changed
             return _form_page(request, package, await _registrations_of(session, package), typed, invalid.errors)
-        repriced = await customers.count_on_package(session, package.id) if "monthly_price" in changed else 0
+        repriced = "monthly_price" in changed
+        quoted = await _registrations_of(session, package) if repriced else 0
+        billed = await customers.count_on_package(session, package.id) if repriced else 0
         if changed:
             action = "package.update"
             if set(changed) == {"is_active"}:
@@ -130,8 +132,13 @@ async def package_update(request: web.Request) -> web.StreamResponse:
         message = "Paket diaktifkan: chat pendaftaran menawarkannya lagi."
     else:
         message = "Perubahan disimpan."
-    if repriced:  # the monthly invoices take today's price of the customer's package
-        message += (f" Harga baru berlaku juga untuk {repriced} pelanggan paket ini, mulai tagihan bulanan "
+    if repriced:
+        message += " Pendaftar baru mendapat harga baru"
+        # a registration keeps the price it was quoted (registrations.quoted_monthly_price)
+        message += (f"; {quoted} pendaftaran yang sudah masuk tetap dengan harga saat mendaftar." if quoted
+                    else ".")
+    if billed:  # the monthly invoices take today's price of the customer's package
+        message += (f" Harga baru berlaku juga untuk {billed} pelanggan paket ini, mulai tagihan bulanan "
                     "berikutnya.")
     return redirect(request, f"/admin/packages/{package.id}", message)
 

@@ -75,7 +75,7 @@ def public_status(services: Services, registration: Registration, next_step: str
         "package": {
             "name": registration.package.name,
             "speed_mbps": registration.package.speed_mbps,
-            "monthly_price": registration.package.monthly_price,
+            "monthly_price": registration.quoted_monthly_price,  # as quoted, not the package's today
         },
         "created_at": registration.created_at.isoformat(),
         "survey_date": registration.survey_date.isoformat() if registration.survey_date else None,

@@ -57,7 +57,8 @@ async def seed_registrations(db: Database, clock: FakeClock, tz: ZoneInfo = WIB)
     """The registrations above; returns their ids by letter. Leaves the clock at NOW."""
     async with db.transaction() as session:
         await seed_packages(session)
-        packages = {code: pid for pid, code in await session.execute(select(Package.id, Package.code))}
+        packages = {code: (pid, price) for pid, code, price
+                    in await session.execute(select(Package.id, Package.code, Package.monthly_price))}
     ids: dict[str, int] = {}
     steps: list[tuple[datetime, str, Action, dict[str, Any]]] = []
     for n, (name, (created, package, region, actions)) in enumerate(REGISTRATIONS.items()):
@@ -66,9 +67,10 @@ async def seed_registrations(db: Database, clock: FakeClock, tz: ZoneInfo = WIB)
             new = registrations.NewRegistration(
                 full_name=f"Pelanggan {name}", email=f"{name.lower()}@example.com", phone=f"62812000001{n:02d}",
                 address="Jl. Contoh 1", kelurahan="Sukagalih", kecamatan="Sukajadi", city="Kota Bandung",
-                package_id=packages[package], region_code=region, contact_key=f"62812000001{n:02d}",
+                package_id=packages[package][0], region_code=region, contact_key=f"62812000001{n:02d}",
             )
-            ids[name] = (await registrations.create(session, new, now=clock.now(), timezone=tz)).id
+            ids[name] = (await registrations.create(session, new, quoted_monthly_price=packages[package][1],
+                                                    now=clock.now(), timezone=tz)).id
         steps += [(created + after * H, name, action, extra) for after, action, extra in actions]
     for at, name, action, extra in sorted(steps, key=lambda s: s[0]):
         clock.set(at)

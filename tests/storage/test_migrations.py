@@ -177,3 +177,68 @@ def test_a_photo_waiting_before_0015_starts_with_no_failed_attempt(tmp_path: Pat
 @pytest.mark.postgres
 def test_a_photo_waiting_before_0015_starts_with_no_failed_attempt_on_postgresql(postgres_url: str) -> None:
     _check_photo_waiting_across_0015(postgres_url)
+
+
+async def _registrations(url: str, insert: bool = False) -> list[dict[str, object]]:
+    """Write a package at Rp 199.900 and a registration on it when asked; the registrations."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            if insert:
+                await connection.execute(sa.text(
+                    "INSERT INTO packages (id, code, name, category, speed_mbps, monthly_price, description, "
+                    "is_active, sort_order) VALUES (1, 'home-silver-40', 'Home Silver 40M', 'broadband', 40, 199900, "
+                    "'', true, 0)"))
+                await connection.execute(sa.text(
+                    "INSERT INTO registrations (id, registration_number, status, source, locale, full_name, email, "
+                    "phone, whatsapp_verified, address, kelurahan, kecamatan, city, package_id, created_at, "
+                    "updated_at) VALUES (1, 'REG-20261201-0001', 'pending_verification', 'whatsapp', 'id', 'Rina', "
+                    "'rina@example.com', '6281200000160', true, 'Jl. Contoh 1', 'Sukagalih', 'Sukajadi', "
+                    "'Kota Bandung', 1, :at, :at)"
+                ), {"at": datetime(2026, 12, 1, 8, tzinfo=UTC)})
+            rows = await connection.execute(sa.text("SELECT * FROM registrations"))
+            return [dict(row._mapping) for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def _register_without_a_price(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(sa.text(
+                "INSERT INTO registrations (id, registration_number, status, source, locale, full_name, email, "
+                "phone, whatsapp_verified, address, kelurahan, kecamatan, city, package_id, quoted_monthly_price, "
+                "created_at, updated_at) VALUES (2, 'REG-20261201-0002', 'pending_verification', 'whatsapp', 'id', "
+                "'Budi', 'budi@example.com', '6281200000161', true, 'Jl. Contoh 2', 'Sukagalih', 'Sukajadi', "
+                "'Kota Bandung', 1, NULL, :at, :at)"
+            ), {"at": datetime(2026, 12, 1, 9, tzinfo=UTC)})
+    finally:
+        await engine.dispose()
+
+
+def _check_registration_across_0016(url: str) -> None:
+    """A registration made at 0015 (down to it, or up from nothing) keeps its package's
+    price of the upgrade as its quoted price, which is required from then on; taken off
+    again, the registration is as 0015 knew it. The database is left at head."""
+    upgrade(url, "0015")
+    command.downgrade(alembic_config(url), "0015")
+    [before] = asyncio.run(_registrations(url, insert=True))
+    upgrade(url)
+    [after] = asyncio.run(_registrations(url))
+    assert after["quoted_monthly_price"] == 199900
+    with pytest.raises(sa.exc.IntegrityError):
+        asyncio.run(_register_without_a_price(url))
+    command.downgrade(alembic_config(url), "0015")
+    [back] = asyncio.run(_registrations(url))
+    assert back == before
+    upgrade(url)
+
+
+def test_a_registration_made_before_0016_keeps_its_package_price_as_quoted(tmp_path: Path) -> None:
+    _check_registration_across_0016(f"sqlite+aiosqlite:///{tmp_path}/m.db")
+
+
+@pytest.mark.postgres
+def test_a_registration_made_before_0016_keeps_its_package_price_as_quoted_on_postgresql(postgres_url: str) -> None:
+    _check_registration_across_0016(postgres_url)

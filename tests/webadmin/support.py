@@ -123,9 +123,12 @@ async def make_registration(h: Harness, **overrides: Any) -> Registration:
             package = (await session.execute(Package.__table__.select().where(Package.code == "home-silver-40"))).first()
             assert package is not None
             package_id = package.id
+        chosen = await session.get(Package, package_id)
+        assert chosen is not None
         values.setdefault("contact_key", values["phone"])
         new = NewRegistration(package_id=package_id, **values)
-        registration = await registrations.create(session, new, now=h.clock.now(), timezone=h.services.settings.tz)
+        registration = await registrations.create(session, new, quoted_monthly_price=chosen.monthly_price,
+                                                  now=h.clock.now(), timezone=h.services.settings.tz)
     return registration
 
 

@@ -169,19 +169,34 @@ async def test_no_more_active_packages_than_the_chat_lists(h: Harness, admin: Br
     assert (await package_named(h, "Paket Kesebelas")).is_active
 
 
-async def test_a_new_price_tells_the_admin_it_bills_the_packages_customers(h: Harness, admin: Browser) -> None:
+async def test_a_new_price_tells_the_admin_who_keeps_the_old_one(h: Harness, admin: Browser) -> None:
     """The monthly invoices take the package's price of the day: a price raised "for new
     sign-ups" billed every customer on it more from the next invoice, and the page said
-    only "Perubahan disimpan."."""
+    only "Perubahan disimpan.". Registrations keep the price they were quoted: the page
+    says so, not that the new price applies to all who use the package."""
     from ispbot.storage.demo import seed_demo_customer
 
     async with h.services.db.transaction() as session:
         await seed_demo_customer(session, h.clock.now(), h.clock.now().date())  # on Home Silver 40M
+    await make_registration(h)  # on Home Silver 40M too
     silver = await package_named(h, "Home Silver 40M")
     form = await admin.page(f"/admin/packages/{silver.id}")
-    assert 'id="price-note"' in form and "tagihan bulanan berikutnya" in form
+    assert 'id="price-note"' in form
+    assert "Pendaftaran yang sudah masuk (1) tetap dengan harga yang disetujui pelanggan saat mendaftar" in form
+    assert "ditagih harga baru mulai tagihan bulanan berikutnya" in form
+    assert "berlaku untuk semua yang memakai paket ini" not in form
     page = await admin.follow(await admin.post(f"/admin/packages/{silver.id}", edited(silver, monthly_price="219.900")))
-    assert "Perubahan disimpan. Harga baru berlaku juga untuk 1 pelanggan paket ini" in page
+    assert ("Perubahan disimpan. Pendaftar baru mendapat harga baru; 1 pendaftaran yang sudah masuk tetap dengan "
+            "harga saat mendaftar. Harga baru berlaku juga untuk 1 pelanggan paket ini, mulai tagihan bulanan "
+            "berikutnya.") in page
     renamed = await admin.follow(await admin.post(f"/admin/packages/{silver.id}", edited(
         await package_named(h, "Home Silver 40M"), name="Home Silver 40M Plus")))
     assert "Perubahan disimpan." in renamed and "pelanggan paket ini" not in renamed
+    assert "Pendaftar baru" not in renamed
+
+
+async def test_a_new_price_of_a_package_no_one_chose_says_only_who_gets_it(h: Harness, admin: Browser) -> None:
+    gold = await package_named(h, "Home Gold 75M")
+    page = await admin.follow(await admin.post(f"/admin/packages/{gold.id}", edited(gold, monthly_price="270.000")))
+    assert "Perubahan disimpan. Pendaftar baru mendapat harga baru." in page
+    assert "pendaftaran yang sudah masuk" not in page and "pelanggan paket ini" not in page

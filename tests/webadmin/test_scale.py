@@ -20,7 +20,7 @@ STATUSES = ["pending_verification", "verified", "survey_scheduled", "approved", 
 async def fill(h: Harness) -> None:
     start = h.clock.now() - timedelta(days=400)
     async with h.services.db.transaction() as session:
-        package_id = (await session.execute(select(Package.id).limit(1))).scalar_one()
+        package_id, price = (await session.execute(select(Package.id, Package.monthly_price).limit(1))).one()
         batch = []
         for n in range(ROWS):
             at = start + timedelta(minutes=5 * n)
@@ -30,7 +30,7 @@ async def fill(h: Harness) -> None:
                 "full_name": f"Pelanggan {n:06d}", "email": f"p{n:06d}@example.com", "phone": f"62812{n:08d}",
                 "whatsapp_verified": True, "address": "Jl. Contoh", "kelurahan": "Sukagalih",
                 "kecamatan": "Sukajadi", "city": "Kota Bandung", "package_id": package_id,
-                "created_at": at, "updated_at": at,
+                "quoted_monthly_price": price, "created_at": at, "updated_at": at,
             })
             if len(batch) == 10_000:
                 await session.execute(insert(Registration), batch)
