@@ -309,6 +309,32 @@ async def test_an_admins_whole_navigation_shows_on_a_1280_pixel_laptop(live: Liv
     await context.close()
 
 
+async def test_a_stale_link_leaves_a_signed_in_agent_their_navigation(live: LiveApp, chromium: Browser) -> None:
+    """A CS agent following an old link (a page that is gone) found a 404 with no menu and
+    only "Kembali"; a visitor who is not signed in still sees no menu at all."""
+    context, page = await on_a_laptop(live, chromium, "rina", Role.CS)
+    for width in (390, 1366):
+        await page.set_viewport_size({"width": width, "height": 844})
+        response = await page.goto(f"{live.url}/admin/laporan-lama")
+        assert response is not None and response.status == 404
+        await expect(page.locator("h1")).to_have_text("Halaman tidak ditemukan")
+        await expect(page.locator(".nav a", has_text="Pendaftaran")).to_be_visible()
+        await expect(page.locator(".who-name small")).to_have_text("Customer Service")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= width
+        await shot(page, f"not-found-{width}")
+    await page.locator(".nav a", has_text="Tiket").click()
+    await expect(page.locator("h1")).to_have_text("Tiket")
+    await context.close()
+    stranger = await chromium.new_context(viewport={"width": 390, "height": 844})
+    page = await stranger.new_page()
+    response = await page.goto(f"{live.url}/admin/laporan-lama")
+    assert response is not None and response.status == 404
+    await expect(page.locator("h1")).to_have_text("Halaman tidak ditemukan")
+    await expect(page.locator(".nav")).to_have_count(0)
+    await expect(page.locator(".who")).to_have_count(0)
+    await stranger.close()
+
+
 async def test_a_registration_on_a_phone_shows_its_actions_first_and_fits_the_screen(
     live: LiveApp, chromium: Browser
 ) -> None:
