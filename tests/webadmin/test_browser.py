@@ -238,6 +238,42 @@ async def test_new_registrations_appear_without_reloading(live: LiveApp, chromiu
     await context.close()
 
 
+async def test_a_note_in_the_history_is_announced_as_a_note_on_the_open_registration(
+    live: LiveApp, chromium: Browser
+) -> None:
+    """A note added to the history (the KTP photo that never came) told the agent on the
+    registration's page "REG-…: Menunggu Verifikasi", as if its status had changed."""
+    from sqlalchemy import select
+
+    from ispbot.storage import registrations
+    from ispbot.storage.lifecycle import Action
+    from ispbot.storage.models import Registration
+    from ispbot.workflow import act as workflow_act
+
+    people = await seed(live)
+    budi = people["budi"]
+    context = await chromium.new_context(viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+    await sign_in(page, live.url, "supervisor", f"/admin/registrations/{budi.id}")
+    await expect(page.locator("body")).to_have_attribute("data-live", "on")
+    async with live.harness.services.db.transaction() as session:
+        await registrations.add_note(session, await session.get_one(Registration, budi.id),
+                                     "Foto KTP tidak bisa diambil dari gateway", now=live.clock.now())
+    toast = page.locator("#toast")
+    await expect(toast).to_have_text(f"{budi.registration_number}: catatan baru di riwayat", timeout=10_000)
+    await expect(page.locator("#live-banner")).to_contain_text("Ada catatan baru di riwayat pendaftaran ini.")
+    await page.locator("#live-banner a", has_text="Muat ulang").click()
+    await expect(page.locator(".history-note", has_text="Foto KTP tidak bisa diambil")).to_be_visible()
+    await expect(page.locator("body")).to_have_attribute("data-live", "on")
+    async with live.harness.services.db.transaction() as session:  # a real change still reads as one
+        supervisor = (await session.execute(select(User).where(User.username == "supervisor"))).scalar_one()
+        await workflow_act(live.harness.services, session, await session.get_one(Registration, budi.id),
+                           Action.VERIFY, actor=supervisor)
+    await expect(toast).to_have_text(f"{budi.registration_number}: Terverifikasi", timeout=10_000)
+    await expect(page.locator("#live-banner")).to_contain_text("Pendaftaran ini baru saja berubah.")
+    await context.close()
+
+
 async def test_a_survey_on_a_later_day_offers_no_button_that_would_be_refused(live: LiveApp, chromium: Browser) -> None:
     """"Survey Selesai" asked for a confirmation and was then refused; a KTP photo still
     being fetched showed as a broken image."""
