@@ -1,17 +1,19 @@
 """KTP photos sent by chat, fetched and stored privately by the `ktp-photos` job (how, in
 `ispbot.chat_photos`). A refused photo is dropped and the customer is told on WhatsApp why
 and that staff will ask for the KTP at verification; so is one the gateway never handed
-over, and staff find a note of it in the registration's history."""
+over (by its WhatsApp template once the customer's 24-hour window has closed), and staff
+find a note of it in the registration's history."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot import service_window
 from ispbot.chat_photos import MAX_BYTES, PhotoColumn, fetch_pending
 from ispbot.ktp_encryption import KTP_PHOTOS
-from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.storage import outbox, registrations
+from ispbot.storage import registrations
 from ispbot.storage.models import Registration
 
 
@@ -19,9 +21,11 @@ async def _tell(
     services: Services, session: AsyncSession, registration: Registration, provider: str, template: str,
     **context: object,
 ) -> None:
-    text = services.messages.render(registration.locale, template, number=registration.registration_number, **context)
-    message = OutboundMessage(to=Contact(phone=registration.phone), kind=OutboundKind.TEXT, text=text)
-    await outbox.enqueue(session, provider=provider, message=message, now=services.clock.now(), purpose=template)
+    """Hours after the photo was sent, maybe more than a day: through the service window."""
+    await service_window.queue(
+        services, session, Contact(phone=registration.phone), template, purpose=template, provider=provider,
+        locale=registration.locale, number=registration.registration_number, **context,
+    )
 
 
 async def _tell_refused(

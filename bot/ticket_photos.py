@@ -2,32 +2,32 @@
 `ticket-photos` job (how, in `ispbot.chat_photos`) and shown to staff on the ticket's admin
 page. A refused photo is dropped and the customer is told on WhatsApp why; the ticket
 goes ahead without it. So it does without one the gateway never handed over: the customer
-is told, and staff find a note of it in the ticket's history."""
+is told (by its WhatsApp template once their 24-hour window has closed), and staff find a
+note of it in the ticket's history."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ispbot import service_window
 from ispbot.chat_photos import MAX_BYTES, PhotoColumn, fetch_pending
 from ispbot.ktp_encryption import TICKET_PHOTOS
-from ispbot.providers.messages import Contact, OutboundKind, OutboundMessage
+from ispbot.providers.messages import Contact
 from ispbot.services import Services
-from ispbot.storage import conversations, outbox, tickets
+from ispbot.storage import tickets
 from ispbot.storage.models import Ticket
 
 
 async def _tell(
     services: Services, session: AsyncSession, ticket: Ticket, provider: str, template: str, **context: object
 ) -> None:
+    """In the customer's language, through the service window (hours after the photo was sent)."""
     if not ticket.contact_phone:
         return
-    convo = await conversations.get(session, ticket.contact_phone)
-    text = services.messages.render(
-        (convo.locale if convo else None) or services.settings.locale, template, number=ticket.ticket_number,
-        **context,
+    await service_window.queue(
+        services, session, Contact(phone=ticket.contact_phone), template, purpose=template, provider=provider,
+        number=ticket.ticket_number, **context,
     )
-    message = OutboundMessage(to=Contact(phone=ticket.contact_phone), kind=OutboundKind.TEXT, text=text)
-    await outbox.enqueue(session, provider=provider, message=message, now=services.clock.now(), purpose=template)
 
 
 async def _tell_refused(

@@ -1,10 +1,10 @@
 """The approved WhatsApp templates that carry the bot's own messages (status changes,
-invoices, tickets, codes, staff alerts) once 24 hours have passed since the customer last
-wrote, when the Cloud API takes nothing else.
+invoices, tickets, codes, a chat photo that never came, staff alerts) once 24 hours have
+passed since the customer last wrote, when the Cloud API takes nothing else.
 
 Each is the short form of its jinja2 message (`messages/id/<name>.j2`), in the same words,
 with the message's values as the body's parameters {{1}}, {{2}} … Meta's rules for a
-template body hold for every one (tests/messages/test_whatsapp_templates.py): at most 1024
+template body hold for every one (tests/test_whatsapp_templates.py): at most 1024
 characters, parameters numbered in order, none at the very start or end, no emoji-only
 lines. `ispbot whatsapp-templates` prints them for WhatsApp Manager or submits them through
 the Graph API; they are sent only once Meta has approved them. Meta keeps the words it
@@ -299,6 +299,26 @@ CATALOGUE: dict[str, WhatsAppTemplate] = {
             "law requires us to keep (such as invoices). Questions? Contact CS at {{2}}, thank you.",
         },
         ("12", "0812-0000-0800"), lambda c, _: (c["request_id"], c["cs_phone"]),
+    ),
+    "ktp_photo_not_received": WhatsAppTemplate(
+        "ispbot_ktp_photo_not_received", UTILITY,
+        {
+            "id": "Maaf, foto KTP untuk pendaftaran {{1}} tidak berhasil kami terima dari WhatsApp. Pendaftaran "
+            "Anda tetap kami proses. Petugas kami akan meminta foto KTP Anda saat verifikasi. Terima kasih.",
+            "en": "Sorry, the ID card (KTP) photo for registration {{1}} did not reach us from WhatsApp. Your "
+            "registration goes ahead. Our staff will ask for your KTP photo at verification. Thank you.",
+        },
+        ("REG-20261201-0001",), lambda c, _: (c["number"],),
+    ),
+    "ticket_photo_not_received": WhatsAppTemplate(
+        "ispbot_ticket_photo_not_received", UTILITY,
+        {
+            "id": "Maaf, foto untuk tiket {{1}} tidak berhasil kami terima dari WhatsApp. Tiket Anda tetap kami "
+            "tangani. Bila foto diperlukan, petugas kami akan memintanya lewat chat ini. Terima kasih.",
+            "en": "Sorry, the photo for ticket {{1}} did not reach us from WhatsApp. We are still handling your "
+            "ticket. If a photo is needed, our staff will ask you for it in this chat. Thank you.",
+        },
+        ("TKT-20261201-0001",), lambda c, _: (c["number"],),
     ),
     "staff_ticket_assigned": WhatsAppTemplate(
         "ispbot_staff_ticket", UTILITY,

@@ -181,3 +181,26 @@ def test_redact_masks_a_phone_number_in_every_layout_the_chat_takes(written: str
 ])
 def test_redact_leaves_numbers_that_are_neither(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "GET /admin/registrations?after=812345678 HTTP/1.1", "invoice amount=812345678", "Rp 812.345.678",
+    "payment 8123456789 recorded", "job 81234567890 done", "message_id=wamid.812345678912",
+    "toll-free 0800 1234 5678",  # an 08… that no mobile network has
+])
+def test_redact_leaves_an_amount_or_id_starting_with_8_as_it_is(text: str) -> None:
+    """A 9–12-digit number starting with 8 was masked as a phone wherever it stood (an
+    amount, a row id in a link, a gateway's id): a bare 8… is a phone only where its
+    context says so, and any number only when phonenumbers takes it for an Indonesian mobile."""
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("hp 81200000104", "hp 0812****104"), ("WA: 812 0000 0104", "WA: 0812****104"),
+    ("nomor whatsapp saya 8120-0000-104", "nomor whatsapp saya 0812****104"),
+    ("GET /admin/registrations?q=81200000104 HTTP/1.1", "GET /admin/registrations?q=0812****104 HTTP/1.1"),
+    ("phone=81200000104&page=2", "phone=0812****104&page=2"),
+    ("0812 0000 0104 12 orang", "0812****104 12 orang"),  # the phone, then a number of its own
+])
+def test_redact_still_masks_a_bare_or_run_on_phone_number_where_it_is_one(text: str, masked: str) -> None:
+    assert redact(text) == masked

@@ -49,6 +49,8 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "ticket_scheduled": {"ticket": SimpleNamespace(ticket_number="TKT-20261201-0003", subject="Instalasi AGLS202612010001",
                                                    scheduled_at=datetime(2026, 12, 4, 2, 0, tzinfo=UTC)),
                          "name": "Ahmad", "previous": None},
+    "ktp_photo_not_received": {"number": "REG-20261201-0007"},
+    "ticket_photo_not_received": {"number": "TKT-20261201-0002"},
     "staff_ticket_assigned": {"ticket": SimpleNamespace(id=7, ticket_number="TKT-20261201-0003", subject="Survey lokasi",
                                                         scheduled_at=None, description=""),
                               "admin_url": "https://isp.example/admin", "previous": None, "call": None},

@@ -1,7 +1,7 @@
 """`GET /admin/events`: server-sent events for the admin's live list and detail pages.
 
-Every new row in `registration_events` (a new registration, a status change), from this
-process or any other (the chat, the public API, a second server on PostgreSQL), becomes
+Every new row in `registration_events` (a new registration, a status change, a note of the
+system's in its history), from this process or any other (the chat, the public API, a second server on PostgreSQL), becomes
 one `registration` event. The stream polls that table by primary key (a cheap, indexed
 query) every second and resumes after `Last-Event-ID` when the browser reconnects.
 
@@ -53,19 +53,21 @@ async def _events_after(request: web.Request, last_id: int) -> list[tuple[int, d
             .order_by(RegistrationEvent.id)
             .limit(100)
         )
-        return [
-            (
-                event.id,
-                {
-                    "kind": "created" if event.from_status is None else "status",
-                    "registration_id": event.registration_id,
-                    "registration_number": number,
-                    "status": event.to_status,
-                    "status_label": status_label(event.to_status),
-                },
-            )
-            for event, number in rows
-        ]
+        return [(event.id, _announced(event, number)) for event, number in rows]
+
+
+def _announced(event: RegistrationEvent, number: str) -> dict[str, object]:
+    """What the pages are told of one history row: a registration `created`, its `status`
+    changed (a survey moved to another day included), or a `note` the system added with
+    the status as it was (storage.registrations.add_note). A note's text stays on the
+    registration's page."""
+    data: dict[str, object] = {"registration_id": event.registration_id, "registration_number": number}
+    if event.from_status == event.to_status and event.actor_user_id is None:
+        return {"kind": "note", **data}
+    return {
+        "kind": "created" if event.from_status is None else "status", **data,
+        "status": event.to_status, "status_label": status_label(event.to_status),
+    }
 
 
 def _frame(event: str, data: object, event_id: int | None = None) -> bytes:

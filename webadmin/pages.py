@@ -203,12 +203,17 @@ async def admin_not_found(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """An /admin address that names no page (a mistyped link, a row that is gone) answers
-    with the admin's own page and a way back, not aiohttp's bare "404: Not Found"."""
+    with the admin's own page and a way back, not aiohttp's bare "404: Not Found"; to a
+    signed-in member of staff with their navigation, as every page has it (the router's
+    404 comes before any view has looked at the session). Anonymous visitors get no nav."""
     try:
         return await handler(request)
     except web.HTTPNotFound:
         if request.method != "GET" or not request.path.startswith("/admin/"):
             raise
+        from ispbot.webadmin.auth import load_staff  # auth renders its refusals with this module
+
+        await load_staff(request)
         return render(request, "error.html", {
             "status": 404, "title": "Halaman tidak ditemukan",
             "detail": "Alamat ini tidak ada di admin, atau datanya sudah tidak ada.", "back": "/admin/registrations",

@@ -249,7 +249,8 @@ async def test_cloud_api_media_gone_is_given_up_at_once_an_outage_after_six_trie
     await run_every_minute(cloudapi, hours=4)
     assert len(asked) == attempts and await photo_of(cloudapi) is None
     await cloudapi.settle()
-    assert "tidak berhasil kami terima" in cloudapi.gateway.texts_to(registration.phone)[-1]
+    told = [r for r in cloudapi.gateway.requests if r.recipient == registration.phone][-1].json
+    assert told["template"]["name"] == "ispbot_ktp_photo_not_received"  # they never wrote: no window open
 
 
 def test_image_types_are_judged_by_content() -> None:

@@ -302,3 +302,62 @@ async def test_the_cs_inbox_warns_of_the_window_only_where_the_gateway_has_it(
         page = await cs.page(f"/admin/inbox/{convo_id}")
     assert 'name="text"' in page
     assert ("tidak mengantar balasan bebas" in page) is warned
+
+
+def media_gone(h: Harness, media_id: str) -> None:
+    """Meta answers that inbound media `media_id` has expired; the rest is the recording fake."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(f"/{media_id}"):
+            return httpx.Response(404, json={"error": {"code": 100, "message": "Unsupported get request"}})
+        return h.gateway.handle(request)
+
+    h.services.http._transport = httpx.MockTransport(route)
+
+
+@pytest.mark.parametrize(("days_later", "sent_as"), [(0, "text"), (2, "template")])
+async def test_a_ktp_photo_that_never_came_is_told_by_template_once_the_window_has_closed(
+    cloudapi: Harness, days_later: int, sent_as: str
+) -> None:
+    """The photo's fetch is retried for hours, and the job may run a day late (an outage):
+    "photo not received" went as plain text, which Meta refuses outside the window."""
+    from ispbot.ktp_photos import fetch_pending_photos
+
+    await Chat(cloudapi, phone=PHONE, gateway="cloudapi").send("halo")
+    registration = await make_registration(cloudapi, phone=PHONE, id_card_photo="pending:cloudapi:65463453")
+    media_gone(cloudapi, "65463453")
+    cloudapi.clock.advance(days=days_later)
+    await fetch_pending_photos(cloudapi.services)
+    await cloudapi.settle()
+    sent = last_to(cloudapi, PHONE).json
+    assert sent["type"] == sent_as
+    if sent_as == "text":
+        assert "foto KTP untuk pendaftaran" in sent["text"]["body"]
+        return
+    assert sent["template"]["name"] == "ispbot_ktp_photo_not_received"
+    assert sent["template"]["language"] == {"code": "id"}
+    assert sent["template"]["components"][0]["parameters"] == [
+        {"type": "text", "text": registration.registration_number}
+    ]
+
+
+async def test_a_report_photo_that_never_came_is_told_by_template_once_the_window_has_closed(
+    cloudapi: Harness,
+) -> None:
+    from ispbot.storage import tickets
+    from ispbot.ticket_photos import fetch_pending_photos
+
+    chat = Chat(cloudapi, phone=PHONE, gateway="cloudapi")
+    await chat.send("halo")
+    await chat.send("english")  # the customer's language is the template's
+    async with cloudapi.services.db.transaction() as session:
+        ticket = await tickets.open_ticket(
+            session, kind="support", now=cloudapi.clock.now(), timezone=cloudapi.services.settings.tz,
+            subject="Internet mati", contact_phone=PHONE, created_via="whatsapp", photo="pending:cloudapi:77120001")
+    media_gone(cloudapi, "77120001")
+    cloudapi.clock.advance(days=2)
+    await fetch_pending_photos(cloudapi.services)
+    await cloudapi.settle()
+    template = last_to(cloudapi, PHONE).json["template"]
+    assert template["name"] == "ispbot_ticket_photo_not_received" and template["language"] == {"code": "en"}
+    assert template["components"][0]["parameters"] == [{"type": "text", "text": ticket.ticket_number}]

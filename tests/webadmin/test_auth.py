@@ -55,6 +55,41 @@ async def test_a_mistyped_admin_address_gets_the_admins_page_with_a_way_back(
     assert "Halaman tidak ditemukan" in await (await browser.get("/admin/nonexistent")).text()
 
 
+NAV = '<nav class="nav" aria-label="Menu utama">'
+
+
+async def test_a_signed_in_agent_on_a_missing_admin_page_keeps_the_navigation(
+    browser_factory: Callable[..., Any],
+) -> None:
+    """A stale link (a page renamed, a row gone, an id no database holds) stranded a CS
+    agent on a page with no menu: the 404 comes with the agent's own navigation, the
+    links their role has and no others."""
+    cs: Browser = await browser_factory("cs")
+    for path in ("/admin/nonexistent", "/admin/registrations/99999", "/admin/registrations/99999999999999999999999"):
+        response = await cs.get(path)
+        page = await response.text()
+        assert response.status == 404, path
+        assert NAV in page and 'href="/admin/tickets"' in page and 'action="/admin/logout"' in page, path
+        assert 'href="/admin/users"' not in page and 'href="/admin/audit"' not in page, path  # not a CS link
+        assert f'<meta name="csrf-token" content="{cs.csrf}">' in page, path  # "Keluar" works from here
+
+
+async def test_an_anonymous_visitor_on_a_missing_admin_page_sees_no_navigation(
+    browser_factory: Callable[..., Any],
+) -> None:
+    stranger: Browser = await browser_factory()
+    for path in ("/admin/nonexistent", "/admin/registrations/99999999999999999999999"):
+        response = await stranger.get(path)
+        page = await response.text()
+        assert response.status == 404 and "Halaman tidak ditemukan" in page, path
+        assert NAV not in page and "/admin/logout" not in page and "/admin/tickets" not in page, path
+        assert '<meta name="csrf-token" content="">' in page, path
+    expired: Browser = await browser_factory()
+    expired.http.cookie_jar.update_cookies({"ispbot_session": "not-a-session"}, expired.h.client.make_url("/admin/"))
+    page = await (await expired.get("/admin/nonexistent")).text()
+    assert NAV not in page and "Halaman tidak ditemukan" in page
+
+
 async def test_login_sets_a_hardened_session_cookie_and_stores_only_its_hash(
     browser_factory: Callable[..., Any], h: Harness
 ) -> None:

@@ -238,6 +238,42 @@ async def test_new_registrations_appear_without_reloading(live: LiveApp, chromiu
     await context.close()
 
 
+async def test_a_note_in_the_history_is_announced_as_a_note_on_the_open_registration(
+    live: LiveApp, chromium: Browser
+) -> None:
+    """A note added to the history (the KTP photo that never came) told the agent on the
+    registration's page "REG-…: Menunggu Verifikasi", as if its status had changed."""
+    from sqlalchemy import select
+
+    from ispbot.storage import registrations
+    from ispbot.storage.lifecycle import Action
+    from ispbot.storage.models import Registration
+    from ispbot.workflow import act as workflow_act
+
+    people = await seed(live)
+    budi = people["budi"]
+    context = await chromium.new_context(viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+    await sign_in(page, live.url, "supervisor", f"/admin/registrations/{budi.id}")
+    await expect(page.locator("body")).to_have_attribute("data-live", "on")
+    async with live.harness.services.db.transaction() as session:
+        await registrations.add_note(session, await session.get_one(Registration, budi.id),
+                                     "Foto KTP tidak bisa diambil dari gateway", now=live.clock.now())
+    toast = page.locator("#toast")
+    await expect(toast).to_have_text(f"{budi.registration_number}: catatan baru di riwayat", timeout=10_000)
+    await expect(page.locator("#live-banner")).to_contain_text("Ada catatan baru di riwayat pendaftaran ini.")
+    await page.locator("#live-banner a", has_text="Muat ulang").click()
+    await expect(page.locator(".history-note", has_text="Foto KTP tidak bisa diambil")).to_be_visible()
+    await expect(page.locator("body")).to_have_attribute("data-live", "on")
+    async with live.harness.services.db.transaction() as session:  # a real change still reads as one
+        supervisor = (await session.execute(select(User).where(User.username == "supervisor"))).scalar_one()
+        await workflow_act(live.harness.services, session, await session.get_one(Registration, budi.id),
+                           Action.VERIFY, actor=supervisor)
+    await expect(toast).to_have_text(f"{budi.registration_number}: Terverifikasi", timeout=10_000)
+    await expect(page.locator("#live-banner")).to_contain_text("Pendaftaran ini baru saja berubah.")
+    await context.close()
+
+
 async def test_a_survey_on_a_later_day_offers_no_button_that_would_be_refused(live: LiveApp, chromium: Browser) -> None:
     """"Survey Selesai" asked for a confirmation and was then refused; a KTP photo still
     being fetched showed as a broken image."""
@@ -307,6 +343,32 @@ async def test_an_admins_whole_navigation_shows_on_a_1280_pixel_laptop(live: Liv
             box = await nav.locator("a", has_text=label).bounding_box()
             assert box is not None and box["x"] + box["width"] <= viewport_width, (label, viewport_width)
     await context.close()
+
+
+async def test_a_stale_link_leaves_a_signed_in_agent_their_navigation(live: LiveApp, chromium: Browser) -> None:
+    """A CS agent following an old link (a page that is gone) found a 404 with no menu and
+    only "Kembali"; a visitor who is not signed in still sees no menu at all."""
+    context, page = await on_a_laptop(live, chromium, "rina", Role.CS)
+    for width in (390, 1366):
+        await page.set_viewport_size({"width": width, "height": 844})
+        response = await page.goto(f"{live.url}/admin/laporan-lama")
+        assert response is not None and response.status == 404
+        await expect(page.locator("h1")).to_have_text("Halaman tidak ditemukan")
+        await expect(page.locator(".nav a", has_text="Pendaftaran")).to_be_visible()
+        await expect(page.locator(".who-name small")).to_have_text("Customer Service")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= width
+        await shot(page, f"not-found-{width}")
+    await page.locator(".nav a", has_text="Tiket").click()
+    await expect(page.locator("h1")).to_have_text("Tiket")
+    await context.close()
+    stranger = await chromium.new_context(viewport={"width": 390, "height": 844})
+    page = await stranger.new_page()
+    response = await page.goto(f"{live.url}/admin/laporan-lama")
+    assert response is not None and response.status == 404
+    await expect(page.locator("h1")).to_have_text("Halaman tidak ditemukan")
+    await expect(page.locator(".nav")).to_have_count(0)
+    await expect(page.locator(".who")).to_have_count(0)
+    await stranger.close()
 
 
 async def test_a_registration_on_a_phone_shows_its_actions_first_and_fits_the_screen(

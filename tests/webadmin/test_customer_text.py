@@ -150,3 +150,22 @@ async def test_a_nik_typed_into_free_text_is_masked_in_exports_the_staff_api_and
     for name, page in pages.items():
         assert "3273********0002" in page, name
         assert "0895" not in page, name
+
+
+async def test_a_nik_split_over_lines_in_an_audited_value_is_masked_on_the_audit_page(
+    h: Harness, admin: Browser
+) -> None:
+    """The audit page shows each entry's detail as JSON, where a line break is written `\\n`:
+    a NIK typed over several lines of a note (or a custom message) was shown whole there,
+    though the registration's history masked it. Other numbers in the same note stay as
+    typed."""
+    registration = await make_registration(h)
+    base = f"/admin/registrations/{registration.id}"
+    note = ("NIK istri:\n3273 0155\n0895 0002\r\nNIK anak\t3273\n0155 0895\n0003\n"
+            f"lihat {registration.registration_number}, biaya 1500000, telp 0812 3456 7890")
+    assert (await admin.post(f"{base}/actions/verify", {"note": note})).status == 303
+    page = await admin.page("/admin/audit")
+    assert "3273********0002" in page and "3273********0003" in page
+    assert "0895" not in page
+    assert registration.registration_number in page and "1500000" in page and "0812 3456 7890" in page
+    assert "3273********0002" in await admin.page(base)  # the history masks it, as before

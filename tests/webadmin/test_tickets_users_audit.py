@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import csv
 import io
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -323,6 +324,47 @@ async def test_live_events_announce_new_registrations_and_changes(h: Harness, cs
     response.close()
     anonymous = await h.client.get("/admin/events", headers={"Accept": "text/event-stream"})
     assert anonymous.status == 401
+
+
+async def test_a_note_in_a_registrations_history_is_announced_as_a_note_not_a_status_change(
+    h: Harness, cs: Browser
+) -> None:
+    """A note (the KTP photo that never came) is a history row whose status stays: it was
+    announced like a change, "REG-…: Menunggu Verifikasi", as if the status had moved. A
+    survey moved to another day keeps the status too, and is still a status event."""
+    from datetime import timedelta
+
+    from ispbot.storage import registrations
+
+    response = await cs.http.get(cs.url("/admin/events"), headers={"Accept": "text/event-stream"})
+
+    async def next_event(name: str) -> dict[str, Any]:
+        while True:
+            line = (await asyncio.wait_for(response.content.readline(), timeout=10)).decode()
+            if line.strip() == f"event: {name}":
+                data = (await response.content.readline()).decode().removeprefix("data: ")
+                return json.loads(data)  # type: ignore[no-any-return]
+
+    await next_event("ready")
+    registration = await make_registration(h)
+    await next_event("registration")  # created
+    async with h.services.db.transaction() as session:
+        await registrations.add_note(session, await session.get_one(Registration, registration.id),
+                                     "Foto KTP tidak bisa diambil", now=h.clock.now())
+    note = await next_event("registration")
+    assert note["kind"] == "note" and note["registration_number"] == registration.registration_number
+    assert "status_label" not in note and "Foto KTP" not in json.dumps(note)  # the note stays on its page
+    base = f"/admin/registrations/{registration.id}"
+    await cs.post(f"{base}/actions/verify")
+    assert (await next_event("registration"))["kind"] == "status"
+    survey = (h.clock.now() + timedelta(days=2)).strftime("%Y-%m-%dT09:00")
+    later = (h.clock.now() + timedelta(days=3)).strftime("%Y-%m-%dT09:00")
+    await cs.post(f"{base}/actions/schedule_survey", {"survey_date": survey})
+    await next_event("registration")
+    await cs.post(f"{base}/actions/schedule_survey", {"survey_date": later})
+    moved = await next_event("registration")
+    assert moved["kind"] == "status" and moved["status_label"] == "Survey Dijadwalkan"
+    response.close()
 
 
 class StreamEnded(logging.Handler):

@@ -64,7 +64,7 @@
     document.querySelectorAll("[data-scroll-bottom]").forEach(function (el) { el.scrollTop = el.scrollHeight; });
   }
 
-  // Live updates: new registrations and status changes without reloading.
+  // Live updates: new registrations, status changes and notes without reloading.
   var live = document.getElementById("live");
   var banner = document.getElementById("live-banner");
   function reloadList() {
@@ -107,11 +107,26 @@
   }
   function onChange(data) {
     var mode = live.getAttribute("data-live-mode");
+    var here = String(data.registration_id) === live.getAttribute("data-registration");
+    if (data.kind === "note") {
+      // A note in the history (the status stays): nothing changes in a list.
+      toast(data.registration_number + ": catatan baru di riwayat");
+      if (mode === "detail" && here && banner && banner.hidden) {
+        var what = banner.querySelector("[data-live-what]");
+        if (what) what.textContent = "Ada catatan baru di riwayat pendaftaran ini.";
+        banner.hidden = false;
+      }
+      return;
+    }
     if (data.kind === "created") toast("Pendaftaran baru: " + data.registration_number);
     else toast(data.registration_number + ": " + data.status_label);
     if (mode === "replace") reloadList();
     else if (mode === "detail") {
-      if (String(data.registration_id) === live.getAttribute("data-registration") && banner) banner.hidden = false;
+      if (here && banner) {
+        var said = banner.querySelector("[data-live-what]");
+        if (said) said.textContent = "Pendaftaran ini baru saja berubah.";
+        banner.hidden = false;
+      }
     } else if (banner) banner.hidden = false;
   }
   // The CS chat inbox: the waiting count in the nav, the queue, the open conversation.
