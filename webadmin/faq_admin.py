@@ -11,6 +11,7 @@ from aiohttp import web
 from ispbot.client_address import client_ip
 from ispbot.storage import audit, faq, faq_entries
 from ispbot.storage.faq_entries import FaqDraft, InvalidFaq
+from ispbot.storage.identity import mask_niks_in
 from ispbot.storage.models import FaqEntry
 from ispbot.webadmin.auth import Refused, current, staff_view
 from ispbot.webadmin.pages import redirect, render
@@ -100,7 +101,7 @@ async def update(request: web.Request) -> web.StreamResponse:
         if changed:
             audit.record(session, action="faq.update", now=now, actor=current(request).user, ip=client_ip(request),
                          target_type="faq", target_id=entry.id,
-                         detail={name: {"from": str(b)[:200], "to": str(a)[:200]} for name, (b, a) in changed.items()})
+                         detail={name: {"from": _audited(b), "to": _audited(a)} for name, (b, a) in changed.items()})
     return redirect(request, f"/admin/faq/{entry.id}", "Perubahan disimpan." if changed else "Tidak ada perubahan.")
 
 
@@ -127,3 +128,9 @@ def setup_faq_admin(app: web.Application) -> None:
     app.router.add_get(r"/admin/faq/{id:\d+}", edit_form)
     app.router.add_post(r"/admin/faq/{id:\d+}", update)
     app.router.add_post(r"/admin/faq/{id:\d+}/active", set_active)
+
+
+def _audited(value: object) -> str:
+    """A field's value as the audit log keeps it: NIKs masked before it is cut to 200
+    characters (cut first, a NIK across the cut would keep up to 15 digits unmasked)."""
+    return mask_niks_in(str(value))[:200]

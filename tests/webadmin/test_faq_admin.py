@@ -74,6 +74,22 @@ async def test_create_edit_and_deactivate_are_audited(h: Harness, supervisor: Br
                                        "to": "Ada, *Paket Pelajar* 25 Mbps."}}
 
 
+async def test_an_audited_answer_never_keeps_most_of_a_nik_across_its_cut(h: Harness, supervisor: Browser) -> None:
+    await seeded(h)
+    async with h.services.db.sessions() as session:
+        entry = (await session.execute(select(FaqEntry).order_by(FaqEntry.id).limit(1))).scalar_one()
+    answer = "x" * 190 + " 3273015508950002 lalu teks lain."  # the NIK crosses the 200-character cut
+    await supervisor.post(f"/admin/faq/{entry.id}", {
+        "category": entry.category, "question": entry.question, "answer": answer,
+        "keywords": entry.keywords, "sort_order": str(entry.sort_order),
+    })
+    async with h.services.db.sessions() as session:
+        detail = (await session.execute(
+            select(AuditEntry.detail).where(AuditEntry.action == "faq.update")
+        )).scalar_one()
+    assert "327301" not in detail["answer"]["to"] and len(detail["answer"]["to"]) <= 200
+
+
 async def test_a_bad_draft_says_what_to_fix_and_saves_nothing(h: Harness, supervisor: Browser) -> None:
     response = await supervisor.post("/admin/faq", {"category": "", "question": "Tes?", "answer": " ",
                                                             "sort_order": "dua"})
