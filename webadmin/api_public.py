@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ispbot.app import SENDER
 from ispbot.client_address import client_ip
 from ispbot.ktp_encryption import PhotoCipher
+from ispbot.messages import rupiah
 from ispbot.storage import otp, registrations
 from ispbot.storage.models import OtpCode, Package
 from ispbot.webadmin import intake, messaging
@@ -137,10 +138,15 @@ async def register(request: web.Request) -> web.StreamResponse:
             package = await session.get(Package, new.package_id)
             if package is None or not package.is_active or package.category != "broadband":
                 raise ApiError(422, "Paket tidak tersedia.", {"field": "package_id"})
+            if checked.shown_price is not None and checked.shown_price != package.monthly_price:
+                raise ApiError(409, f"Harga {package.name} sekarang {rupiah(package.monthly_price)} per bulan, "
+                                    f"bukan {rupiah(checked.shown_price)}. Periksa lagi, lalu kirim ulang.",
+                               {"field": "monthly_price", "monthly_price": package.monthly_price})
             duplicate = await registrations.find_duplicate(session, email=new.email, phone=new.phone)
             if duplicate is not None:
                 raise ApiError(409, _duplicate_message(duplicate), {"matched_on": duplicate.matched_on})
-            # the price the form lists the package at (…/public/packages: today's)
+            # today's price (…/public/packages lists it), which the form showed when it sends
+            # `monthly_price` (checked above)
             registration = await registrations.create(session, new, quoted_monthly_price=package.monthly_price,
                                                       now=now, timezone=services.settings.tz, actor_label="web")
             url = tracking_url(services, registration)

@@ -53,6 +53,7 @@ class Intake:
     new: NewRegistration
     photo: tuple[bytes, str] | None = None  # (content, file suffix)
     warnings: list[str] = field(default_factory=list)
+    shown_price: int | None = None  # the monthly price the form showed for the package, if it says
 
 
 def _fail(name: str, message: str, **extra: Any) -> ApiError:
@@ -180,7 +181,7 @@ def parse(body: dict[str, Any], *, today: date, horizon_days: int) -> Intake:
         extra={key: text_field(body, key, max_length=40 if key == "referral_code" else 100)
                for key in ("referral_code", "utm_source", "utm_medium", "utm_campaign")},
     )
-    intake = Intake(new=new, photo=_photo(body))
+    intake = Intake(new=new, photo=_photo(body), shown_price=_shown_price(body))
     place = check_address(city, kecamatan, kelurahan, postal_code)
     if place.village is not None:
         new.region_code = place.village.code
@@ -188,6 +189,19 @@ def parse(body: dict[str, Any], *, today: date, horizon_days: int) -> Intake:
         intake.warnings.append("address_unknown")
     intake.warnings.extend(place.warnings)
     return intake
+
+
+def _shown_price(body: dict[str, Any]) -> int | None:
+    """`monthly_price`, optional: the price (whole Rupiah) the form showed the package at,
+    so that a registration is never made at a price the customer did not see."""
+    value = body.get("monthly_price")
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _fail("monthly_price", "Harga paket harus angka Rupiah tanpa titik, misalnya 250000.")
+    return value
 
 
 def save_photo(data_dir: Path, photo: tuple[bytes, str], cipher: PhotoCipher) -> str:

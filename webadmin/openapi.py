@@ -37,7 +37,10 @@ REGISTRATION_INPUT = {
         "id_card_photo": {"type": "string", "description": "data:image/jpeg|png|webp;base64,… (≤ 5 MB)"},
         "address": STRING, "rt": STRING, "rw": STRING, "kelurahan": STRING, "kecamatan": STRING,
         "city": STRING, "postal_code": STRING, "latitude": NUMBER, "longitude": NUMBER, "address_notes": STRING,
-        "package_id": INTEGER, "preferred_installation_date": {"type": "string", "format": "date"},
+        "package_id": INTEGER,
+        "monthly_price": {"type": "integer", "description": "optional: the price (whole Rupiah) the form showed; "
+                          "a different price today is refused with 409 and the current one"},
+        "preferred_installation_date": {"type": "string", "format": "date"},
         "preferred_time_slot": STRING, "notes": STRING, "referral_code": STRING,
         "utm_source": STRING, "utm_medium": STRING, "utm_campaign": STRING,
     },

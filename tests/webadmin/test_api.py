@@ -172,6 +172,26 @@ async def test_duplicates_are_refused(h: Harness) -> None:
     assert response.status == 409 and body["data"]["matched_on"] == "phone"
 
 
+async def test_a_price_changed_since_the_form_showed_it_is_refused_with_the_new_one(h: Harness) -> None:
+    await verified_phone(h)
+    pid = await package_id(h)
+    async with h.services.db.sessions() as session:
+        package = await session.get(Package, pid)
+        assert package is not None
+        price = package.monthly_price
+    stale = await h.client.post("/api/registrations/public", json=form(package_id=pid, monthly_price=price - 50_000))
+    body = await stale.json()
+    assert stale.status == 409 and body["data"] == {"field": "monthly_price", "monthly_price": price}
+    assert "per bulan" in body["message"] and "kirim ulang" in body["message"]
+    malformed = await h.client.post("/api/registrations/public", json=form(package_id=pid, monthly_price="Rp 1.000"))
+    assert malformed.status == 422 and (await malformed.json())["data"]["field"] == "monthly_price"
+    fresh = await h.client.post("/api/registrations/public", json=form(package_id=pid, monthly_price=price))
+    assert fresh.status == 201
+    async with h.services.db.sessions() as session:
+        [quoted] = (await session.execute(select(Registration.quoted_monthly_price))).scalars().all()
+    assert quoted == price
+
+
 async def test_an_unknown_address_is_only_a_warning(h: Harness) -> None:
     await verified_phone(h)
     body = form(package_id=await package_id(h), kelurahan="Kampung Antah", kecamatan="Berantah", postal_code="40999")
