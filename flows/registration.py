@@ -492,7 +492,16 @@ def _day_choices(turn: Turn) -> list[Any]:
 
 
 async def ask_date(turn: Turn) -> None:
-    turn.ask("reg_ask_date", _day_choices(turn), button="Tanggal" if turn.locale != "en" else "Dates")
+    turn.ask("reg_ask_date", _day_choices(turn), button="Tanggal" if turn.locale != "en" else "Dates",
+             **_date_examples(turn))
+
+
+def _date_examples(turn: Turn) -> dict[str, str]:
+    """A date to type as the example, the last one offered: a fixed one (25/11/2026) was
+    soon in the past, and a customer who copied it was told the date had passed."""
+    offered = _install_days(turn)
+    day = offered[-1] if offered else turn.now.astimezone(turn.settings.tz).date() + timedelta(days=7)
+    return {"example": day.strftime("%d/%m/%Y"), "example_words": turn.messages.date(day, turn.locale, "day_month")}
 
 
 async def read_date(turn: Turn) -> Answer:
@@ -508,7 +517,7 @@ async def read_date(turn: Turn) -> Answer:
         return Next("date_given")
     chosen = date.fromisoformat(value_of(picked)) if picked else parse_date(turn.text, today)
     if chosen is None:
-        return Retry("reg_bad_date", {"typed": turn.text[:30]}, unreadable=True)
+        return Retry("reg_bad_date", {"typed": turn.text[:30], **_date_examples(turn)}, unreadable=True)
     refused = _date_refused(turn, chosen)
     if refused is not None:
         return refused

@@ -85,7 +85,7 @@ class Messages:
             return "-"
         if isinstance(value, datetime):
             value = value.astimezone(self.timezone).date()
-        pattern = {"full": "EEEE, d MMMM y", "short": "EEEE, d MMM", "compact": "d MMM y"}[fmt]
+        pattern = {"full": "EEEE, d MMMM y", "short": "EEEE, d MMM", "compact": "d MMM y", "day_month": "d MMMM"}[fmt]
         return format_date(value, format=pattern, locale=locale)
 
     def datetime(self, value: datetime | None, locale: str) -> str:

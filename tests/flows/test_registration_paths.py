@@ -698,3 +698,15 @@ async def test_a_speed_no_package_has_is_refused(fonnte: Harness) -> None:
     await to_question(chat, "paket")
     bad, _again = await chat.send("50")
     assert "Pilih nomor 1 sampai 6" in bad
+
+
+async def test_the_date_example_is_a_day_offered_and_typing_it_is_taken(fonnte: Harness) -> None:
+    """The example was a fixed 25/11/2026: soon past, and copying it was refused."""
+    chat = Chat(fonnte, phone="6281234500210")
+    [asked] = await to_question(chat, "tanggal instalasi")
+    example = re.search(r"contoh: \*(\d\d/\d\d/\d{4})\*", asked)
+    assert example, asked
+    bad, again = await chat.send("kapan2")
+    assert f"*{example[1]}*" in bad and "tanggal instalasi" in again
+    [slot] = await chat.send(example[1])
+    assert "Jam berapa" in slot
