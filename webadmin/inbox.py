@@ -216,7 +216,7 @@ async def count_waiting(
         and request.query.get("partial") != "1"
         and SESSION_COOKIE in request.cookies
     ):
-        async with request.app[SERVICES].db.sessions() as session:
+        async with request.app[SERVICES].db.reads() as session:
             request[WAITING_COUNT] = await handoffs.waiting_count(session)
     return await handler(request)
 
