@@ -319,7 +319,7 @@ async def test_profile_email_and_address_change_keep_earlier_answers_on_a_typo(p
     [profile] = await chat.send("profil")
     assert "ahmad.test@example.com" in profile and "Jl. Sukajadi No. 10" in profile
     await chat.tap("Ubah email")
-    [bad, _again] = await chat.send("ahmad@gmial.com")
+    [bad] = await chat.send("ahmad@gmial.com")  # one message: the suggestion and how to answer
     assert "gmail.com" in bad  # did-you-mean for a provider typo
     [saved] = await chat.send("ya")  # takes the suggestion
     assert "ahmad@gmail.com" in saved
