@@ -217,6 +217,9 @@ async def handle(turn: Turn) -> None:
         turn.conversation.misunderstood = 0
         await tracking.start(turn, text if (REG_NUMBER.search(text) or EMAIL.fullmatch(text)) else "")
         return
+    if key is None and await account.link_typed_id(turn):  # "AGLS202510150001": linking that account
+        handoff.understood(turn)
+        return
     if key is not None or is_greeting(text):
         handoff.understood(turn)
     if key == "delete_data":
