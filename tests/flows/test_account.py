@@ -244,8 +244,7 @@ async def test_a_lapsed_link_sends_no_invoice(portal: Harness) -> None:
 
 async def test_a_lapsed_link_opens_no_ticket(portal: Harness) -> None:
     chat = stranger_chat(portal)
-    await log_in(portal, chat, "lapor")
-    await chat.tap("baru")
+    await log_in(portal, chat, "lapor")  # once linked, straight to the new report
     [ask_photo] = await chat.send("internet mati sejak pagi, lampu LOS merah")
     assert "foto" in ask_photo
     portal.clock.set(await link_until(portal) + timedelta(seconds=1))
