@@ -28,7 +28,7 @@ from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.providers.phone import masked
-from ispbot.storage import customers, otp, registrations
+from ispbot.storage import customers, registrations
 from ispbot.storage.lifecycle import ACTIVE
 from ispbot.storage.models import Customer, Registration
 
@@ -247,7 +247,7 @@ async def _code_on_its_way(turn: Turn) -> Customer | None:
     if not usable(customer):
         return None
     assert customer is not None
-    live = await otp.live_until(turn.session, phone=customer.phone, purpose="portal", now=turn.now)
+    live = await otp_step.live_from_here(turn, phone=customer.phone, purpose="portal")
     return customer if live is not None else None
 
 
