@@ -14,6 +14,10 @@ Deleted or anonymised:
   text, photo (file too) and phone; an open one is closed.
 Kept, because the law requires it: the customer record and its invoices (contract and tax
 records, UU KUP), and the audit log and the request itself (proof of the processing).
+
+A number with none of those (no registration, customer or ticket: `holds_records`) has
+only its chat: that is deleted at once from the chat itself (`erase_chat_only`), the
+request recorded as done, with no staff step that could add nothing.
 """
 
 from __future__ import annotations
@@ -53,14 +57,69 @@ ANONYMISED = "(dihapus)"
 
 async def found_for(session: AsyncSession, request: DataDeletionRequest) -> tuple[list[Registration], list[Customer]]:
     """The registrations and customers of the requesting number."""
-    conditions = [Registration.contact_key == request.contact_key]
-    if request.phone:
-        conditions.append(Registration.phone == request.phone)
+    return await _found(session, request.contact_key, request.phone)
+
+
+async def _found(session: AsyncSession, contact_key: str, phone: str | None) -> tuple[list[Registration], list[Customer]]:
+    conditions = [Registration.contact_key == contact_key]
+    if phone:
+        conditions.append(Registration.phone == phone)
     regs = list((await session.execute(select(Registration).where(or_(*conditions)).order_by(Registration.id))).scalars())
     customers = list((await session.execute(
-        select(Customer).where(Customer.phone == (request.phone or request.contact_key)).order_by(Customer.id)
-    )).scalars()) if request.phone else []
+        select(Customer).where(Customer.phone == phone).order_by(Customer.id)
+    )).scalars()) if phone else []
     return regs, customers
+
+
+async def holds_records(session: AsyncSession, contact_key: str, phone: str | None) -> bool:
+    """Whether anything but the chat is stored for the number: a registration, a customer,
+    or a support ticket of its own (what `erase` scrubs besides the chat)."""
+    regs, customers = await _found(session, contact_key, phone)
+    if regs or customers:
+        return True
+    if not phone:
+        return False
+    ticket = await session.execute(
+        select(Ticket.id).where(Ticket.customer_id.is_(None), Ticket.contact_phone == phone).limit(1))
+    return ticket.first() is not None
+
+
+async def _erase_chat(session: AsyncSession, contact_key: str, phone: str | None) -> int:
+    """The stored messages to and from the number (those still to be sent or read stay),
+    its conversation events and one-time codes. Returns how many messages went."""
+    messages = 0
+    for table, done in ((OutboxMessage, OutboxMessage.status.in_(("sent", "dead"))),
+                        (InboxMessage, InboxMessage.status != "pending")):
+        result = await session.execute(delete(table).where(table.contact_key == contact_key, done))
+        messages += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    await session.execute(delete(ConversationEvent).where(ConversationEvent.contact_key == contact_key))
+    if phone:
+        await session.execute(delete(OtpCode).where(OtpCode.phone == phone))
+    return messages
+
+
+# Kept in the conversation when its chat is erased from the chat: the unknown customer ids
+# tried this hour (times only), or erasing would make room for three more guesses.
+_KEPT_IN_CONVERSATION = ("_account_id_misses",)
+
+
+async def erase_chat_only(
+    session: AsyncSession, request: DataDeletionRequest, conversation: Conversation, now: datetime
+) -> dict[str, Any]:
+    """A number with nothing but its chat (`holds_records` False): the chat erased now, from
+    the chat, the conversation row kept for the chat to go on (its answers, link and codes
+    emptied), the request marked done and audited. Returns the outcome."""
+    messages = await _erase_chat(session, request.contact_key, request.phone)
+    conversation.data = {k: v for k, v in (conversation.data or {}).items() if k in _KEPT_IN_CONVERSATION}
+    outcome: dict[str, Any] = {
+        "registrations_anonymised": [], "registrations_cancelled": [], "registrations_identity_deleted": [],
+        "photos_deleted": 0, "chat_messages_deleted": messages, "tickets_scrubbed": [], "customers_kept": [],
+        "invoices_kept": 0, "by_chat": True,
+    }
+    request.status, request.handled_at, request.outcome = "done", now, outcome
+    audit.record(session, action="data_request.complete", now=now, actor_label="chat",
+                 target_type="data_request", target_id=f"HD-{request.id}", detail=outcome)
+    return outcome
 
 
 def _anonymise(registration: Registration) -> None:
@@ -109,15 +168,8 @@ async def erase(
     convo = await conversations.get(session, key)
     provider = convo.provider if convo else services.settings.provider.value
     locale = convo.locale if convo else services.settings.locale
-    messages = 0
-    for table, done in ((OutboxMessage, OutboxMessage.status.in_(("sent", "dead"))),
-                        (InboxMessage, InboxMessage.status != "pending")):
-        result = await session.execute(delete(table).where(table.contact_key == key, done))
-        messages += int(result.rowcount or 0)  # type: ignore[attr-defined]
-    await session.execute(delete(ConversationEvent).where(ConversationEvent.contact_key == key))
+    messages = await _erase_chat(session, key, request.phone)
     await session.execute(delete(Conversation).where(Conversation.contact_key == key))
-    if request.phone:
-        await session.execute(delete(OtpCode).where(OtpCode.phone == request.phone))
     invoices = 0
     if customers:
         invoices = int((await session.execute(

@@ -28,7 +28,7 @@ from ispbot.flows.status_words import status_words
 from ispbot.flows.turn import Turn
 from ispbot.providers.messages import InboundKind
 from ispbot.providers.phone import masked
-from ispbot.storage import customers, otp, registrations
+from ispbot.storage import customers, registrations
 from ispbot.storage.lifecycle import ACTIVE
 from ispbot.storage.models import Customer, Registration
 
@@ -96,12 +96,31 @@ async def require(turn: Turn, then: str) -> Customer | None:
     waiting = await _open_registration(turn)
     if waiting is not None:
         # Registered, not installed yet: "tagihan" was told "this number is not a customer's"
-        # and asked for a customer id they do not have.
+        # and asked for a customer id they do not have; then asked for it a second time,
+        # under the message saying why there is no account. One message, the chat at the
+        # menu: the id of an account at another address, typed next, still links it there.
         turn.say("account_registration_open", registration=waiting, status=status_words(turn.locale, waiting.status))
-    else:
-        turn.say("account_not_linked")
+        ACCOUNT.save(turn, {**ACCOUNT.draft(turn), "then": then})
+        return None
+    turn.say("account_not_linked")
     await _ask_for_the_id(turn, then)
     return None
+
+
+async def link_typed_id(turn: Turn) -> bool:
+    """A customer id with this ISP's prefix typed at the menu by a chat no account is
+    known for: read as at the id question (the same limit on unknown ids), for the
+    feature asked for before (`require`), else the account. False when it is none."""
+    prefix = turn.settings.customer_id_prefix
+    code = customer_code_in(turn.text, prefix=prefix) if turn.message.kind is InboundKind.TEXT else None
+    if code is None or not code.startswith(prefix.upper()) or await customer_of(turn) is not None:
+        return False
+    earlier = ACCOUNT.draft(turn)
+    ACCOUNT.save(turn, {"then": earlier.get("then") or "account", "_history": [],
+                        **({"customer_id": earlier["customer_id"]} if earlier.get("customer_id") else {})})
+    turn.conversation.flow, turn.conversation.state = ACCOUNT.name, "ASK_CUSTOMER_ID"
+    await ACCOUNT.handle(turn)
+    return True
 
 
 async def _open_registration(turn: Turn) -> Registration | None:
@@ -228,7 +247,7 @@ async def _code_on_its_way(turn: Turn) -> Customer | None:
     if not usable(customer):
         return None
     assert customer is not None
-    live = await otp.live_until(turn.session, phone=customer.phone, purpose="portal", now=turn.now)
+    live = await otp_step.live_from_here(turn, phone=customer.phone, purpose="portal")
     return customer if live is not None else None
 
 

@@ -5,12 +5,17 @@
 
 Staff action the request in the admin (`/admin/data-requests`); the customer then gets a
 WhatsApp saying what was deleted and what the law makes us keep.
+
+A number with nothing stored but its chat (no registration, customer or ticket) is told
+just that, and its "ya" deletes the chat history at once (`erasure.erase_chat_only`):
+the request is kept, done, as proof, and no staff member is asked to do nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ispbot import erasure
 from ispbot.flows import menu
 from ispbot.flows.answers import is_no, is_yes
 from ispbot.flows.choices import StaleChoice, choice, pick, value_of
@@ -28,8 +33,12 @@ async def start(turn: Turn) -> None:
         turn.say("deletion_already_requested", request=pending)
         return
     turn.conversation.flow = "data_deletion"
-    DATA_DELETION.save(turn, {"_history": []})
+    DATA_DELETION.save(turn, {"_history": [], "chat_only": not await _holds_records(turn)})
     await DATA_DELETION.enter(turn, "CONFIRM_DELETION")
+
+
+async def _holds_records(turn: Turn) -> bool:
+    return await erasure.holds_records(turn.session, turn.contact.key, turn.contact.phone)
 
 
 def _choices(turn: Turn) -> list[Any]:
@@ -41,7 +50,8 @@ def _choices(turn: Turn) -> list[Any]:
 
 
 async def ask_confirm(turn: Turn) -> None:
-    turn.ask("deletion_confirm", _choices(turn))
+    unsent = bool((turn.conversation.data or {}).get("registration"))  # answers typed, not yet sent
+    turn.ask("deletion_confirm", _choices(turn), chat_only=DATA_DELETION.draft(turn).get("chat_only"), unsent=unsent)
 
 
 async def read_confirm(turn: Turn) -> Answer:
@@ -56,7 +66,11 @@ async def read_confirm(turn: Turn) -> Answer:
         request = await data_requests.open_request(
             turn.session, contact_key=turn.contact.key, phone=turn.contact.phone, now=turn.now
         )
-        turn.say("deletion_requested", request=request)
+        if DATA_DELETION.draft(turn).get("chat_only") and not await _holds_records(turn):
+            await erasure.erase_chat_only(turn.session, request, turn.conversation, turn.now)
+            turn.say("deletion_chat_erased", request=request, days=turn.settings.message_retention_days)
+        else:
+            turn.say("deletion_requested", request=request)
     else:
         turn.say("deletion_kept")
     DATA_DELETION.drop(turn)

@@ -1,6 +1,8 @@
 """An email address typed in the chat, as the registration and the profile read it: a
 likely typo (`gmial.com`) is answered with the suggestion, and a yes (*ya*, "iya bener")
-takes it, as a customer on a phone would rather reply than type the address again."""
+takes it, as a customer on a phone would rather reply than type the address again. The
+suggestion, and the answer to a *bukan*, each say how to answer: one message, without the
+question asked again under it."""
 
 from __future__ import annotations
 
@@ -23,13 +25,15 @@ def read_email(turn: Turn) -> str | Retry:
     suggested = answers(turn).get(SUGGESTED)
     if suggested and is_no(turn.text):  # "Apakah maksud Anda …?" — "bukan"
         forget(turn, SUGGESTED)
-        return Retry("reg_bad_email", {"typed": turn.text[:80], "declined": True, "suggestion": None, "name_like": False})
+        return Retry("reg_bad_email", {"typed": turn.text[:80], "declined": True, "suggestion": None, "name_like": False},
+                     ask_again=False)
     typed = suggested if suggested and is_yes(turn.text) else turn.text
     checked = validate_email(typed)
     if not checked.ok or checked.value is None:
         remember(turn, **{SUGGESTED: checked.suggestion})
         return Retry("reg_bad_email", {"typed": turn.text[:80], "suggestion": checked.suggestion,
-                                       "name_like": _looks_like_name(turn.text), "declined": False})
+                                       "name_like": _looks_like_name(turn.text), "declined": False},
+                     ask_again=checked.suggestion is None)
     forget(turn, SUGGESTED)
     return checked.value
 

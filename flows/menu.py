@@ -168,6 +168,13 @@ def said_intent(text: str) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+def _asks_for_the_ticket_list(text: str) -> bool:
+    from ispbot.flows.support_tickets import LIST_WORDS
+
+    plain = " ".join(text.lower().split())
+    return plain in LIST_WORDS or short_answer(text) in LIST_WORDS or said_intent(text) == "ticket"
+
+
 def answers_nothing_asked(text: str) -> bool:
     """An answer to a question ("lanjut", "lewati", "iya", "gak jadi", "salah"), typed at the
     menu, where no question is open."""
@@ -201,6 +208,8 @@ async def handle(turn: Turn) -> None:
         key = said_intent(text)  # "saya mau daftar": the registration, not a FAQ on how to start it
     if key is None and (identifier := tracking_identifier(text)):
         key, text = "status", identifier
+    if key == "ticket" and picked is None and _asks_for_the_ticket_list(text):
+        key = "tickets"  # "tiket saya": the list; "lapor gangguan" and the menu's button: a new report
     if key == "register":
         turn.conversation.misunderstood = 0
         existing = await registrations.find_duplicate(turn.session, email=None, phone=turn.contact.phone)
@@ -216,6 +225,9 @@ async def handle(turn: Turn) -> None:
     if key == "status":
         turn.conversation.misunderstood = 0
         await tracking.start(turn, text if (REG_NUMBER.search(text) or EMAIL.fullmatch(text)) else "")
+        return
+    if key is None and await account.link_typed_id(turn):  # "AGLS202510150001": linking that account
+        handoff.understood(turn)
         return
     if key is not None or is_greeting(text):
         handoff.understood(turn)

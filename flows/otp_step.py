@@ -1,10 +1,18 @@
 """The one-time-code step that registration (another number), account linking and changing
-the number on file share: send a code, or say why not yet; read the code typed back."""
+the number on file share: send a code, or say why not yet; read the code typed back.
+
+A code is this chat's: the chat remembers the codes it had sent (`SENT`, in the
+conversation's data). Another chat typing the same customer id or number within the minute
+is not told "the code sent earlier still works, type it here", and a code typed in a chat
+that did not ask for it is no login and uses none of its attempts. The limits on sending
+(60 s, 5 an hour) stay per number, so the number is never flooded with codes.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from ispbot.flows.engine import Answer, Retry
@@ -31,6 +39,33 @@ def asks_for_a_new_code(text: str) -> bool:
     if _RESEND.search(" ".join(words)) or "gada" in words:
         return True
     return any(word in _NOT and _ARRIVED & set(words[i + 1 : i + 3]) for i, word in enumerate(words))
+
+
+SENT = "otp_sent"  # in the conversation's data: "purpose:number" → when the code this chat had sent stops working
+
+
+def _sent_here(turn: Turn, phone: str, purpose: str) -> datetime | None:
+    at = ((turn.conversation.data or {}).get(SENT) or {}).get(f"{purpose}:{phone}")
+    return datetime.fromisoformat(at) if at else None
+
+
+def _remember_sent(turn: Turn, phone: str, purpose: str, expires_at: datetime) -> None:
+    data = dict(turn.conversation.data or {})
+    sent = {key: at for key, at in (data.get(SENT) or {}).items() if datetime.fromisoformat(at) > turn.now}
+    sent[f"{purpose}:{phone}"] = expires_at.isoformat()
+    data[SENT] = sent
+    turn.conversation.data = data
+
+
+async def live_from_here(turn: Turn, *, phone: str, purpose: str) -> datetime | None:
+    """When the code last sent to `phone` for `purpose` stops working, if this chat asked
+    for it; None when none works, or the one that does was asked for elsewhere. (Codes
+    are at least a minute apart, so a second's difference is the database's rounding.)"""
+    until = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now)
+    mine = _sent_here(turn, phone, purpose)
+    if until is None or mine is None or abs(until - mine) >= timedelta(seconds=1):
+        return None
+    return until
 
 
 def wants_resend(turn: Turn) -> bool:
@@ -60,11 +95,14 @@ async def send_code(
     if not isinstance(issued, otp.Refusal):
         turn.say_to(Contact(phone=phone), template, sensitive=True, code=issued.code, minutes=_minutes(purpose),
                     **context)
+        _remember_sent(turn, phone, purpose, issued.expires_at)
         return then
     seconds = math.ceil(issued.retry_after.total_seconds())
-    until = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now)
-    if until is None:
-        return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60)})
+    until = await live_from_here(turn, phone=phone, purpose=purpose)
+    if until is None:  # none that works here: how long until one can come (asked for elsewhere, said so)
+        elsewhere = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now) is not None
+        return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60),
+                                                      "elsewhere": elsewhere})
     still_valid = {
         "phone": masked(phone), "minutes": max(1, math.ceil((until - turn.now).total_seconds() / 60)),
         "too_many": issued.reason is otp.OtpRefused.TOO_MANY, "seconds": seconds,
@@ -82,7 +120,11 @@ def _minutes(purpose: str) -> int:
 
 
 async def check_code(turn: Turn, *, phone: str, purpose: str) -> Retry | None:
-    """None when the code typed is right (it is then used up); else what to tell the customer."""
+    """None when the code typed is right (it is then used up); else what to tell the customer.
+    A code asked for from another chat is none here: no attempt of it is used."""
+    live = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now)
+    if live is not None and await live_from_here(turn, phone=phone, purpose=purpose) is None:
+        return Retry("otp_none", ask_again=False)
     check = await otp.verify(
         turn.session, phone=phone, purpose=purpose, code=turn.text, now=turn.now,
         secret_key=turn.settings.secret_key or "",

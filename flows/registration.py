@@ -362,18 +362,41 @@ async def _package_choices(turn: Turn) -> list[Any]:
 
 
 NO_PACKAGES_SHOWN = "_no_packages_shown"  # in the draft: told no package could be chosen
+# In the draft: the packages of one speed to ask between ("paket 20 mbps", two of 20 Mbps),
+# then the ones shown, which a row number typed next picks from.
+SAME_SPEED, SAME_SPEED_SHOWN = "_same_speed", "_same_speed_shown"
 
 
 async def ask_package(turn: Turn) -> None:
     """The active packages; with none (the ISP has not set any up, or deactivated them
-    all) no empty list: the customer is told so and offered CS, the draft kept."""
+    all) no empty list: the customer is told so and offered CS, the draft kept. After a
+    speed that several packages have: only those."""
     offered = await _package_choices(turn)
     if not offered:
         remember(turn, **{NO_PACKAGES_SHOWN: True})
         turn.say("reg_no_packages")
         return
     forget(turn, NO_PACKAGES_SHOWN)
-    turn.ask("reg_ask_package", offered, button="Paket" if turn.locale != "en" else "Packages")
+    wanted = answers(turn).get(SAME_SPEED) or []
+    _forget_same_speed(turn, SAME_SPEED)
+    same_speed = [c for c in offered if value_of(c) in wanted]
+    button = "Paket" if turn.locale != "en" else "Packages"
+    if len(same_speed) > 1:
+        remember(turn, **{SAME_SPEED_SHOWN: [value_of(c) for c in same_speed]})
+        speed = (same_speed[0].description or "").split(" Mbps")[0]
+        turn.ask("reg_package_same_speed", same_speed, button=button, speed=speed, count=len(same_speed))
+        return
+    forget(turn, SAME_SPEED_SHOWN)
+    turn.ask("reg_ask_package", offered, button=button)
+
+
+def _forget_same_speed(turn: Turn, key: str) -> None:
+    """Asking bookkeeping, not an answer: not kept either with the answers as they were
+    before a change from the summary (which "batal" brings back)."""
+    forget(turn, key)
+    before = answers(turn).get("_before_edit")
+    if isinstance(before, dict) and key in before:
+        remember(turn, _before_edit={k: v for k, v in before.items() if k != key})
 
 
 async def read_package(turn: Turn) -> Answer:
@@ -383,12 +406,22 @@ async def read_package(turn: Turn) -> Answer:
     if answers(turn).get(NO_PACKAGES_SHOWN):  # packages were added since: the list first, nothing picked unseen
         await ask_package(turn)
         return Stay()
+    shown = answers(turn).get(SAME_SPEED_SHOWN) or []
+    _forget_same_speed(turn, SAME_SPEED_SHOWN)
+    same_speed = [c for c in offered if value_of(c) in shown]
+    # a row number after "2 paket 20 Mbps" is one of those two; anything else, of them all
+    rows = same_speed if same_speed and number_said(turn.text) is not None else offered
     try:
-        picked = _picked(turn, "ASK_PACKAGE", offered)
+        picked = _picked(turn, "ASK_PACKAGE", rows)
     except StaleChoice:
         return Retry("stale_choice")
     if picked is None:  # not a row number (those come first): a speed, "yg 40mb", "100 mbps", "40"
-        picked = _by_speed(turn.text, offered)
+        fits = _of_speed(turn.text, offered)
+        if len(fits) > 1:  # two packages of 20 Mbps: which of them, the answers so far kept
+            remember(turn, **{SAME_SPEED: [value_of(c) for c in fits]})
+            await ask_package(turn)
+            return Stay()
+        picked = fits[0] if fits else None
     if picked is None and (speed := package_words.said_speed(turn.text)) is not None:
         speeds = package_words.speeds(await _listed(turn, offered))
         if speed not in speeds:  # "paket 50 mbps": told the speeds there are, not "no package '50 mbps'"
@@ -437,15 +470,14 @@ async def price_confirmed(turn: Turn, package: Package) -> int | None:
     return None
 
 
-def _by_speed(text: str, offered: list[Any]) -> Any:
-    """The one package of the speed the customer named, with its unit or as a bare number."""
+def _of_speed(text: str, offered: list[Any]) -> list[Any]:
+    """The packages of the speed the customer named, with its unit or as a bare number."""
     speed = package_words.said_speed(text)
     if speed is None:
         speed = number_said(text)
     if speed is None:
-        return None
-    fits = [c for c in offered if (c.description or "").startswith(f"{speed} Mbps")]
-    return fits[0] if len(fits) == 1 else None
+        return []
+    return [c for c in offered if (c.description or "").startswith(f"{speed} Mbps")]
 
 
 async def _listed(turn: Turn, offered: list[Any]) -> list[Package]:
@@ -457,13 +489,15 @@ async def _listed(turn: Turn, offered: list[Any]) -> list[Package]:
 async def _package_by_speed(turn: Turn, speed: int) -> None:
     """"ganti paket jadi 75 mbps" at the summary: that package, and the summary again; no
     package of that speed: the speeds there are, and the package question (several of that
-    speed: the question, to pick one)."""
+    speed: the question between just those)."""
     offered = await _package_choices(turn)
     listed = await _listed(turn, offered)
     found = package_words.by_speed(speed, listed)
     if found is None:
         if listed and speed not in package_words.speeds(listed):
             turn.say("reg_package_no_speed", speed=speed, speeds=package_words.speeds(listed))
+        else:
+            remember(turn, **{SAME_SPEED: [str(p.id) for p in listed if p.speed_mbps == speed]})
         await REGISTRATION.edit(turn, "package")
         return
     picked = next(c for c in offered if value_of(c) == str(found.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ispbot.flows.turn import Turn
 
-FEATURES = ("account", "invoices", "ticket", "profile", "faq")
+FEATURES = ("account", "invoices", "ticket", "tickets", "profile", "faq")  # ticket: a new report; tickets: the list
 
 
 async def open_feature(turn: Turn, key: str) -> None:
@@ -19,8 +19,8 @@ async def open_feature(turn: Turn, key: str) -> None:
         return
     if key == "invoices":
         await invoices.start(turn, customer)
-    elif key == "ticket":
-        await support_tickets.start(turn, customer)
+    elif key in ("ticket", "tickets"):
+        await support_tickets.start(turn, customer, listing=key == "tickets")
     elif key == "profile":
         await profile.start(turn, customer)
     else:

@@ -3,7 +3,9 @@ photo, which the ticket-photos job fetches for staff), or follow one of the cust
 tickets. Status changes staff make in the admin reach the customer by WhatsApp
 (webadmin.messaging.notify_ticket_status).
 
-    (has tickets) TICKET_MENU ─new→ ASK_CATEGORY → ASK_DESCRIPTION → ASK_PHOTO → ticket opened
+    "lapor", "gangguan", the menu's button: ASK_CATEGORY → ASK_DESCRIPTION → ASK_PHOTO → ticket opened
+        (the tickets still open named in one line above the question, so none is reported twice unknowingly)
+    "tiket" (has tickets) TICKET_MENU ─new→ ASK_CATEGORY → …
                                      └typed with the story ("internet mati sejak pagi…")→ ASK_PHOTO
                               └the story typed at the list→ ASK_PHOTO (or ASK_CATEGORY, when
                                 its words name no category)
@@ -90,13 +92,26 @@ async def own_tickets(turn: Turn, customer_id: int) -> list[Ticket]:
     return list(rows.scalars())
 
 
-async def start(turn: Turn, customer: Customer) -> None:
+# Words asking for the list of tickets ("tiket saya"), as opposed to a new report ("lapor
+# gangguan"): the seed's portal has "Tiket Saya" and "Buat Tiket Baru" apart.
+LIST_WORDS = frozenset({"tiket", "tiket saya", "cek tiket", "info tiket", "lihat tiket", "ticket", "tickets",
+                        "my tickets"})
+OPEN_NAMED = "_open_named"  # in the draft: the tickets still open, for the first question's line
+
+
+async def start(turn: Turn, customer: Customer, *, listing: bool = False) -> None:
+    """`listing`: the customer asked for their tickets ("tiket"), shown when they have any;
+    otherwise the new report's first question, naming the tickets still being worked on."""
     turn.conversation.flow = TICKETS.name
     TICKETS.save(turn, {"customer_id": customer.id, "_history": []})
-    if await own_tickets(turn, customer.id):
+    listed = await own_tickets(turn, customer.id)
+    if listing and listed:
         await TICKETS.enter(turn, "TICKET_MENU")
-    else:
-        await TICKETS.enter(turn, "ASK_CATEGORY")
+        return
+    still_open = [t for t in listed if t.status in tickets.ACTIVE]
+    if still_open:
+        _remember(turn, **{OPEN_NAMED: [t.ticket_number for t in still_open]})
+    await TICKETS.enter(turn, "ASK_CATEGORY")
 
 
 def status_word(turn: Turn, status: str) -> str:
@@ -188,7 +203,18 @@ def _category_choices(turn: Turn) -> list[Any]:
 
 
 async def ask_category(turn: Turn) -> None:
-    turn.ask("ticket_ask_category", _category_choices(turn), button="Kategori" if turn.locale == "id" else "Category")
+    draft = _draft(turn)
+    named = draft.pop(OPEN_NAMED, None) or []  # once: not again under every reprompt
+    TICKETS.save(turn, draft)
+    rows = await turn.session.execute(
+        select(Ticket).where(Ticket.ticket_number.in_(named), tickets.of_customer(int(draft["customer_id"])))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    ) if named else None
+    still_open = [{"number": t.ticket_number, "status": status_word(turn, t.status),
+                   "what": _category_label(turn, t.category) if t.kind == "support" else t.subject[:30]}
+                  for t in (rows.scalars() if rows is not None else [])]
+    turn.ask("ticket_ask_category", _category_choices(turn), button="Kategori" if turn.locale == "id" else "Category",
+             still_open=still_open)
 
 
 async def read_category(turn: Turn) -> Answer:

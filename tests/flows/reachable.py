@@ -23,14 +23,16 @@ from tests.flows.chat import Chat
 
 # Everyday answers: menu numbers, the happy-path registration answers, tracking words,
 # and for a customer's chat (linked to the demo customer): "keluar" unlinks it, the demo
-# customer id starts linking again, a new email and a new number for the profile.
+# customer id starts linking again (an unknown one stays at the id question), a new email
+# and a new number for the profile; "tiket" lists the tickets ("5", Lapor gangguan, reports).
 # "2" (status) comes before "1" (register): tracking asks for a number only while the
 # phone has no registration yet.
 ANSWERS = [
     "halo", "2", "1", "3", "4", "5", "6", "7", "Budi Santoso", "budi@gmail.com", "081200000102",
     "3273010101900001", "lewati", "Jl. Sukajadi No. 10", "001/002", "Kota Bandung", "Sukajadi",
     "Sukagalih", "ya", "besok", "kirim", "status", "REG-20990101-0001", "Internet mati sejak pagi",
-    "hapus data", "keluar", "AGLS202510150001", "budi.baru@example.com", "081200000177",
+    "hapus data", "keluar", "AGLS202510150001", "AGLS209901010001", "budi.baru@example.com", "081200000177",
+    "tiket",
 ]
 
 

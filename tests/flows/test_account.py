@@ -244,8 +244,7 @@ async def test_a_lapsed_link_sends_no_invoice(portal: Harness) -> None:
 
 async def test_a_lapsed_link_opens_no_ticket(portal: Harness) -> None:
     chat = stranger_chat(portal)
-    await log_in(portal, chat, "lapor")
-    await chat.tap("baru")
+    await log_in(portal, chat, "lapor")  # once linked, straight to the new report
     [ask_photo] = await chat.send("internet mati sejak pagi, lampu LOS merah")
     assert "foto" in ask_photo
     portal.clock.set(await link_until(portal) + timedelta(seconds=1))
@@ -266,3 +265,30 @@ async def test_an_account_switched_off_mid_flow_changes_nothing(portal: Harness)
     [refused] = await chat.send("orang.lain@example.com")
     assert "tidak aktif" in refused
     assert (await the_customer(portal)).email == "ahmad.test@example.com"
+
+
+async def test_a_registration_still_open_links_another_account_by_its_id_typed_at_the_menu(portal: Harness) -> None:
+    """Registered at a new address, subscribed at another with another number: "tagihan"
+    says the registration is in progress and ends there; the id of the other account,
+    typed next, still links it."""
+    from tests.webadmin.support import make_registration
+
+    await make_registration(portal, phone=STRANGER)
+    chat = stranger_chat(portal)
+    [told] = await chat.send("tagihan")
+    assert "masih diproses" in told and "*ID pelanggan*" in told and "Ketik *ID pelanggan* Anda" not in told
+    [ask_code] = await chat.send(DEMO_CUSTOMER_CODE)
+    assert "0812****002" in ask_code and len(codes_sent(portal)) == 1
+    [code] = codes_sent(portal)
+    replies = "\n".join(await chat.send(code))
+    assert "Tagihan Anda" in replies  # what was asked for, once linked
+
+
+async def test_in_english_a_registration_still_open_is_one_message(portal: Harness) -> None:
+    from tests.webadmin.support import make_registration
+
+    await make_registration(portal, phone=STRANGER)
+    chat = stranger_chat(portal)
+    await chat.send("english")
+    [told] = await chat.send("tagihan")
+    assert "still in progress" in told and "type *status*" in told and "Type your *customer ID*" not in told

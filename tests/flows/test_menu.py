@@ -195,9 +195,12 @@ async def test_someone_registered_but_not_installed_is_told_why_there_is_no_acco
 
     registration = await make_registration(with_faq)  # this chat's number, pending verification
     chat = Chat(with_faq)
-    told = "\n".join(await chat.send(typed))
+    [told] = await chat.send(typed)  # one message that ends the matter: no customer id asked for
     assert f"Pendaftaran Anda *{registration.registration_number}* masih diproses" in told
     assert "Pendaftaran diterima" in told and "belum terdaftar sebagai nomor pelanggan" not in told
+    assert "ketik *status*" in told and "Ketik *ID pelanggan* Anda" not in told
+    [thanks] = await chat.send("ok makasih kak")  # at the menu, not at a customer id question
+    assert "bukan ID pelanggan" not in thanks
     [status] = await chat.send("status")
     assert registration.registration_number in status and "← _saat ini_" in status
 

@@ -87,3 +87,54 @@ async def test_a_new_number_typed_again_at_the_profile_is_told_to_use_its_code(p
     [code] = codes_to(portal, "6281200000177")
     replies = await chat.send(code)
     assert any("081200000177" in r or "0812-0000-0177" in r for r in replies)
+
+
+async def test_a_code_asked_for_from_another_chat_is_not_this_chats_code(portal: Harness) -> None:  # noqa: F811
+    """Per chat, not per customer id: chat B typing the id a chat A had a code sent for,
+    within the minute, was told "the code we sent to 0812****002 still works, type it
+    here", and the code typed in B logged B in. B is told when a code can come for it;
+    A's code still works in A, and only there."""
+    chat_a = stranger_chat(portal)
+    chat_b = Chat(portal, phone="6281234567305", gateway="cloudapi")
+    await chat_a.send("akun")
+    await chat_a.send("AGLS202510150001")
+    [code] = codes_sent(portal)
+    portal.clock.advance(seconds=10)
+    await chat_b.send("akun")
+    told, _id_question = await chat_b.send("AGLS202510150001")
+    assert "masih berlaku" not in told and "Ketik 6 angka" not in told
+    assert "dalam 50 detik" in told and "chat lain" in told
+    assert len(codes_sent(portal)) == 1  # the number's limit holds: no second code
+    replies = "\n".join(await chat_b.send(code))  # A's code, typed in B: no login
+    assert "Login berhasil" not in replies
+    [linked, *_] = await chat_a.send(code)  # no attempt of A's used up in B
+    assert "Login berhasil" in linked
+
+
+async def test_a_code_replaced_from_another_chat_is_refused_without_using_attempts(portal: Harness) -> None:  # noqa: F811
+    chat_a = stranger_chat(portal)
+    chat_b = Chat(portal, phone="6281234567305", gateway="cloudapi")
+    await chat_a.send("akun")
+    await chat_a.send("AGLS202510150001")
+    [old] = codes_sent(portal)
+    portal.clock.advance(seconds=61)
+    await chat_b.send("akun")
+    [asked] = await chat_b.send("AGLS202510150001")  # a minute on: B's own code
+    assert "0812****002" in asked
+    [_, new] = codes_sent(portal)
+    [refused] = await chat_a.send(old)
+    assert "Belum ada kode yang aktif" in refused and "Sisa percobaan" not in refused
+    [linked, *_] = await chat_b.send(new)
+    assert "Login berhasil" in linked
+
+
+async def test_in_english_a_code_asked_for_from_another_chat_says_when_one_can_come(portal: Harness) -> None:  # noqa: F811
+    chat_a = stranger_chat(portal)
+    chat_b = Chat(portal, phone="6281234567305", gateway="cloudapi")
+    await chat_a.send("akun")
+    await chat_a.send("AGLS202510150001")
+    portal.clock.advance(seconds=20)
+    await chat_b.send("english")
+    await chat_b.send("account")
+    told, _id_question = await chat_b.send("AGLS202510150001")
+    assert "in 40 seconds" in told and "another chat" in told and "still works" not in told

@@ -88,3 +88,72 @@ async def test_the_package_changed_by_speed_at_the_summary_in_english(fonnte: Ha
     assert "Package changed to *Home Diamond 200M*" in changed and "Home Diamond 200M" in summary
     told, _question = await chat.send("change package to 1000 mbps")
     assert "no *1000 Mbps* package" in told and "20, 40, 75, 100, 200 and 300 Mbps" in told
+
+
+async def _second_package_of_20_mbps(h: Harness) -> None:
+    from ispbot.storage.models import Package
+
+    async with h.services.db.transaction() as s:
+        s.add(Package(code="home-student-20", name="Home Student 20M", speed_mbps=20, monthly_price=125_000,
+                      sort_order=99))
+
+
+async def test_two_packages_of_the_speed_said_are_asked_between(fonnte: Harness) -> None:
+    """"paket 20 mbps" with Home Bronze 20M and Home Student 20M both active: "Paket
+    'paket 20 mbps' tidak ada", though two were. Now only those two are offered."""
+    await _second_package_of_20_mbps(fonnte)
+    chat = Chat(fonnte)
+    await to_question(chat, "paket")
+    [asked] = await chat.send("paket 20 mbps")
+    assert "2 paket *20 Mbps*" in asked and "tidak ada" not in asked
+    assert "1. Home Bronze 20M" in asked and "2. Home Student 20M" in asked and "Rp 125.000" in asked
+    assert "Home Gold 75M" not in asked
+    [date_question] = await chat.send("2")  # the second of those two, not of the whole list
+    assert "tanggal instalasi" in date_question
+    draft = await draft_of(fonnte)
+    assert draft["package_name"] == "Home Student 20M" and draft["full_name"] == "Budi Santoso"
+
+
+async def test_two_packages_of_the_speed_are_told_apart_by_price(fonnte: Harness) -> None:
+    await _second_package_of_20_mbps(fonnte)
+    chat = Chat(fonnte)
+    await to_question(chat, "paket")
+    await chat.send("yang 20mb aja kak")
+    [date_question] = await chat.send("yg 125rb")
+    assert "tanggal instalasi" in date_question
+    assert (await draft_of(fonnte))["package_name"] == "Home Student 20M"
+
+
+async def test_two_packages_of_the_speed_said_at_the_summary(fonnte: Harness) -> None:
+    await _second_package_of_20_mbps(fonnte)
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    [asked] = await chat.send("ganti paket jadi 20 mbps")
+    assert "2 paket *20 Mbps*" in asked and "Home Gold 75M" not in asked and "Langkah 3/4" not in asked
+    [summary] = await chat.send("Home Student")
+    assert "Langkah 4/4" in summary and "Home Student 20M" in summary and "Budi Santoso" in summary
+    assert "Jl. Sukajadi No. 10" in summary
+
+
+async def test_two_packages_of_the_speed_said_in_english(fonnte: Harness) -> None:
+    await _second_package_of_20_mbps(fonnte)
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    await chat.send("english")
+    [asked] = await chat.send("change package to 20 mbps")
+    assert "2 packages of *20 Mbps*" in asked and "Home Student 20M" in asked and "Home Gold 75M" not in asked
+    [summary] = await chat.send("1")
+    assert "Home Bronze 20M" in summary and "Budi Santoso" in summary
+
+
+async def test_giving_up_the_change_between_two_packages_keeps_the_package_and_the_whole_list(fonnte: Harness) -> None:
+    await _second_package_of_20_mbps(fonnte)
+    chat = Chat(fonnte)
+    await to_question(chat, "Langkah 4/4")
+    await chat.send("ganti paket jadi 20 mbps")
+    replies = await chat.send("batal")  # the change given up: the summary, the package as it was
+    assert "Home Silver 40M" in replies[-1] and "Langkah 4/4" in replies[-1]
+    draft = await draft_of(fonnte)
+    assert "_same_speed_shown" not in draft and "_same_speed" not in draft
+    [_no_such_speed, asked] = await chat.send("ganti paket jadi 50 mbps")
+    assert "Home Gold 75M" in asked and "Home Student 20M" in asked  # the whole list again

@@ -41,7 +41,7 @@ async def test_every_wrong_answer_gets_a_reprompt_that_keeps_earlier_answers(fon
     await to_question(chat, "email")
     bad, again = await chat.send("budi@")
     assert "bukan alamat email yang valid" in bad and "email" in again
-    typo, _ = await chat.send("budi@gmial.com")
+    [typo] = await chat.send("budi@gmial.com")
     assert "gmail.com" in typo
     await chat.send("budi@gmail.com")
     await chat.send("1")
@@ -400,7 +400,7 @@ async def test_a_suggested_email_is_taken_with_ya_and_a_plain_ya_otherwise_is_re
     await to_question(chat, "email")
     [no_suggestion, again] = await chat.send("ya")
     assert '"ya" bukan alamat email yang valid' in no_suggestion and "email" in again
-    typo, _ = await chat.send("siti@gmial.com")
+    [typo] = await chat.send("siti@gmial.com")
     assert "*siti@gmail.com*" in typo and "balas *ya*" in typo
     [next_question] = await chat.send("Ya")
     assert "WhatsApp" in next_question
@@ -652,8 +652,8 @@ async def test_a_suggested_email_declined_asks_for_the_right_one(fonnte: Harness
     chat = Chat(fonnte)
     await to_question(chat, "email")
     await chat.send("siti.aminah@gmial.com")
-    told, again = await chat.send("bukan kak")
-    assert "sepertinya nama" not in told and "bukan alamat email" not in told and "email" in again
+    [told] = await chat.send("bukan kak")
+    assert "sepertinya nama" not in told and "bukan alamat email" not in told and "alamat email Anda yang benar" in told
     [next_question] = await chat.send("siti@example.com")
     assert "WhatsApp" in next_question
 
@@ -710,3 +710,30 @@ async def test_the_date_example_is_a_day_offered_and_typing_it_is_taken(fonnte: 
     assert f"*{example[1]}*" in bad and "tanggal instalasi" in again
     [slot] = await chat.send(example[1])
     assert "Jam berapa" in slot
+
+
+async def test_a_suggested_email_is_one_message_that_says_how_to_answer(fonnte: Harness) -> None:
+    """"Apakah maksud Anda budi@gmail.com? … balas *ya*" came with the email question again
+    under it ("Apa alamat email Anda?"), as if the suggestion had not been asked."""
+    chat = Chat(fonnte)
+    await to_question(chat, "email")
+    [suggested] = await chat.send("budi@gmial.com")
+    assert "*budi@gmail.com*" in suggested and "balas *ya*" in suggested and "ketik alamat email yang benar" in suggested
+    [declined] = await chat.send("bukan")  # the right address is asked for in that one message too
+    assert "Ketik alamat email Anda yang benar" in declined
+    [next_question] = await chat.send("budi.s@example.com")
+    assert "WhatsApp" in next_question
+    async with fonnte.services.db.sessions() as s:
+        conversation = (await s.execute(select(Conversation))).scalar_one()
+    assert conversation.data["registration"]["email"] == "budi.s@example.com"
+
+
+async def test_a_suggested_email_is_one_message_in_english(fonnte: Harness) -> None:
+    chat = Chat(fonnte)
+    await chat.send("english")
+    await chat.send("1")
+    await chat.send("Budi Santoso")
+    [suggested] = await chat.send("budi@gmial.com")
+    assert "Did you mean *budi@gmail.com*?" in suggested and "reply *yes*" in suggested
+    [next_question] = await chat.send("yes")
+    assert "WhatsApp" in next_question

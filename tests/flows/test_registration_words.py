@@ -161,7 +161,7 @@ async def test_an_email_after_saying_there_is_none_is_taken(fonnte: Harness) -> 
 async def test_declining_a_suggested_address_is_not_saying_there_is_none(fonnte: Harness) -> None:
     chat = Chat(fonnte)
     await to_question(chat, "email")
-    [suggested, _again] = await chat.send("budi@gmial.com")
+    [suggested] = await chat.send("budi@gmial.com")
     assert "gmail.com" in suggested
-    [declined, _again] = await chat.send("tidak")
+    [declined] = await chat.send("tidak")
     assert "Ketik alamat email Anda yang benar" in declined

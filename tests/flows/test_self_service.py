@@ -204,7 +204,7 @@ async def test_an_inactive_account_is_not_served(portal: Harness) -> None:
 
 async def test_a_ticket_is_opened_by_chat_and_followed(portal: Harness) -> None:
     chat = customer_chat(portal)
-    [menu] = await chat.send("lapor gangguan")
+    [menu] = await chat.send("tiket")
     assert "Tiket Anda" in menu
     demo_ticket = chat.last_choices[1]
     assert "Selesai" in demo_ticket["description"] and "Internet lambat" in demo_ticket["description"]
@@ -232,8 +232,7 @@ async def test_a_ticket_is_opened_by_chat_and_followed(portal: Harness) -> None:
 
 async def test_a_category_typed_with_the_story_is_not_asked_for_again(portal: Harness) -> None:
     chat = customer_chat(portal)
-    await chat.send("lapor gangguan")
-    await chat.tap("baru")
+    await chat.send("lapor gangguan")  # straight to the new report
     [ask_photo] = await chat.send("internet mati sejak pagi, lampu LOS merah")
     assert "foto" in ask_photo  # not "ceritakan masalahnya" a second time
     [opened] = await chat.send("lewati")
@@ -254,8 +253,7 @@ async def opened_ticket(h: Harness, reply: str) -> Ticket:
 async def test_a_story_in_the_customers_own_words_gives_the_category(portal: Harness) -> None:
     """Slang ("lemot") is not one of the category names, yet says which one it is."""
     chat = customer_chat(portal)
-    await chat.send("lapor gangguan")
-    await chat.tap("baru")
+    await chat.send("lapor gangguan")  # straight to the new report
     [ask_photo] = await chat.send("sudah restart modem tetap lemot dari kemarin")
     assert "foto" in ask_photo
     ticket = await opened_ticket(portal, (await chat.send("lewati"))[0])
@@ -264,8 +262,7 @@ async def test_a_story_in_the_customers_own_words_gives_the_category(portal: Har
 
 async def test_a_story_without_a_category_word_is_kept_while_the_category_is_asked(portal: Harness) -> None:
     chat = customer_chat(portal)
-    await chat.send("lapor gangguan")
-    await chat.tap("baru")
+    await chat.send("lapor gangguan")  # straight to the new report
     kept, again = await chat.send("lampu modem berkedip oranye terus dari tadi")
     assert "sudah kami catat" in kept and "Apa masalahnya?" in again
     [ask_photo] = await chat.tap("Lainnya")
@@ -279,8 +276,7 @@ async def test_a_story_without_a_category_word_is_kept_while_the_category_is_ask
 
 async def test_a_menu_word_at_the_description_leaves_the_report_for_it(portal: Harness) -> None:
     chat = customer_chat(portal)
-    await chat.send("lapor gangguan")
-    await chat.tap("baru")
+    await chat.send("lapor gangguan")  # straight to the new report
     await chat.tap("Internet mati")
     [invoices] = await chat.send("tagihan")
     assert "Tagihan Anda" in invoices
@@ -319,7 +315,7 @@ async def test_profile_email_and_address_change_keep_earlier_answers_on_a_typo(p
     [profile] = await chat.send("profil")
     assert "ahmad.test@example.com" in profile and "Jl. Sukajadi No. 10" in profile
     await chat.tap("Ubah email")
-    [bad, _again] = await chat.send("ahmad@gmial.com")
+    [bad] = await chat.send("ahmad@gmial.com")  # one message: the suggestion and how to answer
     assert "gmail.com" in bad  # did-you-mean for a provider typo
     [saved] = await chat.send("ya")  # takes the suggestion
     assert "ahmad@gmail.com" in saved

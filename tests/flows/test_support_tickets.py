@@ -15,7 +15,7 @@ from tests.flows.test_self_service import customer_chat, opened_ticket, portal  
 async def test_a_story_typed_at_the_ticket_list_opens_a_new_ticket(portal: Harness) -> None:  # noqa: F811
     """The list refused it ("Mohon pilih salah satu pilihan"), then handed the chat to CS."""
     chat = customer_chat(portal)
-    [listed] = await chat.send("lapor")
+    [listed] = await chat.send("tiket")
     assert "Tiket Anda" in listed
     [ask_photo] = await chat.send("internet mati sejak pagi, lampu LOS merah")
     assert "foto" in ask_photo
@@ -30,7 +30,7 @@ async def test_a_story_at_the_list_without_a_category_word_asks_only_the_categor
     portal: Harness,  # noqa: F811
 ) -> None:
     chat = customer_chat(portal)
-    await chat.send("lapor")
+    await chat.send("tiket")
     kept, ask = await chat.send("lampu modem berkedip oranye terus dari tadi")
     assert "sudah kami catat" in kept and "Apa masalahnya?" in ask
     [ask_photo] = await chat.tap("Lainnya")
@@ -101,7 +101,6 @@ async def test_thanks_at_the_problem_question_is_no_description(portal: Harness)
     """"terima kasih" was taken as the fault's description and the ticket asked for a photo."""
     chat = customer_chat(portal)
     await chat.send("lapor")
-    await chat.send("1")  # Lapor gangguan baru
     [asked] = await chat.send("1")  # Internet mati
     assert "ceritakan masalahnya" in asked
     courtesy, again = await chat.send("terima kasih kak")
@@ -110,3 +109,42 @@ async def test_thanks_at_the_problem_question_is_no_description(portal: Harness)
     assert "foto" in ask_photo
     ticket = await opened_ticket(portal, (await chat.send("lewati"))[0])
     assert ticket.category == "no_internet" and ticket.description == "mati total sejak jam 7 pagi, lampu LOS merah"
+
+
+async def test_lapor_gangguan_goes_straight_to_the_new_report(portal: Harness) -> None:  # noqa: F811
+    """"lapor gangguan" showed the list of the customer's tickets (the demo's one, resolved
+    long ago) and asked to choose *Lapor gangguan baru* in it: the seed's portal keeps
+    "Buat Tiket Baru" and "Tiket Saya" apart. No open ticket: nothing else is said."""
+    chat = customer_chat(portal)
+    [asked] = await chat.send("lapor gangguan")
+    assert "Apa masalahnya?" in asked and "Tiket Anda" not in asked and "masih diproses" not in asked
+    [ask_photo] = await chat.tap("Internet lambat")
+    assert "ceritakan" in ask_photo
+    await chat.send("batal")
+    [listed] = await chat.send("tiket")  # the list is where it was: "tiket"
+    assert "Tiket Anda" in listed
+
+
+async def test_a_new_report_names_the_tickets_still_open_in_one_line(portal: Harness) -> None:  # noqa: F811
+    chat = customer_chat(portal)
+    await chat.send("lapor")
+    await chat.send("internet mati sejak pagi, lampu LOS merah")
+    first = await opened_ticket(portal, (await chat.send("lewati"))[0])
+    await chat.send("menu")
+    [asked] = await chat.tap("Lapor gangguan")  # the menu's button
+    assert "Apa masalahnya?" in asked and "Tiket Anda" not in asked
+    [line] = [row for row in asked.splitlines() if first.ticket_number in row]
+    assert f"*{first.ticket_number}* (Internet mati, Dibuka)" in line and "ketik *tiket*" in line
+    [same] = await chat.send("internet mati lagi dari semalam")  # the same fault: asked before a second ticket
+    assert "masalah yang sama" in same
+
+
+async def test_in_english_a_new_report_names_the_open_ticket(portal: Harness) -> None:  # noqa: F811
+    chat = customer_chat(portal)
+    await chat.send("english")
+    await chat.send("gangguan")
+    await chat.send("no internet since this morning, red LOS light")
+    first = await opened_ticket(portal, (await chat.send("skip"))[0])
+    [asked] = await chat.send("lapor gangguan")
+    assert "What is the problem?" in asked
+    assert f"*{first.ticket_number}* (No internet, Open)" in asked and "type *tickets*" in asked

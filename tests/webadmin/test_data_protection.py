@@ -130,3 +130,18 @@ async def test_staff_phone_numbers_are_normalised_and_checked(h: Harness, browse
     assert bad.status == 422 and "tidak valid" in await bad.text()
     async with h.services.db.sessions() as session:
         assert (await session.get(User, supervisor.id)).phone == "6281200000901"  # type: ignore[union-attr]
+
+
+async def test_a_chat_erased_from_the_chat_shows_as_done_in_the_admin(h: Harness, browser_factory: Any) -> None:
+    """A number with only its chat: erased at its "ya", no staff step; supervisors see it done."""
+    from tests.flows.chat import Chat
+
+    chat = Chat(h)
+    await chat.send("hapus data")
+    [done] = await chat.send("ya")
+    assert "Riwayat chat Anda sudah kami hapus" in done
+    supervisor = await browser_factory("supervisor")
+    listing = await supervisor.page("/admin/data-requests")
+    assert "HD-1" in listing and "badge-yellow\">Menunggu" not in listing
+    detail = await supervisor.page("/admin/data-requests/1")
+    assert "langsung lewat chat" in detail and "Proses penghapusan" not in detail
