@@ -4,7 +4,8 @@ tickets. Status changes staff make in the admin reach the customer by WhatsApp
 (webadmin.messaging.notify_ticket_status).
 
     "lapor", "gangguan", the menu's button: ASK_CATEGORY → ASK_DESCRIPTION → ASK_PHOTO → ticket opened
-        (the tickets still open named in one line above the question, so none is reported twice unknowingly)
+        (the tickets still open named in one line above the question, so none is reported twice unknowingly;
+        "tiket" typed as the description, by a customer who has tickets → TICKET_MENU, their list)
     "tiket" (has tickets) TICKET_MENU ─new→ ASK_CATEGORY → …
                                      └typed with the story ("internet mati sejak pagi…")→ ASK_PHOTO
                               └the story typed at the list→ ASK_PHOTO (or ASK_CATEGORY, when
@@ -64,6 +65,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "category_chosen", "source": "ASK_CATEGORY", "dest": "ASK_DESCRIPTION"},
     {"trigger": "category_described", "source": "ASK_CATEGORY", "dest": "ASK_PHOTO"},
     {"trigger": "described", "source": "ASK_DESCRIPTION", "dest": "ASK_PHOTO"},
+    {"trigger": "list_asked", "source": "ASK_DESCRIPTION", "dest": "TICKET_MENU"},
     {"trigger": "open_ticket_found", "source": ["TICKET_MENU", "ASK_CATEGORY", "ASK_DESCRIPTION"],
      "dest": "ASK_SAME_TICKET"},
     {"trigger": "new_ticket_wanted", "source": "ASK_SAME_TICKET", "dest": "ASK_PHOTO"},
@@ -278,6 +280,8 @@ async def read_description(turn: Turn) -> Answer:
     if await menu.leave_for_menu_word(turn, TICKETS, "ticket"):  # "tagihan" alone: not a story
         return Stay()
     text = turn.text
+    if " ".join(text.lower().split()) in LIST_WORDS and await own_tickets(turn, int(_draft(turn)["customer_id"])):
+        return Next("list_asked")  # "tiket": their tickets, not a fault described in one word
     if turn.message.kind is not InboundKind.TEXT or not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
         return Retry("ticket_bad_description", {"max": DESCRIPTION_MAX})
     _remember(turn, description=text)

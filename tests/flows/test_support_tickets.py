@@ -148,3 +148,18 @@ async def test_in_english_a_new_report_names_the_open_ticket(portal: Harness) ->
     [asked] = await chat.send("lapor gangguan")
     assert "What is the problem?" in asked
     assert f"*{first.ticket_number}* (No internet, Open)" in asked and "type *tickets*" in asked
+
+
+async def test_tiket_typed_as_the_description_shows_the_tickets_instead_of_filing_it(
+    portal: Harness,  # noqa: F811
+) -> None:
+    """"tiket" (5 characters) was taken as the fault's description, and a ticket opened."""
+    chat = customer_chat(portal)
+    await chat.send("lapor")
+    [described] = await chat.send("1")  # a category
+    assert "ceritakan" in described.lower() or "jelaskan" in described.lower(), described
+    [listed] = await chat.send("tiket")
+    assert "Tiket Anda" in listed
+    async with portal.services.db.sessions() as session:
+        descriptions = (await session.execute(select(Ticket.description))).scalars().all()
+    assert "tiket" not in descriptions
