@@ -280,8 +280,10 @@ async def read_description(turn: Turn) -> Answer:
     if await menu.leave_for_menu_word(turn, TICKETS, "ticket"):  # "tagihan" alone: not a story
         return Stay()
     text = turn.text
-    if " ".join(text.lower().split()) in LIST_WORDS and await own_tickets(turn, int(_draft(turn)["customer_id"])):
-        return Next("list_asked")  # "tiket": their tickets, not a fault described in one word
+    if " ".join(text.lower().split()) in LIST_WORDS:  # "tiket": their tickets, not a fault in one word
+        if await own_tickets(turn, int(_draft(turn)["customer_id"])):
+            return Next("list_asked")
+        return Retry("ticket_no_tickets_yet")
     if turn.message.kind is not InboundKind.TEXT or not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
         return Retry("ticket_bad_description", {"max": DESCRIPTION_MAX})
     _remember(turn, description=text)

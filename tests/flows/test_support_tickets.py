@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ispbot.storage.models import Conversation, Ticket, TicketEvent
 from tests.conftest import Harness
@@ -163,3 +163,16 @@ async def test_tiket_typed_as_the_description_shows_the_tickets_instead_of_filin
     async with portal.services.db.sessions() as session:
         descriptions = (await session.execute(select(Ticket.description))).scalars().all()
     assert "tiket" not in descriptions
+
+
+async def test_tiket_as_the_description_with_no_tickets_yet_asks_for_the_story(portal: Harness) -> None:  # noqa: F811
+    async with portal.services.db.transaction() as session:
+        await session.execute(delete(TicketEvent))
+        await session.execute(delete(Ticket))
+    chat = customer_chat(portal)
+    await chat.send("lapor")
+    await chat.send("1")
+    told, again = await chat.send("tiket")
+    assert "belum punya tiket" in told and "ceritakan masalahnya" in again
+    async with portal.services.db.sessions() as session:
+        assert (await session.execute(select(Ticket))).first() is None
