@@ -57,15 +57,20 @@ def _remember_sent(turn: Turn, phone: str, purpose: str, expires_at: datetime) -
     turn.conversation.data = data
 
 
-async def live_from_here(turn: Turn, *, phone: str, purpose: str) -> datetime | None:
-    """When the code last sent to `phone` for `purpose` stops working, if this chat asked
-    for it; None when none works, or the one that does was asked for elsewhere. (Codes
-    are at least a minute apart, so a second's difference is the database's rounding.)"""
+async def _live_code(turn: Turn, phone: str, purpose: str) -> tuple[datetime | None, bool]:
+    """When the code last sent to `phone` for `purpose` stops working (None: none works),
+    and whether this chat asked for it. (Codes are at least a minute apart, so a second's
+    difference is the database's rounding.)"""
     until = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now)
     mine = _sent_here(turn, phone, purpose)
-    if until is None or mine is None or abs(until - mine) >= timedelta(seconds=1):
-        return None
-    return until
+    return until, until is not None and mine is not None and abs(until - mine) < timedelta(seconds=1)
+
+
+async def live_from_here(turn: Turn, *, phone: str, purpose: str) -> datetime | None:
+    """When the code last sent to `phone` for `purpose` stops working, if this chat asked
+    for it; None when none works, or the one that does was asked for elsewhere."""
+    until, here = await _live_code(turn, phone, purpose)
+    return until if here else None
 
 
 def wants_resend(turn: Turn) -> bool:
@@ -98,11 +103,10 @@ async def send_code(
         _remember_sent(turn, phone, purpose, issued.expires_at)
         return then
     seconds = math.ceil(issued.retry_after.total_seconds())
-    until = await live_from_here(turn, phone=phone, purpose=purpose)
-    if until is None:  # none that works here: how long until one can come (asked for elsewhere, said so)
-        elsewhere = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now) is not None
+    until, here = await _live_code(turn, phone, purpose)
+    if until is None or not here:  # none that works here: how long until one can come (asked for elsewhere, said so)
         return Retry(f"otp_{issued.reason.value}", {"seconds": seconds, "minutes": max(1, seconds // 60),
-                                                      "elsewhere": elsewhere})
+                                                      "elsewhere": until is not None})
     still_valid = {
         "phone": masked(phone), "minutes": max(1, math.ceil((until - turn.now).total_seconds() / 60)),
         "too_many": issued.reason is otp.OtpRefused.TOO_MANY, "seconds": seconds,
@@ -122,8 +126,8 @@ def _minutes(purpose: str) -> int:
 async def check_code(turn: Turn, *, phone: str, purpose: str) -> Retry | None:
     """None when the code typed is right (it is then used up); else what to tell the customer.
     A code asked for from another chat is none here: no attempt of it is used."""
-    live = await otp.live_until(turn.session, phone=phone, purpose=purpose, now=turn.now)
-    if live is not None and await live_from_here(turn, phone=phone, purpose=purpose) is None:
+    until, here = await _live_code(turn, phone, purpose)
+    if until is not None and not here:
         return Retry("otp_none", ask_again=False)
     check = await otp.verify(
         turn.session, phone=phone, purpose=purpose, code=turn.text, now=turn.now,

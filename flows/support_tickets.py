@@ -98,7 +98,7 @@ async def own_tickets(turn: Turn, customer_id: int) -> list[Ticket]:
 # gangguan"): the seed's portal has "Tiket Saya" and "Buat Tiket Baru" apart.
 LIST_WORDS = frozenset({"tiket", "tiket saya", "cek tiket", "info tiket", "lihat tiket", "ticket", "tickets",
                         "my tickets"})
-OPEN_NAMED = "_open_named"  # in the draft: the tickets still open, for the first question's line
+OPEN_NAMED = "_open_named"  # in the draft: the tickets still open, as the first question's line names them
 
 
 async def start(turn: Turn, customer: Customer, *, listing: bool = False) -> None:
@@ -110,10 +110,16 @@ async def start(turn: Turn, customer: Customer, *, listing: bool = False) -> Non
     if listing and listed:
         await TICKETS.enter(turn, "TICKET_MENU")
         return
-    still_open = [t for t in listed if t.status in tickets.ACTIVE]
+    still_open = [_named(turn, t) for t in listed if t.status in tickets.ACTIVE]  # newest first, as listed
     if still_open:
-        _remember(turn, **{OPEN_NAMED: [t.ticket_number for t in still_open]})
+        _remember(turn, **{OPEN_NAMED: still_open})
     await TICKETS.enter(turn, "ASK_CATEGORY")
+
+
+def _named(turn: Turn, ticket: Ticket) -> dict[str, str]:
+    """An open ticket as the new report's first question names it."""
+    what = _category_label(turn, ticket.category) if ticket.kind == "support" else ticket.subject[:30]
+    return {"number": ticket.ticket_number, "status": status_word(turn, ticket.status), "what": what}
 
 
 def status_word(turn: Turn, status: str) -> str:
@@ -206,15 +212,8 @@ def _category_choices(turn: Turn) -> list[Any]:
 
 async def ask_category(turn: Turn) -> None:
     draft = _draft(turn)
-    named = draft.pop(OPEN_NAMED, None) or []  # once: not again under every reprompt
+    still_open = draft.pop(OPEN_NAMED, None) or []  # once: not again under every reprompt
     TICKETS.save(turn, draft)
-    rows = await turn.session.execute(
-        select(Ticket).where(Ticket.ticket_number.in_(named), tickets.of_customer(int(draft["customer_id"])))
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-    ) if named else None
-    still_open = [{"number": t.ticket_number, "status": status_word(turn, t.status),
-                   "what": _category_label(turn, t.category) if t.kind == "support" else t.subject[:30]}
-                  for t in (rows.scalars() if rows is not None else [])]
     turn.ask("ticket_ask_category", _category_choices(turn), button="Kategori" if turn.locale == "id" else "Category",
              still_open=still_open)
 
