@@ -102,7 +102,7 @@ class _TakingTurns:
                 self._holding.reset(token)
 
 
-READ_PARALLELISM = 4  # sessions one `read_each` holds at once (PostgreSQL), of the pool's 20
+READ_PARALLELISM = 4  # sessions one `read_each` holds at once (of PostgreSQL's pool of 20)
 
 
 class Database:
@@ -123,7 +123,7 @@ class Database:
         self.sessions: Any = _TakingTurns(factory) if url.startswith("sqlite") else factory
         # SQLite: readers on connections of their own, outside the turns (see `reads`).
         self._reader: AsyncEngine | None = None
-        self._read_sessions: Any = factory
+        self._read_sessions: Any = self.sessions  # in memory: one database, so the writers' turns
         if url.startswith("sqlite") and make_url(url).database not in (None, "", ":memory:"):  # a file
             self._reader = create_engine(url, reading=True, **engine_kwargs)
             self._read_sessions = async_sessionmaker(self._reader, expire_on_commit=False, info=info)
